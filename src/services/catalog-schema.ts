@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * The shape of a catalog file (JSON or YAML): what a ministry writes to describe its places,
+ * services and forms. `npm run catalog:import -- FILE` validates a file against this schema,
+ * and the sample catalog in `data/` follows it too.
+ */
+
+const code = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, "-" or "_" (at most 40)');
+
+/** Text in one or more languages; English is required and is the fallback. A plain string is English. */
+export const localizedText = z.union([
+  z.string().min(1).max(400),
+  z.object({ en: z.string().min(1).max(400), fil: z.string().min(1).max(400).optional(), bn: z.string().min(1).max(400).optional() }).strict(),
+]);
+export type LocalizedTextInput = z.infer<typeof localizedText>;
+/** Localised text as stored: a map from locale to text, with `en` always present. */
+export type LocalizedText = { en: string } & Partial<Record<string, string>>;
+
+const fieldBase = {
+  key: z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a short lower-case identifier'),
+  label: localizedText,
+  required: z.boolean().default(true),
+};
+
+/** One question of a request form. */
+export const formField = z.discriminatedUnion('type', [
+  z.object({ ...fieldBase, type: z.literal('text'), minLength: z.number().int().min(1).default(2), maxLength: z.number().int().max(160).default(60) }).strict(),
+  z.object({ ...fieldBase, type: z.literal('digits'), minLength: z.number().int().min(1).default(1), maxLength: z.number().int().max(20).default(12) }).strict(),
+  z
+    .object({
+      ...fieldBase,
+      type: z.literal('choice'),
+      options: z.array(z.object({ value: code, label: localizedText }).strict()).min(2).max(20),
+    })
+    .strict(),
+  z.object({ ...fieldBase, type: z.literal('date'), range: z.enum(['past', 'future', 'any']).default('any') }).strict(),
+]);
+export type FormField = z.infer<typeof formField>;
+
+const place = z.object({ code, name: z.string().min(1).max(60) }).strict();
+
+export const catalogSchema = z
+  .object({
+    /** True for the sample catalog shipped with Lingkod; a ministry's own file leaves it out. */
+    sample: z.boolean().default(false),
+    ministries: z.array(z.object({ code, name: localizedText }).strict()).min(1),
+    provinces: z
+      .array(
+        place.extend({
+          kind: z.enum(['province', 'city', 'special_area']).default('province'),
+          municipalities: z.array(
+            place.extend({
+              centres: z
+                .array(
+                  z
+                    .object({
+                      code,
+                      name: z.string().min(1).max(80),
+                      address: z.string().min(1).max(120),
+                      hours: z.string().min(1).max(60),
+                      phone: z.string().max(20).optional(),
+                    })
+                    .strict(),
+                )
+                .default([]),
+            }),
+          ),
+        }),
+      )
+      .min(1),
+    categories: z.array(z.object({ code, name: localizedText }).strict()).min(1),
+    topics: z.array(z.object({ code, name: localizedText }).strict()).default([]),
+    services: z
+      .array(
+        z
+          .object({
+            code,
+            category: code,
+            ministry: code,
+            name: localizedText,
+            requirements: z.array(localizedText).default([]),
+            feePhp: z.number().min(0).max(1_000_000),
+            processingTime: localizedText,
+            office: localizedText,
+            form: z.array(formField).min(1).max(10).optional(),
+            workflow: z.array(code).min(2).optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict()
+  .superRefine((catalog, ctx) => {
+    // References between sections must resolve, and codes must be unique, so a bad file is
+    // refused with the exact place to fix rather than failing half-way through the import.
+    const ministries = new Set(catalog.ministries.map((m) => m.code));
+    const categories = new Set(catalog.categories.map((c) => c.code));
+    catalog.services.forEach((service, index) => {
+      if (!ministries.has(service.ministry)) {
+        ctx.addIssue({ code: 'custom', path: ['services', index, 'ministry'], message: `unknown ministry "${service.ministry}"` });
+      }
+      if (!categories.has(service.category)) {
+        ctx.addIssue({ code: 'custom', path: ['services', index, 'category'], message: `unknown category "${service.category}"` });
+      }
+      const keys = new Set<string>();
+      service.form?.forEach((field, fieldIndex) => {
+        if (keys.has(field.key)) {
+          ctx.addIssue({ code: 'custom', path: ['services', index, 'form', fieldIndex, 'key'], message: `duplicate field key "${field.key}"` });
+        }
+        keys.add(field.key);
+      });
+    });
+    const seen = new Map<string, string>();
+    const unique = (kind: string, codeValue: string, path: (string | number)[]) => {
+      const key = `${kind}:${codeValue}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path, message: `duplicate ${kind} code "${codeValue}"` });
+      seen.set(key, codeValue);
+    };
+    catalog.ministries.forEach((m, i) => unique('ministry', m.code, ['ministries', i, 'code']));
+    catalog.categories.forEach((c, i) => unique('category', c.code, ['categories', i, 'code']));
+    catalog.services.forEach((s, i) => unique('service', s.code, ['services', i, 'code']));
+    catalog.topics.forEach((t, i) => unique('topic', t.code, ['topics', i, 'code']));
+    catalog.provinces.forEach((p, i) => {
+      unique('province', p.code, ['provinces', i, 'code']);
+      p.municipalities.forEach((m, j) => {
+        unique('municipality', m.code, ['provinces', i, 'municipalities', j, 'code']);
+        m.centres.forEach((c, k) => unique('centre', c.code, ['provinces', i, 'municipalities', j, 'centres', k, 'code']));
+      });
+    });
+  });
+
+export type Catalog = z.infer<typeof catalogSchema>;

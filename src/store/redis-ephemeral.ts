@@ -1,0 +1,87 @@
+import Redis from 'ioredis';
+import type { EphemeralStore } from './ephemeral';
+import { StoreUnavailableError } from './sql';
+
+/**
+ * Redis as the ephemeral store, shared by every instance. Commands fail fast while Redis is
+ * down (no offline queue, one retry) so a USSD hop can answer politely instead of hanging
+ * past the gateway's time-out; ioredis keeps reconnecting in the background.
+ */
+export class RedisEphemeralStore implements EphemeralStore {
+  readonly engine = 'redis';
+  private readonly redis: Redis;
+
+  constructor(url: string, private readonly prefix = 'lk:') {
+    this.redis = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 1500,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      lazyConnect: false,
+    });
+    // Connection errors surface on each command; the 'error' event would otherwise crash the process.
+    this.redis.on('error', () => undefined);
+  }
+
+  /** Waits for the connection (at start-up or while reconnecting), at most `waitMs`. */
+  private ready(waitMs = 1000): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        reject(new Error(`not connected (${this.redis.status})`));
+      }, waitMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.redis.once('ready', onReady);
+    });
+  }
+
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      await this.ready();
+      return await command();
+    } catch (error) {
+      throw new StoreUnavailableError(`Redis unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.run(() => this.redis.get(this.prefix + key));
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.run(() => this.redis.set(this.prefix + key, value, 'EX', ttlSeconds));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const result = await this.run(() => this.redis.set(this.prefix + key, value, 'EX', ttlSeconds, 'NX'));
+    return result === 'OK';
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run(() => this.redis.del(this.prefix + key));
+  }
+
+  async increment(key: string, ttlSeconds: number): Promise<number> {
+    const full = this.prefix + key;
+    const results = await this.run(() => this.redis.multi().incr(full).expire(full, ttlSeconds, 'NX').exec());
+    return Number(results?.[0]?.[1] ?? 0);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.ready();
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
