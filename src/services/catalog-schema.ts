@@ -12,7 +12,7 @@ const code = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case 
 export const localizedText = z.union([
   z.string().min(1).max(400),
   z.object({ en: z.string().min(1).max(400), fil: z.string().min(1).max(400).optional(), bn: z.string().min(1).max(400).optional() }).strict(),
-]);
+], { error: 'must be text, or {en, fil, bn} with at least en' });
 export type LocalizedTextInput = z.infer<typeof localizedText>;
 /** Localised text as stored: a map from locale to text, with `en` always present. */
 export type LocalizedText = { en: string } & Partial<Record<string, string>>;
@@ -105,10 +105,28 @@ export const catalogSchema = z
       }
       const keys = new Set<string>();
       service.form?.forEach((field, fieldIndex) => {
+        const at = ['services', index, 'form', fieldIndex];
         if (keys.has(field.key)) {
-          ctx.addIssue({ code: 'custom', path: ['services', index, 'form', fieldIndex, 'key'], message: `duplicate field key "${field.key}"` });
+          ctx.addIssue({ code: 'custom', path: [...at, 'key'], message: `duplicate field key "${field.key}"` });
         }
         keys.add(field.key);
+        // A field no answer can satisfy, or a choice with two identical values, would trap the citizen.
+        if ((field.type === 'text' || field.type === 'digits') && field.minLength > field.maxLength) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'minLength'], message: `minLength ${field.minLength} is more than maxLength ${field.maxLength}` });
+        }
+        if (field.type === 'choice') {
+          const values = field.options.map((option) => option.value);
+          values.forEach((value, optionIndex) => {
+            if (values.indexOf(value) !== optionIndex) {
+              ctx.addIssue({ code: 'custom', path: [...at, 'options', optionIndex, 'value'], message: `duplicate option value "${value}"` });
+            }
+          });
+        }
+      });
+      service.workflow?.forEach((status, statusIndex) => {
+        if (service.workflow?.indexOf(status) !== statusIndex) {
+          ctx.addIssue({ code: 'custom', path: ['services', index, 'workflow', statusIndex], message: `duplicate status "${status}"` });
+        }
       });
     });
     const seen = new Map<string, string>();

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
+import { mkdir } from 'node:fs/promises';
 import type { Database, Queryable, Row } from './sql';
 
 /**
@@ -14,6 +15,7 @@ export class PgliteDatabase implements Database {
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
     // PGlite is an ES module; a dynamic import keeps this CommonJS build working.
     const { PGlite } = await import('@electric-sql/pglite');
+    if (dataDir) await mkdir(dataDir, { recursive: true });
     const db = new PGlite(dataDir);
     await db.waitReady;
     return new PgliteDatabase(db);

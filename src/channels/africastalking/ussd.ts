@@ -1,0 +1,74 @@
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { phoneAddress } from '../../services/address';
+import { translate } from '../../i18n';
+import { paginate } from '../pages';
+import type { Channel, ChannelDeps } from '../channel';
+
+/**
+ * Africa's Talking USSD: the gateway posts a form for every hop and shows our plain-text
+ * answer, `CON …` to keep the session open or `END …` to close it.
+ * https://developers.africastalking.com/docs/ussd/handle_sessions
+ *
+ * `text` is the whole session's input so far, joined by `*` ("1*3*2"); the newest input is
+ * its last part. A gateway that times out waiting for us retries the same hop, so the session
+ * id and full text identify a hop, and a retry gets the same screen.
+ */
+const hopSchema = z.object({
+  sessionId: z.string().min(1).max(100),
+  serviceCode: z.string().max(40).optional(),
+  phoneNumber: z.string().min(5).max(20),
+  networkCode: z.string().max(20).optional(),
+  text: z.string().max(2000).optional().default(''),
+});
+
+/** Longest single input we pass on; a keypad cannot type more in one screen anyway. */
+const MAX_INPUT = 200;
+
+export function africasTalkingUssd({ config, engine, i18n, log, metrics }: ChannelDeps): Channel {
+  const channelLog = log.child({ name: 'channels:africastalking-ussd' });
+  const limits = { gsm7: config.USSD_MAX_CHARS, ucs2: config.USSD_MAX_CHARS_UCS2 };
+  const router = express.Router();
+  const reply = (res: Response, final: boolean, text: string) => res.status(200).type('text/plain').send(`${final ? 'END' : 'CON'} ${text}`);
+
+  router.post('/ussd/africastalking', express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response) => {
+    const parsed = hopSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
+      channelLog.info({ fields }, 'malformed USSD hop refused');
+      res.status(400).type('text/plain').send(`END Bad request: check ${fields}`);
+      return;
+    }
+    const hop = parsed.data;
+    const address = phoneAddress(hop.phoneNumber);
+    if (!address) {
+      res.status(400).type('text/plain').send('END Bad request: phoneNumber is not a valid phone number');
+      return;
+    }
+    const stopTimer = metrics.hopSeconds.startTimer({ channel: 'ussd' });
+    const newest = hop.text === '' ? '' : (hop.text.split('*').pop() ?? '');
+    try {
+      const answer = await engine.turn(
+        {
+          channel: 'ussd',
+          address,
+          text: newest.slice(0, MAX_INPUT),
+          session: `at:${hop.sessionId}`,
+          hopKey: `${hop.sessionId}:${hop.text}`,
+        },
+        (screen) => paginate(screen, limits),
+      );
+      metrics.hops.inc({ channel: 'ussd', outcome: answer.final ? 'final' : 'ok' });
+      reply(res, answer.final, answer.text);
+    } catch (error) {
+      // Our failure, not the caller's: a polite END (never a 5xx, which some gateways show raw).
+      channelLog.error({ err: error }, 'USSD hop failed; answered with a polite END');
+      metrics.hops.inc({ channel: 'ussd', outcome: 'error' });
+      reply(res, true, translate(i18n, config.DEFAULT_LOCALE, { key: 'engine.unavailable' }));
+    } finally {
+      stopTimer();
+    }
+  });
+
+  return { name: 'ussd', router };
+}

@@ -1,0 +1,85 @@
+import { assign, setup } from 'xstate';
+import { pick } from '../services/localized';
+import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
+import { choiceScreen, text, type Text } from './screen';
+
+interface BrowseContext {
+  category?: string;
+  service?: string;
+  apply: boolean;
+}
+
+const chosen = ({ event }: { event: DialogEvent }) => (event.type === 'CHOOSE' ? event.value : undefined);
+
+const machine = setup({
+  types: { context: {} as BrowseContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
+}).createMachine({
+  id: 'browse',
+  initial: 'start',
+  context: ({ input }) => ({ category: input.params.category, service: input.params.service, apply: false }),
+  states: {
+    // Entered with a service (back from its form) or a category, the dialog starts there.
+    start: {
+      always: [
+        { guard: ({ context }) => context.service !== undefined, target: 'detail' },
+        { guard: ({ context }) => context.category !== undefined, target: 'services' },
+        { target: 'categories' },
+      ],
+    },
+    categories: {
+      on: { CHOOSE: { target: 'services', actions: assign({ category: chosen }) }, BACK: 'done' },
+    },
+    services: {
+      on: { CHOOSE: { target: 'detail', actions: assign({ service: chosen }) }, BACK: 'categories' },
+    },
+    detail: {
+      on: {
+        CHOOSE: { guard: ({ event }) => event.value === 'apply', target: 'done', actions: assign({ apply: true }) },
+        BACK: [{ guard: ({ context }) => context.category !== undefined, target: 'services' }, { target: 'done' }],
+      },
+    },
+    done: { type: 'final' },
+  },
+  output: ({ context }) => (context.apply && context.service ? { next: 'apply', params: { service: context.service } } : TO_MENU),
+});
+
+/** Browse the catalog: category, then service, then what to bring, the fee, the office and the time it takes. */
+export const browseDialog: Dialog<BrowseContext> = {
+  name: 'browse',
+  version: 1,
+  machine,
+  screens: {
+    categories: async ({ services, locale }) => {
+      const categories = await services.catalog.categories();
+      return choiceScreen(
+        [text('browse.categories')],
+        categories.map((category) => ({ label: text('common.item', { name: pick(category.name, locale) }), value: category.code })),
+      );
+    },
+    services: async ({ context, services, locale }) => {
+      const list = await services.catalog.servicesIn(context.category ?? '');
+      return choiceScreen(
+        [text('browse.services')],
+        list.map((service) => ({ label: text('common.item', { name: pick(service.name, locale) }), value: service.code })),
+      );
+    },
+    detail: async ({ context, services, locale }) => {
+      const service = await services.catalog.service(context.service ?? '');
+      if (!service) return choiceScreen([text('browse.unknown_service')], []);
+      const body: Text[] = [
+        text('common.item', { name: pick(service.name, locale) }),
+        text('browse.bring', { items: service.requirements.map((item) => pick(item, locale)).join('; ') || '-' }),
+        service.feePhp > 0 ? text('browse.fee', { amount: formatPeso(service.feePhp) }) : text('browse.free'),
+        text('browse.office', { office: pick(service.office, locale) }),
+        text('browse.time', { time: pick(service.processingTime, locale) }),
+      ];
+      const options = service.form ? [{ label: text('browse.apply'), value: 'apply' }] : [];
+      return choiceScreen(body, options);
+    },
+  },
+};
+
+/** Pesos without needless decimals: 50, 75.50. */
+function formatPeso(amount: number): string {
+  return Number.isInteger(amount) ? String(amount) : amount.toFixed(2);
+}

@@ -1,0 +1,220 @@
+import { createActor, waitFor, type AnyActorRef, type Snapshot } from 'xstate';
+import type { i18n } from 'i18next';
+import type { CitizenService } from '../services/citizens';
+import type { EphemeralStore } from '../store/ephemeral';
+import { resolveScreen } from '../i18n';
+import type { Dialog, DialogInput, DialogName, DialogOutput, ScreenServices } from './dialog';
+import { interpret, type View } from './input';
+import { text, type ResolvedScreen, type Text } from './screen';
+
+/** A message from a citizen, as a channel adapter parsed it. Channel-free from here on. */
+export interface Inbound {
+  /** The channel's name, recorded with the citizen's address (`ussd`, `sms`, `telegram`). */
+  channel: string;
+  /** `tel:+63…`, `telegram:…`. */
+  address: string;
+  /** The newest input only (for USSD, the last part of the `*`-joined history). */
+  text: string;
+  /**
+   * The network session (a USSD dial) this hop belongs to, when the channel has one. A hop
+   * with a session id not seen before starts a new conversation.
+   */
+  session?: string;
+  /**
+   * Identifies this exact hop, so a gateway's retry of it is answered with the same screen
+   * without advancing the dialog twice (USSD: session id and full text).
+   */
+  hopKey?: string;
+}
+
+/** How a channel lays a resolved screen out in pages of its own size. */
+export interface Paginator {
+  (screen: ResolvedScreen): { text: string }[];
+}
+
+/**
+ * The reply to one turn: the page to send, and the screen for channels that draw buttons
+ * (absent when a retried hop is answered from what was sent before).
+ */
+export interface Reply {
+  text: string;
+  final: boolean;
+  screen?: ResolvedScreen;
+}
+
+/** Any dialog, whatever its context type. */
+type AnyDialog = Dialog<never>;
+
+/** What is remembered between hops, per address, in the ephemeral store. */
+interface SessionRecord {
+  dialog: DialogName;
+  version: number;
+  snapshot: Snapshot<unknown>;
+  view: View;
+  /** The last screen ended the session: the next input starts afresh. */
+  final: boolean;
+  session?: string;
+  hopKey?: string;
+  reply?: { text: string; final: boolean };
+  /** A form put aside when a dial dropped, offered back by the resume dialog. */
+  suspended?: { dialog: DialogName; version: number; snapshot: Snapshot<unknown> };
+}
+
+export interface EngineOptions {
+  dialogs: Record<DialogName, AnyDialog>;
+  services: ScreenServices;
+  citizens: CitizenService;
+  store: EphemeralStore;
+  i18n: i18n;
+  defaultLocale: string;
+  /** Seconds a dialog is remembered after the last input; also the resumption window. */
+  sessionTtl: number;
+  /** Today's date, injected so tests never depend on the wall clock. */
+  now?: () => Date;
+}
+
+/** A dialog actor with the state it is in, running for the length of one turn. */
+interface Running {
+  dialog: AnyDialog;
+  actor: AnyActorRef;
+}
+
+const MAX_DIALOG_HOPS = 5;
+
+/**
+ * The conversation engine: one turn per inbound message. A turn loads the citizen and their
+ * saved dialog, turns the input into an event (or a page turn, or a polite hint), restores the
+ * machine from its snapshot, sends the event, waits for any effect to settle, draws the screen,
+ * saves the new snapshot with a time-to-live, and stops the actor. Nothing stays in memory
+ * between turns, so any instance can serve any hop.
+ */
+export class DialogEngine {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: EngineOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async turn(inbound: Inbound, paginate: Paginator): Promise<Reply> {
+    const { citizens, store, defaultLocale } = this.options;
+    const citizen = await citizens.findOrCreate(inbound.address, inbound.channel);
+    let locale = citizen.locale ?? defaultLocale;
+    const key = `dialog:${inbound.address}`;
+    const saved = parseRecord(await store.get(key));
+
+    // A gateway retrying a hop it already sent: same screen, no second step.
+    if (saved?.reply && inbound.hopKey && saved.hopKey === inbound.hopKey) return saved.reply;
+
+    let running: Running;
+    let page = 0;
+    let hint: Text | undefined;
+    let suspended = saved?.suspended;
+    const input = (params: Record<string, string> = {}): DialogInput => ({ citizenId: citizen.id, channel: inbound.channel, params });
+    const start = (name: DialogName, params?: Record<string, string>) => this.start(name, input(params));
+
+    const newSession = inbound.session !== undefined && inbound.session !== saved?.session;
+    const current = saved && this.restorable(saved) ? saved : undefined;
+    if (current && newSession && this.isResumable(current)) {
+      suspended = { dialog: current.dialog, version: current.version, snapshot: current.snapshot };
+      running = await start('resume', { service: String((current.snapshot as { context?: { service?: string } }).context?.service ?? '') });
+    } else if (!current || current.final || newSession) {
+      running = await start(citizen.locale ? 'menu' : 'language');
+      if (saved && !current && !newSession) hint = text('engine.restarted');
+    } else {
+      running = this.restore(current);
+      const meaning = interpret(inbound.text, current.view, this.now());
+      if (meaning.kind === 'page') page = meaning.page;
+      else if (meaning.kind === 'invalid') hint = meaning.hint;
+      else running.actor.send(meaning.event);
+    }
+
+    // Follow finished dialogs to the next one (menu → browse → apply …), settling effects.
+    for (let hops = 0; ; hops++) {
+      await waitFor(running.actor, (snapshot) => !snapshot.hasTag('busy'), { timeout: 15_000 });
+      const snapshot = running.actor.getSnapshot();
+      if (snapshot.status !== 'done' || hops >= MAX_DIALOG_HOPS) break;
+      const output = snapshot.output as DialogOutput;
+      if (output.locale) locale = output.locale;
+      running.actor.stop();
+      if (output.next === 'apply' && output.params?.resume && suspended) {
+        running = this.restore(suspended);
+        running.actor.send({ type: 'RESUME' });
+        suspended = undefined;
+      } else {
+        running = await start(output.next, output.params);
+        if (output.next === 'menu') suspended = undefined;
+      }
+    }
+
+    const snapshot = running.actor.getSnapshot();
+    const stateName = String(snapshot.value);
+    const build = running.dialog.screens[stateName];
+    if (!build) throw new Error(`dialog ${running.dialog.name} has no screen for state ${stateName}`);
+    const screen = await build({ context: snapshot.context as never, citizenId: citizen.id, locale, services: this.options.services });
+    const resolved = resolveScreen(this.options.i18n, locale, screen, hint);
+    const pages = paginate(resolved);
+    page = Math.min(page, pages.length - 1);
+    const reply = { text: pages[page].text, final: screen.final };
+
+    const record: SessionRecord = {
+      dialog: running.dialog.name,
+      version: running.dialog.version,
+      snapshot: running.actor.getPersistedSnapshot(),
+      view: { expect: screen.expect, values: screen.options.map((option) => option.value), back: screen.back, page, pageCount: pages.length },
+      final: screen.final,
+      session: inbound.session,
+      hopKey: inbound.hopKey,
+      reply,
+      suspended,
+    };
+    running.actor.stop();
+    await store.set(key, JSON.stringify(record), this.options.sessionTtl);
+    return { ...reply, screen: resolved };
+  }
+
+  /** Forgets an address's dialog (STOP, MENU, or a data deletion request). */
+  async forget(address: string): Promise<void> {
+    await this.options.store.delete(`dialog:${address}`);
+  }
+
+  private async start(name: DialogName, input: DialogInput): Promise<Running> {
+    const dialog = this.options.dialogs[name];
+    const actor = createActor(dialog.machine, { input });
+    actor.start();
+    return { dialog, actor };
+  }
+
+  private restore(record: Pick<SessionRecord, 'dialog' | 'snapshot'>): Running {
+    const dialog = this.options.dialogs[record.dialog];
+    const actor = createActor(dialog.machine, { snapshot: record.snapshot });
+    actor.start();
+    return { dialog, actor };
+  }
+
+  /** A saved dialog can be restored when its machine still exists at the same version. */
+  private restorable(record: SessionRecord): boolean {
+    const dialog = this.options.dialogs[record.dialog];
+    return dialog !== undefined && dialog.version === record.version;
+  }
+
+  /** A form in progress (at least one answer given, or a failed save) is worth offering back. */
+  private isResumable(record: SessionRecord): boolean {
+    if (record.dialog !== 'apply') return false;
+    const { actor } = this.restore(record);
+    const snapshot = actor.getSnapshot();
+    actor.stop();
+    const context = snapshot.context as { answers?: unknown[] };
+    return snapshot.hasTag('form') && (context.answers?.length ?? 0) > 0;
+  }
+}
+
+/** Reads a saved record; anything unreadable is treated as no record (a fresh start). */
+function parseRecord(raw: string | null): SessionRecord | undefined {
+  if (!raw) return undefined;
+  try {
+    const record = JSON.parse(raw) as SessionRecord;
+    return record && typeof record.dialog === 'string' && record.snapshot ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import { assign, fromPromise, setup } from 'xstate';
+import { SUPPORTED_LOCALES } from '../config';
+import { TO_MENU, type Dialog, type DialogEffects, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
+import { choiceScreen, text } from './screen';
+
+interface LanguageContext {
+  citizenId: number;
+  locale?: string;
+}
+
+/** Language choice; remembered for the citizen on every channel. */
+export function languageDialog(effects: Pick<DialogEffects, 'saveLanguage'>): Dialog<LanguageContext> {
+  const machine = setup({
+    types: { context: {} as LanguageContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
+    actors: {
+      saveLanguage: fromPromise<void, { citizenId: number; locale: string }>(({ input }) => effects.saveLanguage(input.citizenId, input.locale)),
+    },
+    guards: {
+      isSupported: ({ event }) => event.type === 'CHOOSE' && (SUPPORTED_LOCALES as readonly string[]).includes(event.value),
+    },
+  }).createMachine({
+    id: 'language',
+    initial: 'choose',
+    context: ({ input }) => ({ citizenId: input.citizenId }),
+    states: {
+      choose: {
+        on: {
+          CHOOSE: { guard: 'isSupported', target: 'saving', actions: assign({ locale: ({ event }) => (event as { value: string }).value }) },
+          BACK: 'cancelled',
+        },
+      },
+      saving: {
+        tags: ['busy'],
+        invoke: {
+          src: 'saveLanguage',
+          input: ({ context }) => ({ citizenId: context.citizenId, locale: context.locale ?? 'en' }),
+          onDone: 'saved',
+          onError: 'saved',
+        },
+      },
+      saved: { type: 'final' },
+      cancelled: { type: 'final' },
+    },
+    output: ({ context }) => (context.locale ? { next: 'menu', locale: context.locale } : TO_MENU),
+  });
+
+  return {
+    name: 'language',
+    version: 1,
+    machine,
+    screens: {
+      choose: async () =>
+        choiceScreen(
+          [text('language.title')],
+          SUPPORTED_LOCALES.map((locale) => ({ label: text(`language.name_${locale}`), value: locale })),
+        ),
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig } from './config';
+import { createContext } from './context';
+import { createApp } from './http/app';
+
+/** Starts Lingkod from the environment; stops cleanly on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const context = await createContext(config);
+  const app = createApp(context);
+  const server: Server = app.listen(config.PORT);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const base = `http://localhost:${port}`;
+  context.log.info(
+    { records: context.db.engine, ephemeral: context.store.engine },
+    `Lingkod is listening on ${base} (USSD: POST ${base}/ussd/africastalking, health: ${base}/healthz)`,
+  );
+
+  const stop = async (signal: string) => {
+    context.log.info({ signal }, 'stopping');
+    server.close();
+    await context.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Lingkod could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

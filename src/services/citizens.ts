@@ -1,0 +1,46 @@
+import type { Queryable } from '../store/sql';
+
+/** A citizen as the dialogs need them: who, and in which language. */
+export interface Citizen {
+  id: number;
+  locale: string | null;
+  optedOut: boolean;
+}
+
+/** Finds citizens by address and remembers their language. */
+export class CitizenService {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * The citizen behind `address`, created on first contact. Also records the channel and time
+   * of this contact, which decides where status updates go.
+   */
+  async findOrCreate(address: string, channel: string): Promise<Citizen> {
+    const existing = await this.db.query<{ id: string; locale: string | null; opted_out: boolean }>(
+      `UPDATE citizen_addresses a SET last_seen_at = now(), channel = $2
+         FROM citizens c WHERE a.address = $1 AND c.id = a.citizen_id
+       RETURNING c.id, c.locale, c.opted_out`,
+      [address, channel],
+    );
+    if (existing[0]) return toCitizen(existing[0]);
+    const created = await this.db.query<{ id: string; locale: string | null; opted_out: boolean }>(
+      `WITH citizen AS (INSERT INTO citizens DEFAULT VALUES RETURNING id, locale, opted_out),
+            linked AS (INSERT INTO citizen_addresses (address, citizen_id, channel)
+                       SELECT $1, id, $2 FROM citizen ON CONFLICT (address) DO NOTHING RETURNING citizen_id)
+       SELECT id, locale, opted_out FROM citizen WHERE EXISTS (SELECT 1 FROM linked)`,
+      [address, channel],
+    );
+    if (created[0]) return toCitizen(created[0]);
+    // Another hop created this address at the same moment: use theirs. (The orphan citizen
+    // row from our attempt holds no data and no address.)
+    return this.findOrCreate(address, channel);
+  }
+
+  async setLocale(citizenId: number, locale: string): Promise<void> {
+    await this.db.query('UPDATE citizens SET locale = $2 WHERE id = $1', [citizenId, locale]);
+  }
+}
+
+function toCitizen(row: { id: string; locale: string | null; opted_out: boolean }): Citizen {
+  return { id: Number(row.id), locale: row.locale, optedOut: row.opted_out };
+}

@@ -1,0 +1,78 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * Request references: ten random digits and a Verhoeff check digit. Digits only, because a
+ * feature phone's keypad makes letters slow; Verhoeff, because it catches every single-digit
+ * mistake and every swap of two neighbouring digits, the two ways people mistype a number,
+ * so a mistyped reference is refused before any lookup.
+ */
+
+// The dihedral group D5 multiplication table, the permutation table and the inverse table.
+const MULTIPLY = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+  [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+  [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+  [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+  [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+  [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+];
+const PERMUTE = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+  [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+  [9, 4, 5, 3, 1, 2, 7, 6, 8, 0],
+  [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+  [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+];
+const INVERSE = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
+
+/** The digits a reference is made of, before its check digit. */
+export const REFERENCE_BODY_DIGITS = 10;
+
+/** The Verhoeff check digit for a string of digits. */
+export function verhoeffCheckDigit(digits: string): number {
+  let check = 0;
+  const reversed = [...digits].reverse();
+  reversed.forEach((digit, index) => {
+    check = MULTIPLY[check][PERMUTE[(index + 1) % 8][Number(digit)]];
+  });
+  return INVERSE[check];
+}
+
+/** True when the last digit is the Verhoeff check digit of the others. */
+export function hasValidCheckDigit(digits: string): boolean {
+  let check = 0;
+  [...digits].reverse().forEach((digit, index) => {
+    check = MULTIPLY[check][PERMUTE[index % 8][Number(digit)]];
+  });
+  return check === 0;
+}
+
+/** A new random reference (11 digits), not yet known to be unique: the database decides that. */
+export function newReference(random: (max: number) => number = randomInt): string {
+  let body = String(random(9) + 1); // never a leading zero, which people drop when copying
+  while (body.length < REFERENCE_BODY_DIGITS) body += String(random(10));
+  return body + String(verhoeffCheckDigit(body));
+}
+
+/** A reference as shown to people: 4821-7730-953. */
+export function formatReference(reference: string): string {
+  return `${reference.slice(0, 4)}-${reference.slice(4, 8)}-${reference.slice(8)}`;
+}
+
+/**
+ * Reads what a citizen typed (spaces, dashes, dots allowed) into a reference, or explains why
+ * not: `length` for the wrong number of digits, `check` for a failed check digit.
+ */
+export function parseReference(input: string): { ok: true; reference: string } | { ok: false; reason: 'length' | 'check' } {
+  const digits = input.replace(/[\s.\-*#]/g, '');
+  if (!/^\d+$/.test(digits) || digits.length !== REFERENCE_BODY_DIGITS + 1) return { ok: false, reason: 'length' };
+  if (!hasValidCheckDigit(digits)) return { ok: false, reason: 'check' };
+  return { ok: true, reference: digits };
+}
