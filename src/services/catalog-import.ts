@@ -79,7 +79,7 @@ function offsetOf(doc: Document, at: IssuePath): number | undefined {
   // A key of a map is located by the key itself, so an unknown field points at its own line.
   const parent = at.length === 1 ? doc.contents : doc.getIn(at.slice(0, -1), true);
   const last = at[at.length - 1];
-  if (false && isMap(parent)) {
+  if (isMap(parent)) {
     const pair = parent.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === last);
     if (pair && isNode(pair.key)) return pair.key.range?.[0];
   }

@@ -164,11 +164,11 @@ describe('a catalog file with mistakes', () => {
   });
 
   it('names the line of an unknown field, and reports every problem in one go', () => {
-    const { source, line } = edited('office:', ['    office: Rural Health Unit', '    fees: 50']);
+    const { source, line } = edited('office:', ['    office: Rural Health Unit', '    notes:', '      - Bring a face mask']);
     const feeLine = goodLines.indexOf('    feePhp: 0') + 1;
     expect(catalogError(source.replace('feePhp: 0', 'feePhp: free'), 'catalog.yaml').problems).toEqual([
       { line: feeLine, path: 'services[0].feePhp', message: expect.stringMatching(/expected number/) },
-      { line: line + 1, path: 'services[0].fees', message: 'unknown field' },
+      { line: line + 1, path: 'services[0].notes', message: 'unknown field' },
     ]);
   });
 

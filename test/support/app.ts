@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import request from 'supertest';
+import { loadConfig } from '../../src/config';
+import { createContext, type AppContext, type ContextOverrides } from '../../src/context';
+import { createApp } from '../../src/http/app';
+import { createLogger } from '../../src/log';
+import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
+import { StoreUnavailableError, type Database, type Queryable, type Row } from '../../src/store/sql';
+import { Writable } from 'node:stream';
+
+/** The fixed "today" of every test: no test depends on the wall clock. */
+export const TODAY = new Date('2026-11-28T08:00:00Z');
+
+/** Every log line written during a test, to prove what is (not) in them. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
+/**
+ * A whole Lingkod instance on a given database (with the sample catalog loaded on first use),
+ * in-memory ephemeral state unless another store is given, and logs captured.
+ */
+export async function startLingkod(
+  db: Database,
+  env: Record<string, string> = {},
+  overrides: ContextOverrides = {},
+): Promise<{ context: AppContext; app: Express; logs: LogCapture }> {
+  const logs = new LogCapture();
+  const config = loadConfig({ LOG_LEVEL: 'info', ...env });
+  const context = await createContext(config, {
+    db,
+    store: new MemoryEphemeralStore(),
+    log: createLogger('info', logs),
+    now: () => TODAY,
+    ...overrides,
+  });
+  return { context, app: createApp(context), logs };
+}
+
+/** A feature phone dialling the USSD code through Africa's Talking, hop by hop over real HTTP. */
+export class UssdPhone {
+  private session = '';
+  private history: string[] = [];
+  /** The last reply, with its CON/END prefix. */
+  last = '';
+
+  constructor(
+    private readonly app: Express,
+    readonly phoneNumber = '+639171234567',
+  ) {}
+
+  /** Dials: a new session, empty text. */
+  async dial(): Promise<string> {
+    this.session = `ATUid_${randomUUID()}`;
+    this.history = [];
+    return this.post('');
+  }
+
+  /** Types `input` and presses send. */
+  async press(input: string): Promise<string> {
+    this.history.push(input);
+    return this.post(this.history.join('*'));
+  }
+
+  /** Sends the same hop again, as a gateway does when it timed out waiting. */
+  async retry(): Promise<string> {
+    return this.post(this.history.join('*'));
+  }
+
+  /** Presses each input in turn and returns the last reply. */
+  async walk(...inputs: string[]): Promise<string> {
+    for (const input of inputs) await this.press(input);
+    return this.last;
+  }
+
+  private async post(text: string): Promise<string> {
+    const response = await request(this.app)
+      .post('/ussd/africastalking')
+      .type('form')
+      .send({ sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: '51502', text });
+    if (response.status !== 200) throw new Error(`USSD hop answered ${response.status}: ${response.text}`);
+    this.last = response.text;
+    return response.text;
+  }
+}
+
+/** The number an option label has on a screen ("3 Health" → "3"). */
+export function optionNumber(screen: string, label: string | RegExp): string {
+  const line = screen.replace(/^(CON|END) /, '').split('\n').find((candidate) => (typeof label === 'string' ? candidate.includes(label) : label.test(candidate)));
+  const match = line ? /^(\d+) /.exec(line) : null;
+  if (!match) throw new Error(`no option ${String(label)} on screen:\n${screen}`);
+  return match[1];
+}
+
+/**
+ * A records store that can be switched off, to see how Lingkod behaves while PostgreSQL is
+ * unreachable: every call fails as a dropped connection does.
+ */
+export function switchableDatabase(db: Database): Database & { down: boolean } {
+  const failIfDown = () => {
+    if (switchable.down) throw new StoreUnavailableError('PostgreSQL unavailable: ECONNREFUSED');
+  };
+  const switchable = {
+    down: false,
+    engine: db.engine,
+    async query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<R[]> {
+      failIfDown();
+      return db.query<R>(sql, params);
+    },
+    async exec(script: string): Promise<void> {
+      failIfDown();
+      return db.exec(script);
+    },
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      failIfDown();
+      return db.transaction(work);
+    },
+    close: () => db.close(),
+  };
+  return switchable;
+}
