@@ -50,6 +50,7 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
       loading: {
         tags: ['busy'],
         invoke: {
+          id: 'loadForm',
           src: 'loadForm',
           input: ({ context }) => ({ service: context.service }),
           onDone: [
@@ -81,6 +82,7 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
       submitting: {
         tags: ['busy'],
         invoke: {
+          id: 'submitRequest',
           src: 'submitRequest',
           input: ({ context }) => ({ citizenId: context.citizenId, channel: context.channel, serviceCode: context.service, answers: context.answers }),
           onDone: { target: 'submitted', actions: assign({ reference: ({ event }) => event.output.reference }) },

@@ -32,6 +32,7 @@ export function languageDialog(effects: Pick<DialogEffects, 'saveLanguage'>): Di
       saving: {
         tags: ['busy'],
         invoke: {
+          id: 'saveLanguage',
           src: 'saveLanguage',
           input: ({ context }) => ({ citizenId: context.citizenId, locale: context.locale ?? 'en' }),
           onDone: 'saved',

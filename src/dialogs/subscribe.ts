@@ -46,7 +46,7 @@ export function subscribeDialog(effects: Pick<DialogEffects, 'subscribe' | 'unsu
       municipalities: { on: { CHOOSE: { target: 'subscribing', actions: assign({ municipality: chosen }) }, BACK: 'provinces' } },
       subscribing: {
         tags: ['busy'],
-        invoke: { src: 'subscribe', input: changeInput, onDone: 'subscribed', onError: { target: 'subscribed', actions: assign({ failed: true }) } },
+        invoke: { id: 'subscribe', src: 'subscribe', input: changeInput, onDone: 'subscribed', onError: { target: 'subscribed', actions: assign({ failed: true }) } },
       },
       // Screens that end the session are ordinary states: the engine starts afresh after them.
       subscribed: {},
@@ -64,7 +64,7 @@ export function subscribeDialog(effects: Pick<DialogEffects, 'subscribe' | 'unsu
       },
       unsubscribing: {
         tags: ['busy'],
-        invoke: { src: 'unsubscribe', input: changeInput, onDone: 'unsubscribed', onError: { target: 'unsubscribed', actions: assign({ failed: true }) } },
+        invoke: { id: 'unsubscribe', src: 'unsubscribe', input: changeInput, onDone: 'unsubscribed', onError: { target: 'unsubscribed', actions: assign({ failed: true }) } },
       },
       unsubscribed: {},
       done: { type: 'final' },

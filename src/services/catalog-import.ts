@@ -89,6 +89,7 @@ function offsetOf(doc: Document, at: IssuePath): number | undefined {
 
 /** The kinds of catalog row, in the order they are written (parents before children). */
 export const CATALOG_KINDS = ['ministries', 'provinces', 'municipalities', 'centres', 'categories', 'topics', 'services'] as const;
+/** One kind of catalog row; also the name of its table. */
 export type CatalogKind = (typeof CATALOG_KINDS)[number];
 
 /** What an import did, for the operator: rows written and removed per kind, and rows kept because something still refers to them. */
@@ -250,7 +251,8 @@ async function setWorkflows(tx: Queryable, services: Catalog['services']): Promi
 async function keptRows(tx: Queryable, inFile: Record<CatalogKind, Set<string>>): Promise<Record<CatalogKind, Set<string>>> {
   const kept = mapKinds(() => new Set<string>());
   for (const kind of CATALOG_KINDS) {
-    for (const code of await referencedFromOutside(tx, kind)) if (!inFile[kind].has(code)) kept[kind].add(code);
+    const absent = await absentCodes(tx, kind, [...inFile[kind]]);
+    if (absent.length > 0) for (const code of await referencedFromOutside(tx, kind, absent)) kept[kind].add(code);
   }
   for (const kind of DELETE_ORDER) {
     for (const [column, parent] of TABLES[kind].parents) {
@@ -262,8 +264,14 @@ async function keptRows(tx: Queryable, inFile: Record<CatalogKind, Set<string>>)
 
 const CATALOG_TABLES = new Set<string>(CATALOG_KINDS);
 
-/** Codes of `kind` that rows of other (non-catalog) tables point at, found through the foreign keys themselves. */
-async function referencedFromOutside(tx: Queryable, kind: CatalogKind): Promise<string[]> {
+/** Codes of `kind` in the database that the file does not list. */
+async function absentCodes(tx: Queryable, kind: CatalogKind, inFile: string[]): Promise<string[]> {
+  const rows = await tx.query<{ code: string }>(`SELECT code FROM ${kind} WHERE code NOT IN (SELECT jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(inFile)]);
+  return rows.map((row) => row.code);
+}
+
+/** Which of `candidates` rows of other (non-catalog) tables point at, found through the foreign keys themselves. */
+async function referencedFromOutside(tx: Queryable, kind: CatalogKind, candidates: string[]): Promise<string[]> {
   const references = await tx.query<{ source: string; source_column: string }>(
     `SELECT con.conrelid::regclass::text AS source, att.attname AS source_column
        FROM pg_constraint con
@@ -274,7 +282,10 @@ async function referencedFromOutside(tx: Queryable, kind: CatalogKind): Promise<
   const codes: string[] = [];
   for (const { source, source_column } of references.filter((reference) => !CATALOG_TABLES.has(reference.source))) {
     const column = `"${source_column.replace(/"/g, '""')}"`;
-    const rows = await tx.query<{ code: string }>(`SELECT DISTINCT ${column}::text AS code FROM ${source} WHERE ${column} IS NOT NULL`);
+    const rows = await tx.query<{ code: string }>(
+      `SELECT DISTINCT ${column}::text AS code FROM ${source} WHERE ${column} IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+      [JSON.stringify(candidates)],
+    );
     codes.push(...rows.map((row) => row.code));
   }
   return codes;

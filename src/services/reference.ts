@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
  * so a mistyped reference is refused before any lookup.
  */
 
-// The dihedral group D5 multiplication table, the permutation table and the inverse table.
+// The multiplication table of the dihedral group D5, and each element's inverse.
 const MULTIPLY = [
   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
@@ -20,16 +20,11 @@ const MULTIPLY = [
   [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
   [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
 ];
-const PERMUTE = [
-  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-  [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-  [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-  [9, 4, 5, 3, 1, 2, 7, 6, 8, 0],
-  [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-  [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-];
+// The permutation σ of Verhoeff's scheme; position i applies σ^i. Deriving the eight rows
+// from σ (rather than copying a table) leaves no room for a typo in them.
+const SIGMA = [1, 5, 7, 6, 2, 8, 3, 0, 9, 4];
+const PERMUTE: number[][] = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]];
+for (let i = 1; i < 8; i++) PERMUTE.push(PERMUTE[i - 1].map((digit) => SIGMA[digit]));
 const INVERSE = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
 
 /** The digits a reference is made of, before its check digit. */

@@ -51,7 +51,7 @@ describe.each(databaseBackends())('USSD through Africa\'s Talking, records on $n
     expect(detail).toMatch(/Bring: /);
     expect(detail).toMatch(/Fee: (free|PHP \d+)/);
     expect(detail).toMatch(/Where: /);
-    expect(detail).toMatch(/Time: /);
+    expect(detail).toMatch(/Takes: /);
     expect(await phone.press('0')).toBe(services);
   });
 

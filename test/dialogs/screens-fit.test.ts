@@ -1,0 +1,197 @@
+import { getShortestPaths } from 'xstate/graph';
+import type { AnyMachineSnapshot } from 'xstate';
+import { SUPPORTED_LOCALES } from '../../src/config';
+import { paginate } from '../../src/channels/pages';
+import { encodedLength } from '../../src/channels/gsm7';
+import { createDialogs } from '../../src/dialogs';
+import { MENU_ENTRIES } from '../../src/dialogs/menu';
+import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogName } from '../../src/dialogs/dialog';
+import { createI18n, resolveScreen } from '../../src/i18n';
+import { CatalogService, type ServiceDetail } from '../../src/services/catalog';
+import { loadSampleCatalogIfEmpty } from '../../src/services/catalog-import';
+import { CitizenService } from '../../src/services/citizens';
+import { RequestService } from '../../src/services/requests';
+import { SubscriptionService } from '../../src/services/subscriptions';
+import type { Database } from '../../src/store/sql';
+import { databaseBackends } from '../support/stores';
+
+/**
+ * Every screen of every dialog, in every locale, fits one USSD string. The states are not
+ * hand-picked: xstate/graph walks each machine with every event its screens offer (every
+ * option of the sample catalog, a valid answer for every form field, back, and the outcomes
+ * of every effect), and each state reached is drawn and laid out at the USSD limits.
+ */
+const USSD_LIMITS = { gsm7: 182, ucs2: 80 };
+/** Fake effects: traversal never runs them (it is pure), the done/error events stand in. */
+const effects: DialogEffects = {
+  saveLanguage: async () => undefined,
+  loadForm: async () => ({ fieldCount: 0 }),
+  submitRequest: async () => ({ reference: '48217730953' }),
+  subscribe: async () => undefined,
+  unsubscribe: async () => undefined,
+};
+
+interface Catalog {
+  categories: string[];
+  servicesIn: Map<string, string[]>;
+  services: Map<string, ServiceDetail>;
+  provinces: string[];
+  municipalitiesIn: Map<string, string[]>;
+  topics: string[];
+}
+
+describe('every USSD screen of every dialog in every locale', () => {
+  let db: Database;
+  let citizenId: number;
+  let reference: string;
+  let catalog: Catalog;
+  let services: { catalog: CatalogService; requests: RequestService; subscriptions: SubscriptionService };
+  const dialogs = createDialogs(effects);
+  const i18n = createI18n('en');
+
+  beforeAll(async () => {
+    db = await databaseBackends()[0].open();
+    await loadSampleCatalogIfEmpty(db);
+    const catalogService = new CatalogService(db);
+    services = { catalog: catalogService, requests: new RequestService(db), subscriptions: new SubscriptionService(db) };
+    const categories = await catalogService.categories();
+    const provinces = await catalogService.provinces();
+    catalog = {
+      categories: categories.map((c) => c.code),
+      servicesIn: new Map(),
+      services: new Map(),
+      provinces: provinces.map((p) => p.code),
+      municipalitiesIn: new Map(),
+      topics: (await catalogService.topics()).map((t) => t.code),
+    };
+    for (const category of categories) {
+      const list = await catalogService.servicesIn(category.code);
+      catalog.servicesIn.set(category.code, list.map((s) => s.code));
+      for (const item of list) catalog.services.set(item.code, (await catalogService.service(item.code))!);
+    }
+    for (const province of provinces) {
+      catalog.municipalitiesIn.set(province.code, (await catalogService.municipalitiesIn(province.code)).map((m) => m.code));
+    }
+    // A citizen with a request and a subscription, so "my requests" and "stop following" have content.
+    citizenId = (await new CitizenService(db).findOrCreate('tel:+639170000100', 'ussd')).id;
+    const withForm = [...catalog.services.values()].find((s) => s.form)!;
+    reference = (await services.requests.submit({ citizenId, serviceCode: withForm.code, answers: {}, channel: 'ussd' })).reference;
+    await services.subscriptions.subscribe(citizenId, catalog.topics[0], catalog.municipalitiesIn.get(catalog.provinces[0])![0]);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  /** Every event the screen of `snapshot` lets a citizen send, from the catalog's real data. */
+  function eventsFor(name: DialogName, snapshot: AnyMachineSnapshot): DialogEvent[] {
+    const context = snapshot.context;
+    const choose = (values: string[]) => values.map((value): DialogEvent => ({ type: 'CHOOSE', value }));
+    const done = (id: string, output?: unknown) => ({ type: `xstate.done.actor.${id}`, output }) as unknown as DialogEvent;
+    const failed = (id: string) => ({ type: `xstate.error.actor.${id}`, error: new Error('down') }) as unknown as DialogEvent;
+    const back: DialogEvent[] = [{ type: 'BACK' }, { type: 'RESUME' }];
+    const state = `${name}.${String(snapshot.value)}`;
+    switch (state) {
+      case 'menu.menu':
+        return choose(MENU_ENTRIES);
+      case 'language.choose':
+        return [...choose([...SUPPORTED_LOCALES]), ...back];
+      case 'language.saving':
+        return [done('saveLanguage'), failed('saveLanguage')];
+      case 'browse.categories':
+        return [...choose(catalog.categories), ...back];
+      case 'browse.services':
+        return [...choose(catalog.servicesIn.get(context.category) ?? []), ...back];
+      case 'browse.detail':
+        return [...choose(['apply']), ...back];
+      case 'centres.provinces':
+      case 'subscribe.provinces':
+        return [...choose(catalog.provinces), ...back];
+      case 'centres.municipalities':
+      case 'subscribe.municipalities':
+        return [...choose(catalog.municipalitiesIn.get(context.province) ?? []), ...back];
+      case 'subscribe.overview':
+        return [...choose(['add', 'remove']), ...back];
+      case 'subscribe.topics':
+        return [...choose(catalog.topics), ...back];
+      case 'subscribe.remove':
+        return [...choose([`${catalog.topics[0]}|x`]), ...back];
+      case 'subscribe.subscribing':
+        return [done('subscribe'), failed('subscribe')];
+      case 'subscribe.unsubscribing':
+        return [done('unsubscribe'), failed('unsubscribe')];
+      case 'apply.loading':
+        return [done('loadForm', { fieldCount: catalog.services.get(context.service)?.form?.length ?? 0 }), failed('loadForm')];
+      case 'apply.field': {
+        const field = catalog.services.get(context.service)?.form?.[context.index];
+        if (field?.type === 'choice') return [...choose(field.options.map((option) => option.value)), ...back];
+        const sample = { text: 'Juan dela Cruz', digits: '12', date: '2000-01-31' }[field?.type ?? 'text'];
+        return [{ type: 'ANSWER', value: sample }, ...back];
+      }
+      case 'apply.review':
+        return [...choose(['confirm', 'edit']), ...back];
+      case 'apply.submitting':
+        return [done('submitRequest', { reference: '48217730953' }), failed('submitRequest')];
+      case 'status.ask':
+        return [{ type: 'ANSWER', value: reference }, { type: 'ANSWER', value: '12345678900' }, ...back];
+      case 'status.result':
+        return [...choose(['again']), ...back];
+      case 'requests.list':
+        return [...choose([reference]), ...back];
+      case 'resume.ask':
+        return choose(['yes', 'no']);
+      default:
+        return [...choose(['menu']), ...back];
+    }
+  }
+
+  /** The inputs each dialog is started with: apply once per service that has a form. */
+  function inputsFor(name: DialogName): DialogInput[] {
+    const base = { citizenId, channel: 'ussd' };
+    if (name === 'apply' || name === 'resume') {
+      return [...catalog.services.values()].filter((s) => s.form).map((s) => ({ ...base, params: { service: s.code } }));
+    }
+    return [{ ...base, params: {} }];
+  }
+
+  it('fits in every state reached, in every locale, at 182 GSM-7 or 80 UCS-2 characters a page', async () => {
+    const checked = new Set<string>();
+    const tooLong: string[] = [];
+    let screens = 0;
+    for (const [name, dialog] of Object.entries(dialogs) as [DialogName, Dialog<never>][]) {
+      for (const input of inputsFor(name)) {
+        const paths = getShortestPaths(dialog.machine, {
+          input,
+          events: (snapshot) => eventsFor(name, snapshot as AnyMachineSnapshot),
+          serializeState: (snapshot) => `${String((snapshot as AnyMachineSnapshot).value)}|${JSON.stringify((snapshot as AnyMachineSnapshot).context)}`,
+        });
+        for (const path of paths) {
+          const snapshot = path.state as AnyMachineSnapshot;
+          const build = dialog.screens[String(snapshot.value)];
+          const key = `${name}|${String(snapshot.value)}|${JSON.stringify(snapshot.context)}`;
+          if (!build || checked.has(key)) continue;
+          checked.add(key);
+          for (const locale of SUPPORTED_LOCALES) {
+            const screen = await build({ context: snapshot.context as never, citizenId, locale, services });
+            const pages = paginate(resolveScreen(i18n, locale, screen), USSD_LIMITS);
+            screens++;
+            for (const page of pages) {
+              const limit = USSD_LIMITS[page.encoding];
+              if (encodedLength(page.text, page.encoding) > limit) tooLong.push(`${locale} ${key}: ${page.text}`);
+            }
+          }
+        }
+      }
+    }
+    // Every dialog was walked, and deep enough to reach the screens that end a journey.
+    const reached = new Set([...checked].map((key) => key.split('|').slice(0, 2).join('.')));
+    expect([...reached]).toEqual(
+      expect.arrayContaining([
+        'menu.menu', 'language.choose', 'browse.categories', 'browse.services', 'browse.detail', 'centres.centres',
+        'apply.field', 'apply.review', 'apply.submitted', 'apply.failed', 'apply.unavailable', 'requests.detail',
+        'status.result', 'subscribe.subscribed', 'subscribe.unsubscribed', 'help.help', 'resume.ask',
+      ]),
+    );
+    expect(screens).toBeGreaterThan(500);
+    expect(tooLong).toEqual([]);
+  });
+});
