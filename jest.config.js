@@ -7,5 +7,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.test.ts'],
 };
