@@ -68,6 +68,8 @@ const configSchema = z.object({
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  /** After this many attempts a message that keeps failing is marked failed. */
+  OUTBOX_MAX_ATTEMPTS: intInRange(1, 50, 8),
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_FROM: optionalString,

@@ -26,3 +26,43 @@ export interface ChannelDeps {
   log: Logger;
   metrics: Metrics;
 }
+
+/** A message the outbox hands to a channel to deliver. */
+export interface OutboundMessage {
+  /** The outbox row's id; providers that accept a client reference get this. */
+  id: number;
+  address: string;
+  body: string;
+}
+
+/**
+ * Why a send failed, and whether trying again could help. One place per channel maps the
+ * provider's answers to these (5xx and network errors are retryable, 429 says when).
+ */
+export class SendError extends Error {
+  override readonly name = 'SendError';
+  constructor(
+    message: string,
+    /** Whether a later attempt may succeed. */
+    readonly retryable: boolean,
+    /** The provider's own wait, when it said one (HTTP 429 Retry-After, Telegram retry_after). */
+    readonly retryAfterMs?: number,
+    /** The recipient cannot be reached on this channel (blocked the bot, opted out at the carrier). */
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A channel that can push messages (SMS, Telegram, the simulator's inbox); USSD cannot. */
+export interface SendingChannel extends Channel {
+  /** Delivers one message; resolves with the provider's id for it, or throws a SendError. */
+  send(message: OutboundMessage): Promise<{ providerId?: string }>;
+  /** Messages per second this channel may send, shared by every dispatcher. */
+  ratePerSecond: number;
+}
+
+/** True when a channel can push messages. */
+export function canSend(channel: Channel): channel is SendingChannel {
+  return typeof (channel as Partial<SendingChannel>).send === 'function';
+}
