@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { i18n } from 'i18next';
 import { africasTalkingUssd } from './channels/africastalking/ussd';
-import type { Channel } from './channels/channel';
+import { canSend, type Channel } from './channels/channel';
 import type { Config } from './config';
 import type { DialogEffects } from './dialogs/dialog';
 import { DialogEngine } from './dialogs/engine';
@@ -9,6 +9,8 @@ import { createDialogs } from './dialogs';
 import { createI18n } from './i18n';
 import { createLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
+import { Dispatcher } from './outbox/dispatcher';
+import { Outbox } from './outbox/outbox';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
@@ -36,6 +38,9 @@ export interface AppContext {
   subscriptions: SubscriptionService;
   engine: DialogEngine;
   channels: Channel[];
+  outbox: Outbox;
+  /** Sends what the outbox holds; started by `main` (and by tests that need it). */
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -91,8 +96,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     now: overrides.now,
   });
 
-  const deps = { config, engine, i18n, log, metrics };
+  const outbox = new Outbox(db);
+  const deps = { config, engine, i18n, log, metrics, outbox };
+  // The one list of channels; each adapter decides from the configuration whether it is on.
   const channels: Channel[] = [africasTalkingUssd(deps)];
+  const dispatcher = new Dispatcher({
+    outbox,
+    channels: channels.filter(canSend),
+    log: log.child({ name: 'outbox' }),
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+  });
 
   return {
     config,
@@ -107,7 +120,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     subscriptions,
     engine,
     channels,
+    outbox,
+    dispatcher,
     async close() {
+      await dispatcher.stop();
       await store.close();
       await db.close();
     },

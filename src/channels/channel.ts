@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { DialogEngine } from '../dialogs/engine';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import type { Outbox } from '../outbox/outbox';
 
 /**
  * The contract every channel adapter meets. An adapter knows one provider's wire format and
@@ -25,6 +26,8 @@ export interface ChannelDeps {
   i18n: i18n;
   log: Logger;
   metrics: Metrics;
+  /** Where replies that cannot go back in the webhook's response are queued. */
+  outbox: Outbox;
 }
 
 /** A message the outbox hands to a channel to deliver. */

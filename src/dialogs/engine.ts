@@ -25,6 +25,13 @@ export interface Inbound {
    * without advancing the dialog twice (USSD: session id and full text).
    */
   hopKey?: string;
+  /**
+   * For channels without network sessions (SMS): a conversation idle longer than this many
+   * seconds starts afresh at the main menu.
+   */
+  idleTimeout?: number;
+  /** Starts this dialog whatever the saved state (a keyword such as MENU, HELP or STATUS <ref>). */
+  start?: { dialog: DialogName; params?: Record<string, string> };
 }
 
 /** How a channel lays a resolved screen out in pages of its own size. */
@@ -56,6 +63,8 @@ interface SessionRecord {
   session?: string;
   hopKey?: string;
   reply?: { text: string; final: boolean };
+  /** When the last input arrived (ms since the epoch), for idle time-outs. */
+  at: number;
   /** A form put aside when a dial dropped, offered back by the resume dialog. */
   suspended?: { dialog: DialogName; version: number; snapshot: Snapshot<unknown> };
 }
@@ -112,9 +121,12 @@ export class DialogEngine {
     const input = (params: Record<string, string> = {}): DialogInput => ({ citizenId: citizen.id, channel: inbound.channel, params });
     const start = (name: DialogName, params?: Record<string, string>) => this.start(name, input(params));
 
-    const newSession = inbound.session !== undefined && inbound.session !== saved?.session;
+    const idle = saved !== undefined && inbound.idleTimeout !== undefined && this.now().getTime() - (saved.at ?? 0) > inbound.idleTimeout * 1000;
+    const newSession = idle || (inbound.session !== undefined && inbound.session !== saved?.session);
     const current = saved && this.restorable(saved) ? saved : undefined;
-    if (current && newSession && this.isResumable(current)) {
+    if (inbound.start) {
+      running = await start(inbound.start.dialog, inbound.start.params);
+    } else if (current && newSession && this.isResumable(current)) {
       suspended = { dialog: current.dialog, version: current.version, snapshot: current.snapshot };
       running = await start('resume', { service: String((current.snapshot as { context?: { service?: string } }).context?.service ?? '') });
     } else if (!current || current.final || newSession) {
@@ -165,6 +177,7 @@ export class DialogEngine {
       session: inbound.session,
       hopKey: inbound.hopKey,
       reply,
+      at: this.now().getTime(),
       suspended,
     };
     running.actor.stop();

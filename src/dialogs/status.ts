@@ -13,9 +13,11 @@ const machine = setup({
   types: { context: {} as StatusContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
 }).createMachine({
   id: 'status',
-  initial: 'ask',
-  context: {},
+  initial: 'start',
+  context: ({ input }) => ({ reference: input.params.reference }),
   states: {
+    // STATUS <reference> by SMS arrives with the reference already checked.
+    start: { always: [{ guard: ({ context }) => context.reference !== undefined, target: 'result' }, { target: 'ask' }] },
     ask: {
       on: {
         ANSWER: { target: 'result', actions: assign({ reference: ({ event }) => (event.type === 'ANSWER' ? event.value : undefined) }) },
