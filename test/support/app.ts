@@ -50,9 +50,15 @@ export class UssdPhone {
   last = '';
 
   constructor(
-    private readonly app: Express,
+    private app: Express,
     readonly phoneNumber = '+639171234567',
   ) {}
+
+  /** Sends the next hops to another instance, as a load balancer may. */
+  via(app: Express): this {
+    this.app = app;
+    return this;
+  }
 
   /** Dials: a new session, empty text. */
   async dial(): Promise<string> {
