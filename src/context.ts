@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { i18n } from 'i18next';
 import { africasTalkingUssd } from './channels/africastalking/ussd';
 import { canSend, type Channel } from './channels/channel';
@@ -17,11 +16,8 @@ import { CitizenService } from './services/citizens';
 import { RequestService } from './services/requests';
 import { SubscriptionService } from './services/subscriptions';
 import type { EphemeralStore } from './store/ephemeral';
-import { MemoryEphemeralStore } from './store/memory-ephemeral';
 import { migrate } from './store/migrate';
-import { PgliteDatabase } from './store/pglite';
-import { PostgresDatabase } from './store/postgres';
-import { RedisEphemeralStore } from './store/redis-ephemeral';
+import { openDatabase, openEphemeralStore } from './store/open';
 import type { Database } from './store/sql';
 
 /** Everything one Lingkod instance is made of, built from the configuration in one place. */
@@ -59,8 +55,8 @@ export interface ContextOverrides {
  */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const log = overrides.log ?? createLogger(config.LOG_LEVEL);
-  const db = overrides.db ?? (config.DATABASE_URL ? new PostgresDatabase(config.DATABASE_URL) : await PgliteDatabase.open(path.join(config.DATA_DIR, 'db')));
-  const store = overrides.store ?? (config.REDIS_URL ? new RedisEphemeralStore(config.REDIS_URL) : new MemoryEphemeralStore());
+  const db = overrides.db ?? (await openDatabase(config));
+  const store = overrides.store ?? openEphemeralStore(config);
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   if (config.LOAD_SAMPLE_DATA && (await loadSampleCatalogIfEmpty(db))) log.info('sample catalog loaded (SAMPLE DATA: replace it with npm run catalog:import)');

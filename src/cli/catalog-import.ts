@@ -1,11 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig } from '../config';
 import { CATALOG_KINDS, CatalogError, importCatalog, parseCatalog, type ImportSummary } from '../services/catalog-import';
 import { migrate } from '../store/migrate';
-import { PgliteDatabase } from '../store/pglite';
-import { PostgresDatabase } from '../store/postgres';
-import type { Database } from '../store/sql';
+import { describeDatabase, openDatabase } from '../store/open';
 
 /**
  * `npm run catalog:import -- FILE`: validates a catalog file (YAML or JSON) and replaces the
@@ -14,12 +11,6 @@ import type { Database } from '../store/sql';
  */
 
 const USAGE = 'Usage: npm run catalog:import -- FILE\n  FILE: a catalog in YAML or JSON (see data/sample-catalog.yaml)\n';
-
-/** Opens the database the server would use: PostgreSQL when DATABASE_URL is set, otherwise PGlite in DATA_DIR. */
-async function openDatabase(config: Config): Promise<Database> {
-  if (config.DATABASE_URL) return new PostgresDatabase(config.DATABASE_URL, 2);
-  return PgliteDatabase.open(path.join(config.DATA_DIR, 'db'));
-}
 
 function summaryText(file: string, database: string, summary: ImportSummary): string {
   const lines = [`Imported ${file} into ${database}${summary.sample ? ' (marked as sample data)' : ''}:`];
@@ -40,11 +31,11 @@ async function run(args: string[]): Promise<number> {
   const config = loadConfig();
   // Checked before the database is opened, so a bad file never waits on (or touches) it.
   const catalog = parseCatalog(await readFile(file, 'utf8'), file);
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, 2);
   try {
     await migrate(db);
     const summary = await importCatalog(db, catalog);
-    process.stdout.write(summaryText(file, db.engine === 'postgres' ? 'PostgreSQL' : `PGlite in ${path.join(config.DATA_DIR, 'db')}`, summary));
+    process.stdout.write(summaryText(file, describeDatabase(config), summary));
     return 0;
   } finally {
     await db.close();
