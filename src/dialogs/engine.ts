@@ -32,6 +32,11 @@ export interface Inbound {
   idleTimeout?: number;
   /** Starts this dialog whatever the saved state (a keyword such as MENU, HELP or STATUS <ref>). */
   start?: { dialog: DialogName; params?: Record<string, string> };
+  /**
+   * The channel's guess at the citizen's language (Telegram's `language_code`), used until the
+   * citizen chooses one.
+   */
+  localeHint?: string;
 }
 
 /** How a channel lays a resolved screen out in pages of its own size. */
@@ -47,6 +52,8 @@ export interface Reply {
   text: string;
   final: boolean;
   screen?: ResolvedScreen;
+  /** The language of the screen, for channels that add words of their own (button labels). */
+  locale?: string;
 }
 
 /** Any dialog, whatever its context type. */
@@ -63,6 +70,8 @@ interface SessionRecord {
   session?: string;
   hopKey?: string;
   reply?: { text: string; final: boolean };
+  /** Who is talking, as found at the start of the session. */
+  citizen?: { id: number; locale: string | null };
   /** When the last input arrived (ms since the epoch), for idle time-outs. */
   at: number;
   /** A form put aside when a dial dropped, offered back by the resume dialog. */
@@ -106,13 +115,19 @@ export class DialogEngine {
 
   async turn(inbound: Inbound, paginate: Paginator): Promise<Reply> {
     const { citizens, store, defaultLocale } = this.options;
-    const citizen = await citizens.findOrCreate(inbound.address, inbound.channel);
-    let locale = citizen.locale ?? defaultLocale;
     const key = `dialog:${inbound.address}`;
     const saved = parseRecord(await store.get(key));
 
     // A gateway retrying a hop it already sent: same screen, no second step.
     if (saved?.reply && inbound.hopKey && saved.hopKey === inbound.hopKey) return saved.reply;
+
+    const idle = saved !== undefined && inbound.idleTimeout !== undefined && this.now().getTime() - (saved.at ?? 0) > inbound.idleTimeout * 1000;
+    const newSession = idle || (inbound.session !== undefined && inbound.session !== saved?.session);
+    // Within a session the citizen is remembered with the dialog; the records store is asked
+    // (and the contact recorded) once per session, not on every hop.
+    const citizen = !newSession && !inbound.start && saved?.citizen ? saved.citizen : await citizens.findOrCreate(inbound.address, inbound.channel);
+    let locale = citizen.locale ?? inbound.localeHint ?? defaultLocale;
+    let chosenLocale: string | undefined;
 
     let running: Running;
     let page = 0;
@@ -121,8 +136,6 @@ export class DialogEngine {
     const input = (params: Record<string, string> = {}): DialogInput => ({ citizenId: citizen.id, channel: inbound.channel, params });
     const start = (name: DialogName, params?: Record<string, string>) => this.start(name, input(params));
 
-    const idle = saved !== undefined && inbound.idleTimeout !== undefined && this.now().getTime() - (saved.at ?? 0) > inbound.idleTimeout * 1000;
-    const newSession = idle || (inbound.session !== undefined && inbound.session !== saved?.session);
     const current = saved && this.restorable(saved) ? saved : undefined;
     if (inbound.start) {
       running = await start(inbound.start.dialog, inbound.start.params);
@@ -146,7 +159,7 @@ export class DialogEngine {
       const snapshot = running.actor.getSnapshot();
       if (snapshot.status !== 'done' || hops >= MAX_DIALOG_HOPS) break;
       const output = snapshot.output as DialogOutput;
-      if (output.locale) locale = output.locale;
+      if (output.locale) locale = chosenLocale = output.locale;
       running.actor.stop();
       if (output.next === 'apply' && output.params?.resume && suspended) {
         running = this.restore(suspended);
@@ -177,12 +190,13 @@ export class DialogEngine {
       session: inbound.session,
       hopKey: inbound.hopKey,
       reply,
+      citizen: { id: citizen.id, locale: chosenLocale ?? citizen.locale },
       at: this.now().getTime(),
       suspended,
     };
     running.actor.stop();
     await store.set(key, JSON.stringify(record), this.options.sessionTtl);
-    return { ...reply, screen: resolved };
+    return { ...reply, screen: resolved, locale };
   }
 
   /** Forgets an address's dialog (STOP, MENU, or a data deletion request). */

@@ -37,23 +37,58 @@ export interface ServiceDetail {
 
 /**
  * The catalog as citizens browse it. Read-only: ministries change it through the import
- * command or the admin API.
+ * command or the admin API. Every USSD hop draws from it, and it changes rarely, so reads are
+ * kept in memory for `cacheSeconds` (every instance sees a change within that time; a change
+ * made through this instance's `invalidate()` is seen at once).
  */
 export class CatalogService {
-  constructor(private readonly db: Queryable) {}
+  private readonly cache = new Map<string, { expires: number; value: Promise<unknown> }>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly cacheSeconds = 30,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Forgets every cached read, after this instance changed the catalog. */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > this.now()) return hit.value as Promise<T>;
+    const value = load();
+    this.cache.set(key, { expires: this.now() + this.cacheSeconds * 1000, value });
+    // A failed read is not remembered: the next call tries the database again.
+    value.catch(() => this.cache.delete(key));
+    return value;
+  }
 
   categories(): Promise<Named[]> {
+    return this.cached('categories', () => this.loadCategories());
+  }
+
+  private loadCategories(): Promise<Named[]> {
     return this.db.query<Named & Record<string, unknown>>('SELECT code, name FROM categories ORDER BY position, code');
   }
 
   servicesIn(categoryCode: string): Promise<Named[]> {
+    return this.cached(`servicesIn:${categoryCode}`, () => this.loadServicesIn(categoryCode));
+  }
+
+  private loadServicesIn(categoryCode: string): Promise<Named[]> {
     return this.db.query<Named & Record<string, unknown>>(
       'SELECT code, name FROM services WHERE category_code = $1 ORDER BY position, code',
       [categoryCode],
     );
   }
 
-  async service(code: string): Promise<ServiceDetail | undefined> {
+  service(code: string): Promise<ServiceDetail | undefined> {
+    return this.cached(`service:${code}`, () => this.loadService(code));
+  }
+
+  private async loadService(code: string): Promise<ServiceDetail | undefined> {
     const rows = await this.db.query(
       `SELECT s.code, s.name, s.ministry_code, m.name AS ministry_name, s.requirements, s.fee_php, s.processing_time,
               s.office, s.form, s.workflow
@@ -77,21 +112,37 @@ export class CatalogService {
   }
 
   provinces(): Promise<Place[]> {
+    return this.cached('provinces', () => this.loadProvinces());
+  }
+
+  private loadProvinces(): Promise<Place[]> {
     return this.db.query<Place & Record<string, unknown>>('SELECT code, name FROM provinces ORDER BY position, name');
   }
 
   municipalitiesIn(provinceCode: string): Promise<Place[]> {
+    return this.cached(`municipalitiesIn:${provinceCode}`, () => this.loadMunicipalitiesIn(provinceCode));
+  }
+
+  private loadMunicipalitiesIn(provinceCode: string): Promise<Place[]> {
     return this.db.query<Place & Record<string, unknown>>(
       'SELECT code, name FROM municipalities WHERE province_code = $1 ORDER BY name',
       [provinceCode],
     );
   }
 
-  async municipality(code: string): Promise<Place | undefined> {
+  municipality(code: string): Promise<Place | undefined> {
+    return this.cached(`municipality:${code}`, () => this.loadMunicipality(code));
+  }
+
+  private async loadMunicipality(code: string): Promise<Place | undefined> {
     return (await this.db.query<Place & Record<string, unknown>>('SELECT code, name FROM municipalities WHERE code = $1', [code]))[0];
   }
 
   centresIn(municipalityCode: string): Promise<Centre[]> {
+    return this.cached(`centresIn:${municipalityCode}`, () => this.loadCentresIn(municipalityCode));
+  }
+
+  private loadCentresIn(municipalityCode: string): Promise<Centre[]> {
     return this.db.query<Centre & Record<string, unknown>>(
       'SELECT code, name, address, hours, phone FROM centres WHERE municipality_code = $1 ORDER BY name',
       [municipalityCode],
@@ -99,10 +150,18 @@ export class CatalogService {
   }
 
   topics(): Promise<Named[]> {
+    return this.cached('topics', () => this.loadTopics());
+  }
+
+  private loadTopics(): Promise<Named[]> {
     return this.db.query<Named & Record<string, unknown>>('SELECT code, name FROM topics ORDER BY position, code');
   }
 
-  async topic(code: string): Promise<Named | undefined> {
+  topic(code: string): Promise<Named | undefined> {
+    return this.cached(`topic:${code}`, () => this.loadTopic(code));
+  }
+
+  private async loadTopic(code: string): Promise<Named | undefined> {
     return (await this.db.query<Named & Record<string, unknown>>('SELECT code, name FROM topics WHERE code = $1', [code]))[0];
   }
 }
