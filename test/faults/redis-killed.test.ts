@@ -1,0 +1,93 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import type { AppContext } from '../../src/context';
+import { RedisEphemeralStore } from '../../src/store/redis-ephemeral';
+import type { Database } from '../../src/store/sql';
+import { startLingkod } from '../support/app';
+import { OwnRedis, hasRedisServer } from '../support/own-redis';
+import { databaseBackends } from '../support/stores';
+
+/**
+ * Redis killed while 200 callers are in the middle of USSD sessions: every hop is still
+ * answered (CON, or a polite END) without a 5xx, and once Redis is back, new sessions work
+ * again without restarting Lingkod. Figures are printed for the reliability table.
+ */
+const runs = hasRedisServer() || process.env.REQUIRE_REAL_SERVICES === '1' ? [{ name: 'own redis-server' }] : [];
+
+describe.each(runs)('USSD while Redis is killed ($name)', () => {
+  let redis: OwnRedis;
+  let db: Database;
+  let context: AppContext;
+  let app: Express;
+
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+    db = await databaseBackends()[0].open();
+    ({ context, app } = await startLingkod(db, {}, { store: new RedisEphemeralStore(redis.url) }));
+  });
+  afterAll(async () => {
+    await context.close();
+    await redis.kill();
+  });
+
+  async function hop(caller: number, session: string, text: string): Promise<{ status: number; body: string; ms: number }> {
+    const started = performance.now();
+    const response = await request(app)
+      .post('/ussd/africastalking')
+      .type('form')
+      .send({ sessionId: session, phoneNumber: `+6391780${String(caller).padStart(5, '0')}`, text });
+    return { status: response.status, body: response.text, ms: performance.now() - started };
+  }
+
+  it('answers every hop of 200 sessions while Redis is down, and serves new sessions once it is back', async () => {
+    const answers: { status: number; body: string; ms: number }[] = [];
+    let stop = false;
+
+    async function caller(id: number): Promise<void> {
+      for (let round = 0; !stop; round++) {
+        const session = `fault-${id}-${round}`;
+        const history: string[] = [];
+        for (const input of ['', '1', '1', '1', '0', '2']) {
+          if (stop) return;
+          if (input) history.push(input);
+          const answer = await hop(id, session, history.join('*'));
+          answers.push(answer);
+          if (answer.body.startsWith('END')) break;
+        }
+      }
+    }
+
+    const callers = Array.from({ length: 200 }, (_, id) => caller(id));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const beforeKill = answers.length;
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const duringOutage = answers.slice(beforeKill);
+    stop = true;
+    await Promise.all(callers);
+
+    await redis.restart();
+    const backAt = performance.now();
+    let recoveredMs = -1;
+    while (performance.now() - backAt < 10_000) {
+      const fresh = await hop(999, `after-${Math.random()}`, '');
+      if (fresh.body.startsWith('CON')) {
+        recoveredMs = performance.now() - backAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    const slowest = Math.max(...duringOutage.map((answer) => answer.ms));
+    process.stdout.write(
+      `Redis killed: ${beforeKill} hops before, ${duringOutage.length} during the outage (slowest ${slowest.toFixed(0)} ms), ` +
+        `${duringOutage.filter((a) => a.body.startsWith('END')).length} polite ENDs; new sessions worked ${recoveredMs.toFixed(0)} ms after Redis returned\n`,
+    );
+    expect(beforeKill).toBeGreaterThan(200);
+    expect(duringOutage.length).toBeGreaterThan(200);
+    expect(answers.every((answer) => answer.status === 200 && /^(CON|END) /.test(answer.body))).toBe(true);
+    expect(duringOutage.filter((answer) => answer.body.startsWith('END')).every((answer) => answer.body.includes('dial again'))).toBe(true);
+    expect(slowest).toBeLessThan(2000);
+    expect(recoveredMs).toBeGreaterThanOrEqual(0);
+  }, 60_000);
+});
