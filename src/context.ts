@@ -1,8 +1,14 @@
+import type { Router } from 'express';
 import type { i18n } from 'i18next';
+import { createApiRouter } from './api';
+import { SmsFinisher } from './channels/africastalking/finish-by-sms';
 import { africasTalkingUssd } from './channels/africastalking/ussd';
 import { canSend, type Channel } from './channels/channel';
-import type { Config } from './config';
-import type { DialogEffects } from './dialogs/dialog';
+import { simulatorChannel } from './channels/simulator';
+import { phoneChannel, smsChannels } from './channels/sms';
+import { telegramChannels } from './channels/telegram';
+import { SUPPORTED_LOCALES, type Config } from './config';
+import type { DialogEffects, PrivacyEffects, TrustEffects } from './dialogs/dialog';
 import { DialogEngine } from './dialogs/engine';
 import { createDialogs } from './dialogs';
 import { createI18n } from './i18n';
@@ -10,11 +16,18 @@ import { createLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import { Dispatcher } from './outbox/dispatcher';
 import { Outbox } from './outbox/outbox';
+import { MemoryRateLimiter, RedisRateLimiter } from './outbox/rate-limiter';
+import { createAdminServices, type AdminServices } from './services/admin';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
+import { DataRightsService } from './services/data-rights';
+import { LookupGuard } from './services/lookup-guard';
+import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
+import { RetentionJob } from './services/retention';
 import { SubscriptionService } from './services/subscriptions';
+import { VerificationService, verificationStamp } from './services/verification';
 import type { EphemeralStore } from './store/ephemeral';
 import { migrate } from './store/migrate';
 import { openDatabase, openEphemeralStore } from './store/open';
@@ -37,6 +50,14 @@ export interface AppContext {
   outbox: Outbox;
   /** Sends what the outbox holds; started by `main` (and by tests that need it). */
   dispatcher: Dispatcher;
+  /** Purges message texts older than RETENTION_DAYS, hourly; started by `main`. */
+  retention: RetentionJob;
+  /** What is held about a citizen, and erasure on request (the "My data" dialog, MYDATA and DELETE). */
+  dataRights: DataRightsService;
+  /** The ministries' side: API keys, catalog changes, request statuses, broadcasts, audit. */
+  admin: AdminServices;
+  /** The ministries' REST API, mounted by the app at /api/v1. */
+  api: Router;
   close(): Promise<void>;
 }
 
@@ -46,6 +67,8 @@ export interface ContextOverrides {
   db?: Database;
   store?: EphemeralStore;
   now?: () => Date;
+  /** Channels added to the configured ones (tests: a fake provider). */
+  extraChannels?: Channel[];
 }
 
 /**
@@ -68,40 +91,107 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const requests = new RequestService(db);
   const subscriptions = new SubscriptionService(db);
 
-  const effects: DialogEffects = {
+  const lookups = new LookupGuard({ db, store, missesPerHour: config.STATUS_LOOKUP_MISSES_PER_HOUR, log });
+  const dataRights = new DataRightsService(db, log);
+  const profiles = new ProfileService(db);
+  const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
+  const effects: DialogEffects & PrivacyEffects & TrustEffects = {
     saveLanguage: (citizenId, locale) => citizens.setLocale(citizenId, locale),
-    loadForm: async (serviceCode) => ({ fieldCount: (await catalog.service(serviceCode))?.form?.length ?? 0 }),
-    submitRequest: async ({ citizenId, channel, serviceCode, answers }) => {
+    loadForm: async (serviceCode, citizenId) => ({
+      fieldCount: (await catalog.service(serviceCode))?.form?.length ?? 0,
+      profileCount: await profiles.count(citizenId),
+    }),
+    submitRequest: async ({ citizenId, channel, serviceCode, answers, profileId }) => {
       const form = (await catalog.service(serviceCode))?.form ?? [];
       const byKey = Object.fromEntries(form.map((field, index) => [field.key, answers[index] ?? '']));
-      return requests.submit({ citizenId, serviceCode, answers: byKey, channel });
+      return requests.submit({ citizenId, serviceCode, answers: byKey, channel, profileId });
     },
+    verifyMessage: ({ citizenId, code }) => verification.check(citizenId, code),
+    confirmAssisted: async ({ citizenId, id, code }) => (await admin.assisted.confirm(citizenId, code !== undefined ? { code } : { id: id ?? 0 })) ?? null,
+    declineAssisted: ({ citizenId, id }) => admin.assisted.decline(citizenId, id),
+    addProfile: ({ citizenId, name, relationship }) => profiles.add(citizenId, { name, relationship }),
+    removeProfile: ({ citizenId, profileId }) => profiles.remove(citizenId, profileId),
     subscribe: ({ citizenId, topic, municipality }) => subscriptions.subscribe(citizenId, topic, municipality),
     unsubscribe: async ({ citizenId, topic, municipality }) => {
       await subscriptions.unsubscribe(citizenId, topic, municipality);
     },
+    lookupRequest: (input) => lookups.lookup(input),
+    dataHeld: (citizenId) => dataRights.held(citizenId),
+    eraseCitizen: async ({ citizenId, channel }) => {
+      await dataRights.erase(citizenId, channel);
+    },
   };
   const engine = new DialogEngine({
     dialogs: createDialogs(effects),
-    services: { catalog, requests, subscriptions },
+    services: { catalog, requests, subscriptions, profiles, assisted: { pendingFor: (citizenId, id) => admin.assisted.pendingFor(citizenId, id) } },
     citizens,
     store,
     i18n,
     defaultLocale: config.DEFAULT_LOCALE,
     sessionTtl: config.SESSION_TTL,
     now: overrides.now,
+    // A request filed for the citizen at a service centre is asked about before the menu.
+    opening: async (citizenId) => {
+      const pending = await admin.assisted.pendingFor(citizenId);
+      return pending ? { dialog: 'confirm-assisted', params: { id: String(pending.id) } } : undefined;
+    },
   });
 
-  const outbox = new Outbox(db);
+  // Every message pushed (not a direct reply) ends with a code the citizen can VERIFY.
+  const outbox = new Outbox(db, verificationStamp(i18n, SUPPORTED_LOCALES, config.DEFAULT_LOCALE));
   const deps = { config, engine, i18n, log, metrics, outbox };
+  const finish = new SmsFinisher({
+    outbox,
+    store,
+    i18n,
+    log: log.child({ name: 'channels:africastalking-ussd' }),
+    defaultLocale: config.DEFAULT_LOCALE,
+    smsOn: () => channels.some((channel) => channel.name === 'sms' && canSend(channel)),
+    pages: config.USSD_SMS_FINISH_PAGES,
+    afterMs: config.USSD_SMS_FINISH_AFTER_MS,
+    maxSegments: config.SMS_MAX_SEGMENTS,
+  });
   // The one list of channels; each adapter decides from the configuration whether it is on.
-  const channels: Channel[] = [africasTalkingUssd(deps)];
+  const channels: Channel[] = [
+    africasTalkingUssd({ ...deps, finish }),
+    // Always on, needs nothing configured: the phone simulator at /simulator.
+    simulatorChannel({ ...deps, db, citizens }),
+    ...telegramChannels({ ...deps, db, citizens, store, nudge: () => dispatcher.nudge() }),
+    // Kannel and Twilio, each on when its credentials are set (src/channels/sms).
+    ...smsChannels({ ...deps, db, citizens, store, assisted: { isPendingCode: (address, text) => admin.assisted.isPendingCode(address, text) } }),
+    ...(overrides.extraChannels ?? []),
+  ];
+  // Phones are reached through the logical channel `sms`, sent by whichever provider is on.
+  const phones = phoneChannel(channels);
+  if (phones) channels.push(phones);
+  const admin = createAdminServices({
+    db,
+    config,
+    i18n,
+    outbox,
+    sendingChannels: channels.filter(canSend),
+    queued: () => dispatcher.nudge(),
+    catalogChanged: () => catalog.invalidate(),
+    now: overrides.now,
+  });
+  await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);
+  // Each channel's rate is shared by every instance through Redis (in memory for one process).
+  const limiter = config.REDIS_URL ? new RedisRateLimiter(config.REDIS_URL) : new MemoryRateLimiter();
   const dispatcher = new Dispatcher({
     outbox,
     channels: channels.filter(canSend),
     log: log.child({ name: 'outbox' }),
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    limiter,
+    holdBroadcasts: admin.holdBroadcasts,
+    housekeeping: async () => {
+      await admin.broadcasts.housekeeping();
+      await admin.assisted.housekeeping();
+    },
+    now: overrides.now,
   });
+  const api = createApiRouter(admin, log.child({ name: 'api' }));
+  const retention = new RetentionJob({ db, log, days: config.RETENTION_DAYS });
 
   return {
     config,
@@ -118,8 +208,15 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     channels,
     outbox,
     dispatcher,
+    admin,
+    api,
+    retention,
+    dataRights,
     async close() {
+      await Promise.all(channels.map((channel) => channel.stop?.()));
       await dispatcher.stop();
+      await retention.stop();
+      await limiter.close();
       await store.close();
       await db.close();
     },

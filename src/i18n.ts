@@ -38,13 +38,31 @@ export function createI18n(defaultLocale: string, resources: Resource = readLoca
   return instance;
 }
 
+/**
+ * Translations already made, per i18next instance. The same few hundred texts (menu entries,
+ * titles, service names) are drawn on every hop, and i18next's lookup, fallback and
+ * interpolation cost more than the rest of a turn (bench/RESULTS.md); resources never change
+ * after start-up, so a text once translated stays right. Bounded: emptied when full.
+ */
+const translated = new WeakMap<i18n, Map<string, string>>();
+const TRANSLATED_LIMIT = 20_000;
+
 /** Translates a Text (and any Text inside its parameters) into `locale`. */
 export function translate(i18n: i18n, locale: string, item: Text): string {
   const params: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(item.params ?? {})) {
     params[name] = typeof value === 'object' ? translate(i18n, locale, value) : value;
   }
-  return i18n.t(item.key, { ...params, lng: locale });
+  let memo = translated.get(i18n);
+  if (!memo) translated.set(i18n, (memo = new Map()));
+  const id = item.params ? `${locale}\u0000${item.key}\u0000${JSON.stringify(params)}` : `${locale}\u0000${item.key}`;
+  let text = memo.get(id);
+  if (text === undefined) {
+    text = i18n.t(item.key, { ...params, lng: locale });
+    if (memo.size >= TRANSLATED_LIMIT) memo.clear();
+    memo.set(id, text);
+  }
+  return text;
 }
 
 /** Translates a whole Screen for a channel to lay out. */
@@ -57,5 +75,6 @@ export function resolveScreen(i18n: i18n, locale: string, screen: Screen, hint?:
     back: screen.back,
     final: screen.final,
     nav: { more: translate(i18n, locale, { key: 'nav.more' }), back: translate(i18n, locale, { key: 'nav.back' }) },
+    locale,
   };
 }

@@ -17,6 +17,10 @@ export interface Channel {
   name: string;
   /** Routes the app mounts at its root; each adapter declares its own paths. */
   router: Router;
+  /** Starts background work the channel does on its own (Telegram long polling); called once by main. */
+  start?(): void;
+  /** Stops that work; called by the context's close() before the stores close. */
+  stop?(): Promise<void>;
 }
 
 /** What a channel adapter is given by the composition root. */

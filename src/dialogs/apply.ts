@@ -1,8 +1,9 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, setup } from 'xstate';
 import type { FormField } from '../services/catalog-schema';
 import { pick } from '../services/localized';
 import { formatReference } from '../services/reference';
 import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogOutput, ScreenInput } from './dialog';
+import { personLabel } from './profiles';
 import { choiceScreen, finalScreen, questionScreen, text, type Screen } from './screen';
 
 /**
@@ -17,18 +18,30 @@ export interface ApplyContext {
   index: number;
   answers: string[];
   reference?: string;
+  /** The phone holds family profiles, so the first step asks whom the request is for. */
+  asksWho: boolean;
+  /** The profile it is for; absent for the phone's own holder. */
+  profileId?: number;
 }
+
+/** The `who` option for the phone's own holder. */
+const SELF = 'self';
 
 const answerOf = (event: DialogEvent) => (event.type === 'ANSWER' || event.type === 'CHOOSE' ? event.value : '');
 
-/** Submit a request: one screen per form field, a review, a confirmation, then the reference. */
+/**
+ * Submit a request: when the phone holds family profiles, whom it is for; then one screen per
+ * form field, a review, a confirmation, and the reference. Version 2: the `who` step.
+ */
 export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitRequest'>): Dialog<ApplyContext> {
   const machine = setup({
     types: { context: {} as ApplyContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
-      loadForm: fromPromise<{ fieldCount: number }, { service: string }>(({ input }) => effects.loadForm(input.service)),
-      submitRequest: fromPromise<{ reference: string }, { citizenId: number; channel: string; serviceCode: string; answers: string[] }>(({ input }) =>
-        effects.submitRequest(input),
+      loadForm: fromPromise<{ fieldCount: number; profileCount?: number }, { service: string; citizenId: number }>(({ input }) =>
+        effects.loadForm(input.service, input.citizenId),
+      ),
+      submitRequest: fromPromise<{ reference: string }, { citizenId: number; channel: string; serviceCode: string; answers: string[]; profileId?: number }>(
+        ({ input }) => effects.submitRequest(input),
       ),
     },
     actions: {
@@ -41,23 +54,39 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
     guards: {
       formComplete: ({ context }) => context.index >= context.fieldCount,
       onFirstField: ({ context }) => context.index === 0,
+      asksWho: ({ context }) => context.asksWho,
     },
   }).createMachine({
     id: 'apply',
     initial: 'loading',
-    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, service: input.params.service ?? '', fieldCount: 0, index: 0, answers: [] }),
+    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, service: input.params.service ?? '', fieldCount: 0, index: 0, answers: [], asksWho: false }),
     states: {
       loading: {
         tags: ['busy'],
         invoke: {
           id: 'loadForm',
           src: 'loadForm',
-          input: ({ context }) => ({ service: context.service }),
+          input: ({ context }) => ({ service: context.service, citizenId: context.citizenId }),
           onDone: [
-            { guard: ({ event }) => event.output.fieldCount > 0, target: 'field', actions: assign({ fieldCount: ({ event }) => event.output.fieldCount }) },
+            {
+              guard: ({ event }) => event.output.fieldCount > 0,
+              target: 'firstStep',
+              actions: assign({ fieldCount: ({ event }) => event.output.fieldCount, asksWho: ({ event }) => (event.output.profileCount ?? 0) > 0 }),
+            },
             { target: 'unavailable' },
           ],
           onError: 'unavailable',
+        },
+      },
+      firstStep: { always: [{ guard: 'asksWho', target: 'who' }, { target: 'field' }] },
+      who: {
+        tags: ['form'],
+        on: {
+          CHOOSE: {
+            target: 'field',
+            actions: assign({ profileId: ({ event }) => (event.type === 'CHOOSE' && event.value !== SELF ? Number(event.value) : undefined) }),
+          },
+          BACK: 'done',
         },
       },
       field: {
@@ -65,7 +94,11 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
         on: {
           ANSWER: { target: 'nextField', actions: 'recordAnswer' },
           CHOOSE: { target: 'nextField', actions: 'recordAnswer' },
-          BACK: [{ guard: 'onFirstField', target: 'done' }, { target: 'field', reenter: true, actions: assign({ index: ({ context }) => context.index - 1 }) }],
+          BACK: [
+            { guard: and(['onFirstField', 'asksWho']), target: 'who' },
+            { guard: 'onFirstField', target: 'done' },
+            { target: 'field', reenter: true, actions: assign({ index: ({ context }) => context.index - 1 }) },
+          ],
         },
       },
       nextField: { always: [{ guard: 'formComplete', target: 'review' }, { target: 'field' }] },
@@ -84,7 +117,13 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
         invoke: {
           id: 'submitRequest',
           src: 'submitRequest',
-          input: ({ context }) => ({ citizenId: context.citizenId, channel: context.channel, serviceCode: context.service, answers: context.answers }),
+          input: ({ context }) => ({
+            citizenId: context.citizenId,
+            channel: context.channel,
+            serviceCode: context.service,
+            answers: context.answers,
+            profileId: context.profileId,
+          }),
           onDone: { target: 'submitted', actions: assign({ reference: ({ event }) => event.output.reference }) },
           onError: 'failed',
         },
@@ -101,24 +140,34 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
 
   return {
     name: 'apply',
-    version: 1,
+    version: 2,
     machine,
     screens: {
+      who: async ({ citizenId, services }) => {
+        const people = await services.profiles.list(citizenId);
+        return choiceScreen(
+          [text('apply.who')],
+          [{ label: text('apply.who_self'), value: SELF }, ...people.map((profile) => ({ label: personLabel(profile), value: String(profile.id) }))],
+        );
+      },
       field: async (input) => fieldScreen(input, await formOf(input)),
       review: async (input) => {
         const form = await formOf(input);
         const lines = form.map((field, index) =>
           text('apply.review_line', { label: pick(field.label, input.locale), answer: displayAnswer(field, input.context.answers[index] ?? '', input.locale) }),
         );
-        return choiceScreen([text('apply.review'), ...lines], [
+        const person = input.context.profileId === undefined ? undefined : await input.services.profiles.get(input.citizenId, input.context.profileId);
+        return choiceScreen([text('apply.review'), ...(person ? [text('apply.review_for', { name: person.name })] : []), ...lines], [
           { label: text('apply.confirm'), value: 'confirm' },
           { label: text('apply.edit'), value: 'edit' },
         ]);
       },
-      submitted: async ({ context, services, locale }) => {
+      submitted: async ({ context, citizenId, services, locale }) => {
         const service = await services.catalog.service(context.service);
+        const params = { service: service ? pick(service.name, locale) : '', reference: formatReference(context.reference ?? '') };
+        const person = context.profileId === undefined ? undefined : await services.profiles.get(citizenId, context.profileId);
         return finalScreen([
-          text('apply.submitted', { service: service ? pick(service.name, locale) : '', reference: formatReference(context.reference ?? '') }),
+          person ? text('apply.submitted_for', { ...params, person: person.name }) : text('apply.submitted', params),
           text('apply.keep_reference'),
         ]);
       },

@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import type { CatalogService, Named } from '../services/catalog';
 import { pick } from '../services/localized';
 import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
 import { choiceScreen, text, type Text } from './screen';
@@ -6,6 +7,8 @@ import { choiceScreen, text, type Text } from './screen';
 interface BrowseContext {
   category?: string;
   service?: string;
+  /** Words searched for (SMS `INFO <word>`): the dialog starts at the services that match. */
+  search?: string;
   apply: boolean;
 }
 
@@ -16,12 +19,13 @@ const machine = setup({
 }).createMachine({
   id: 'browse',
   initial: 'start',
-  context: ({ input }) => ({ category: input.params.category, service: input.params.service, apply: false }),
+  context: ({ input }) => ({ category: input.params.category, service: input.params.service, search: input.params.search, apply: false }),
   states: {
     // Entered with a service (back from its form) or a category, the dialog starts there.
     start: {
       always: [
         { guard: ({ context }) => context.service !== undefined, target: 'detail' },
+        { guard: ({ context }) => context.search !== undefined, target: 'results' },
         { guard: ({ context }) => context.category !== undefined, target: 'services' },
         { target: 'categories' },
       ],
@@ -32,10 +36,20 @@ const machine = setup({
     services: {
       on: { CHOOSE: { target: 'detail', actions: assign({ service: chosen }) }, BACK: 'categories' },
     },
+    results: {
+      on: {
+        CHOOSE: [{ guard: ({ event }) => event.value === 'menu', target: 'done' }, { target: 'detail', actions: assign({ service: chosen }) }],
+        BACK: 'done',
+      },
+    },
     detail: {
       on: {
         CHOOSE: { guard: ({ event }) => event.value === 'apply', target: 'done', actions: assign({ apply: true }) },
-        BACK: [{ guard: ({ context }) => context.category !== undefined, target: 'services' }, { target: 'done' }],
+        BACK: [
+          { guard: ({ context }) => context.search !== undefined, target: 'results' },
+          { guard: ({ context }) => context.category !== undefined, target: 'services' },
+          { target: 'done' },
+        ],
       },
     },
     done: { type: 'final' },
@@ -63,6 +77,16 @@ export const browseDialog: Dialog<BrowseContext> = {
         list.map((service) => ({ label: text('common.item', { name: pick(service.name, locale) }), value: service.code })),
       );
     },
+    results: async ({ context, services, locale }) => {
+      const word = context.search ?? '';
+      const found = await searchServices(services.catalog, word);
+      if (found.length === 0) return choiceScreen([text('browse.no_results', { word })], [{ label: text('common.menu'), value: 'menu' }], false);
+      return choiceScreen(
+        [text('browse.results', { word })],
+        found.map((service) => ({ label: text('common.item', { name: pick(service.name, locale) }), value: service.code })),
+        false,
+      );
+    },
     detail: async ({ context, services, locale }) => {
       const service = await services.catalog.service(context.service ?? '');
       if (!service) return choiceScreen([text('browse.unknown_service')], []);
@@ -78,6 +102,32 @@ export const browseDialog: Dialog<BrowseContext> = {
     },
   },
 };
+
+/** Most services a search lists; a citizen texting one word wants a short list. */
+const MAX_RESULTS = 12;
+
+/** Lower case without accents, for matching what was typed against names in any language. */
+const folded = (text: string) => text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLocaleLowerCase();
+
+/**
+ * Services whose name, or whose category's name, in any language, contains every word of
+ * `query`, in catalog order. Reads through the catalog's cached lists.
+ */
+async function searchServices(catalog: CatalogService, query: string): Promise<Named[]> {
+  const words = folded(query).split(/\s+/).filter(Boolean);
+  if (words.length === 0) return [];
+  const matches = (names: Named['name']) =>
+    words.every((word) => Object.values(names).some((name) => name !== undefined && folded(name).includes(word)));
+  const found: Named[] = [];
+  for (const category of await catalog.categories()) {
+    const inCategory = matches(category.name);
+    for (const service of await catalog.servicesIn(category.code)) {
+      if (found.length >= MAX_RESULTS) return found;
+      if (inCategory || matches(service.name)) found.push(service);
+    }
+  }
+  return found;
+}
 
 /** Pesos without needless decimals: 50, 75.50. */
 function formatPeso(amount: number): string {

@@ -1,7 +1,12 @@
 import type { AnyStateMachine } from 'xstate';
+import type { AssistedService } from '../services/assisted';
 import type { CatalogService } from '../services/catalog';
+import type { DataHeld } from '../services/data-rights';
+import type { LookupOutcome } from '../services/lookup-guard';
+import type { ProfileService } from '../services/profiles';
 import type { RequestService } from '../services/requests';
 import type { SubscriptionService } from '../services/subscriptions';
+import type { VerifyOutcome } from '../services/verification';
 import type { Screen } from './screen';
 
 /**
@@ -12,7 +17,21 @@ import type { Screen } from './screen';
  */
 
 /** Every dialog, by name. The engine moves between them when one finishes. */
-export type DialogName = 'menu' | 'language' | 'browse' | 'centres' | 'apply' | 'requests' | 'status' | 'subscribe' | 'help' | 'resume';
+export type DialogName =
+  | 'menu'
+  | 'language'
+  | 'browse'
+  | 'centres'
+  | 'apply'
+  | 'requests'
+  | 'status'
+  | 'subscribe'
+  | 'help'
+  | 'resume'
+  | 'mydata'
+  | 'verify'
+  | 'profiles'
+  | 'confirm-assisted';
 
 /** What the engine sends a dialog: a chosen option's value, a validated answer, or back. */
 export type DialogEvent = { type: 'CHOOSE'; value: string } | { type: 'ANSWER'; value: string } | { type: 'BACK' } | { type: 'RESUME' };
@@ -37,6 +56,10 @@ export interface ScreenServices {
   catalog: CatalogService;
   requests: RequestService;
   subscriptions: SubscriptionService;
+  /** The people sharing the phone (family profiles). */
+  profiles: Pick<ProfileService, 'list' | 'get' | 'people'>;
+  /** Requests filed at a centre that wait for the citizen's answer. */
+  assisted: Pick<AssistedService, 'pendingFor'>;
 }
 
 /** Everything a screen builder needs to draw the current state. */
@@ -61,10 +84,35 @@ export interface Dialog<C = unknown> {
 /** The writes dialogs may cause, implemented at the composition root. */
 export interface DialogEffects {
   saveLanguage(citizenId: number, locale: string): Promise<void>;
-  loadForm(serviceCode: string): Promise<{ fieldCount: number }>;
-  submitRequest(input: { citizenId: number; channel: string; serviceCode: string; answers: string[] }): Promise<{ reference: string }>;
+  /** The form's size, and how many people share the citizen's phone (asked whom the request is for when any). */
+  loadForm(serviceCode: string, citizenId: number): Promise<{ fieldCount: number; profileCount?: number }>;
+  submitRequest(input: { citizenId: number; channel: string; serviceCode: string; answers: string[]; profileId?: number }): Promise<{ reference: string }>;
   subscribe(input: { citizenId: number; topic: string; municipality: string }): Promise<void>;
   unsubscribe(input: { citizenId: number; topic: string; municipality: string }): Promise<void>;
+}
+
+/**
+ * The reads and writes of a citizen's own records that must be guarded or audited: a status
+ * lookup by reference (limited after repeated misses, audited) and the data-rights pair (what
+ * is held, erase it). Implemented at the composition root.
+ */
+export interface PrivacyEffects {
+  lookupRequest(input: { citizenId: number; channel: string; reference: string }): Promise<LookupOutcome>;
+  dataHeld(citizenId: number): Promise<DataHeld>;
+  eraseCitizen(input: { citizenId: number; channel: string }): Promise<void>;
+}
+
+/** The writes of the trust dialogs: checking a message, answering a centre's request, family profiles. */
+export interface TrustEffects {
+  /** Looks a verification code up among the citizen's messages (rate-limited). */
+  verifyMessage(input: { citizenId: number; code: string }): Promise<VerifyOutcome>;
+  /** Confirms a request filed at a centre, by its id or the code texted; null when nothing waits. */
+  confirmAssisted(input: { citizenId: number; id?: number; code?: string }): Promise<{ reference: string } | null>;
+  /** Refuses one; false when it no longer waits. */
+  declineAssisted(input: { citizenId: number; id: number }): Promise<boolean>;
+  /** Adds a person to the phone; rejects with a ProfileError ('full', 'duplicate', 'invalid'). */
+  addProfile(input: { citizenId: number; name: string; relationship: string }): Promise<{ id: number }>;
+  removeProfile(input: { citizenId: number; profileId: number }): Promise<boolean>;
 }
 
 /** The value every dialog's `0` at its first screen leads to. */

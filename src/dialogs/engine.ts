@@ -52,8 +52,6 @@ export interface Reply {
   text: string;
   final: boolean;
   screen?: ResolvedScreen;
-  /** The language of the screen, for channels that add words of their own (button labels). */
-  locale?: string;
 }
 
 /** Any dialog, whatever its context type. */
@@ -89,6 +87,11 @@ export interface EngineOptions {
   sessionTtl: number;
   /** Today's date, injected so tests never depend on the wall clock. */
   now?: () => Date;
+  /**
+   * What a fresh conversation opens with instead of the menu when something waits for the
+   * citizen's answer (a request filed for them at a service centre); undefined: the menu.
+   */
+  opening?: (citizenId: number) => Promise<{ dialog: DialogName; params?: Record<string, string> } | undefined>;
 }
 
 /** A dialog actor with the state it is in, running for the length of one turn. */
@@ -143,7 +146,8 @@ export class DialogEngine {
       suspended = { dialog: current.dialog, version: current.version, snapshot: current.snapshot };
       running = await start('resume', { service: String((current.snapshot as { context?: { service?: string } }).context?.service ?? '') });
     } else if (!current || current.final || newSession) {
-      running = await start(citizen.locale ? 'menu' : 'language');
+      const opening = await this.options.opening?.(citizen.id);
+      running = opening ? await start(opening.dialog, opening.params) : await start(citizen.locale ? 'menu' : 'language');
       if (saved && !current && !newSession) hint = text('engine.restarted');
     } else {
       running = this.restore(current);
@@ -196,7 +200,7 @@ export class DialogEngine {
     };
     running.actor.stop();
     await store.set(key, JSON.stringify(record), this.options.sessionTtl);
-    return { ...reply, screen: resolved, locale };
+    return { ...reply, screen: resolved };
   }
 
   /** Forgets an address's dialog (STOP, MENU, or a data deletion request). */

@@ -50,6 +50,8 @@ export interface ResolvedScreen {
   final: boolean;
   /** Labels of the navigation entries, in the citizen's language. */
   nav: { more: string; back: string };
+  /** The language it was translated into, for channels that add text of their own (SMS hints). */
+  locale?: string;
 }
 
 /** Builds a choice screen: body paragraphs then options. */

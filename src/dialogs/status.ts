@@ -1,61 +1,85 @@
-import { assign, setup } from 'xstate';
+import { assign, fromPromise, setup } from 'xstate';
+import type { LookupOutcome } from '../services/lookup-guard';
 import { pick } from '../services/localized';
 import { formatReference } from '../services/reference';
-import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
+import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects } from './dialog';
 import { statusText } from './requests';
-import { choiceScreen, questionScreen, text } from './screen';
+import { choiceScreen, finalScreen, questionScreen, text } from './screen';
 
 interface StatusContext {
+  citizenId: number;
+  channel: string;
   reference?: string;
+  outcome?: LookupOutcome;
 }
 
-const machine = setup({
-  types: { context: {} as StatusContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
-}).createMachine({
-  id: 'status',
-  initial: 'start',
-  context: ({ input }) => ({ reference: input.params.reference }),
-  states: {
-    // STATUS <reference> by SMS arrives with the reference already checked.
-    start: { always: [{ guard: ({ context }) => context.reference !== undefined, target: 'result' }, { target: 'ask' }] },
-    ask: {
-      on: {
-        ANSWER: { target: 'result', actions: assign({ reference: ({ event }) => (event.type === 'ANSWER' ? event.value : undefined) }) },
-        BACK: 'done',
-      },
-    },
-    result: {
-      on: {
-        CHOOSE: [{ guard: ({ event }) => event.value === 'again', target: 'ask' }, { target: 'done' }],
-        BACK: 'done',
-      },
-    },
-    done: { type: 'final' },
-  },
-  output: () => TO_MENU,
-});
-
 /**
- * Status by reference. The engine has already refused a reference whose check digit is wrong.
- * From a phone that did not file the request, only the service and status are shown.
+ * Status by reference. The engine has already refused a reference whose check digit is wrong;
+ * the lookup itself goes through the guard (src/services/lookup-guard.ts), which refuses after
+ * repeated misses and audits every lookup. From a phone that did not file the request, only
+ * the service and status are shown. Version 2: the lookup became a state of its own.
  */
-export const statusDialog: Dialog<StatusContext> = {
-  name: 'status',
-  version: 1,
-  machine,
-  screens: {
-    ask: async () => questionScreen([text('status.ask')], { kind: 'reference' }),
-    result: async ({ context, citizenId, services, locale }) => {
-      const again = [{ label: text('status.again'), value: 'again' }];
-      const request = await services.requests.findByReference(context.reference ?? '');
-      if (!request) return choiceScreen([text('status.not_found')], again);
-      const body = [
-        text('requests.reference', { reference: formatReference(request.reference) }),
-        text('common.item', { name: pick(request.serviceName, locale) }),
-        text('requests.status', { status: statusText(request.status) }),
-      ];
-      if (request.citizenId === citizenId) body.push(text('requests.updated', { date: request.updatedAt.toISOString().slice(0, 10) }));
-      return choiceScreen(body, again);
+export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Dialog<StatusContext> {
+  const machine = setup({
+    types: { context: {} as StatusContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
+    actors: {
+      lookupRequest: fromPromise<LookupOutcome, { citizenId: number; channel: string; reference: string }>(({ input }) => effects.lookupRequest(input)),
     },
-  },
-};
+  }).createMachine({
+    id: 'status',
+    initial: 'start',
+    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, reference: input.params.reference }),
+    states: {
+      // STATUS <reference> by SMS arrives with the reference already checked.
+      start: { always: [{ guard: ({ context }) => context.reference !== undefined, target: 'lookup' }, { target: 'ask' }] },
+      ask: {
+        on: {
+          ANSWER: { target: 'lookup', actions: assign({ reference: ({ event }) => (event.type === 'ANSWER' ? event.value : undefined) }) },
+          BACK: 'done',
+        },
+      },
+      lookup: {
+        tags: ['busy'],
+        invoke: {
+          id: 'lookupRequest',
+          src: 'lookupRequest',
+          input: ({ context }) => ({ citizenId: context.citizenId, channel: context.channel, reference: context.reference ?? '' }),
+          onDone: { target: 'result', actions: assign({ outcome: ({ event }) => event.output }) },
+          onError: 'failed',
+        },
+      },
+      result: {
+        on: {
+          CHOOSE: [{ guard: ({ event }) => event.value === 'again', target: 'ask' }, { target: 'done' }],
+          BACK: 'done',
+        },
+      },
+      failed: {},
+      done: { type: 'final' },
+    },
+    output: () => TO_MENU,
+  });
+
+  return {
+    name: 'status',
+    version: 2,
+    machine,
+    screens: {
+      ask: async () => questionScreen([text('status.ask')], { kind: 'reference' }),
+      result: async ({ context, citizenId, services, locale }) => {
+        const again = [{ label: text('status.again'), value: 'again' }];
+        if (context.outcome === 'limited') return choiceScreen([text('status.limited')], [{ label: text('common.menu'), value: 'menu' }]);
+        const request = context.outcome === 'found' ? await services.requests.findByReference(context.reference ?? '') : undefined;
+        if (!request) return choiceScreen([text('status.not_found')], again);
+        const body = [
+          text('requests.reference', { reference: formatReference(request.reference) }),
+          text('common.item', { name: pick(request.serviceName, locale) }),
+          text('requests.status', { status: statusText(request.status) }),
+        ];
+        if (request.citizenId === citizenId) body.push(text('requests.updated', { date: request.updatedAt.toISOString().slice(0, 10) }));
+        return choiceScreen(body, again);
+      },
+      failed: async () => finalScreen([text('common.try_later')]),
+    },
+  };
+}

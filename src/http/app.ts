@@ -1,8 +1,10 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
-import type { Channel } from '../channels/channel';
+import { canSend, type Channel } from '../channels/channel';
+import { createConsoleRouter } from '../console';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import type { AdminServices } from '../services/admin';
 import type { EphemeralStore } from '../store/ephemeral';
 import type { Database } from '../store/sql';
 
@@ -12,14 +14,19 @@ export interface AppDeps {
   store: EphemeralStore;
   metrics: Metrics;
   log: Logger;
+  /** The ministries' REST API (src/api), mounted at /api/v1 with its own JSON errors. */
+  api?: Router;
+  /** The ministries' services; when given, the web console is mounted at /console. */
+  admin?: AdminServices;
 }
 
 /**
  * The one Express app. Middleware order, top to bottom: security headers, health and
- * metrics (cheap, unauthenticated), channel webhooks (each parses its own body), 404, and one
+ * metrics (cheap, unauthenticated), the ministries' API at /api/v1 (its own key check and JSON
+ * errors), channel webhooks (each parses its own body), 404, and one
  * terminal error handler that never leaks a stack trace.
  */
-export function createApp({ channels, db, store, metrics, log }: AppDeps): express.Express {
+export function createApp({ channels, db, store, metrics, log, api, admin }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
@@ -47,6 +54,9 @@ export function createApp({ channels, db, store, metrics, log }: AppDeps): expre
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  if (api) app.use('/api/v1', api);
+  // The web console: pages for officers, authorised by the same API keys and services as /api/v1.
+  if (admin) app.use('/console', createConsoleRouter({ admin, db, log, sendingChannels: channels.filter(canSend).map((channel) => channel.name) }));
   for (const channel of channels) app.use(channel.router);
 
   app.use((_req, res) => {

@@ -1,113 +1,189 @@
 import { SendError, type SendingChannel } from '../channels/channel';
 import type { Logger } from '../log';
-import type { ClaimedMessage, Outbox } from './outbox';
+import { PRIORITY, type ClaimedMessage, type Outbox, type Outcome } from './outbox';
+import { unlimited, type RateLimiter } from './rate-limiter';
 
-/** Waits until a channel may send one more message (a token bucket shared by all dispatchers). */
-export interface RateLimiter {
-  take(channel: string, ratePerSecond: number): Promise<void>;
-}
-
-/** No limit: for tests and for channels without one. */
-export const unlimited: RateLimiter = { take: async () => undefined };
+export { unlimited, type RateLimiter } from './rate-limiter';
 
 export interface DispatcherOptions {
   outbox: Outbox;
   channels: SendingChannel[];
   log: Logger;
-  /** After this many attempts a retryable failure becomes final. */
+  /** After this many attempts a retryable failure becomes final (OUTBOX_MAX_ATTEMPTS). */
   maxAttempts: number;
+  /** Each channel's token bucket; shared through Redis in production. */
   limiter?: RateLimiter;
+  /** Most messages a channel claims at once; at low rates fewer, about two seconds' worth. */
   batchSize?: number;
-  /** Pause between polls when the outbox has nothing due. */
+  /** Pause between polls when a channel has nothing due. */
   idleMs?: number;
-  /** Messages of one batch in flight at once. */
+  /** Messages of one channel in flight at once; by default enough for half a second of the channel's rate (at least 20). */
   concurrency?: number;
+  /** How long a claim lasts: messages of a dispatcher that died are taken again after this. */
+  leaseSeconds?: number;
+  /** True while ordinary broadcasts must wait (quiet hours); replies, status updates and emergencies go on. */
+  holdBroadcasts?: (now: Date) => boolean;
+  /** Work done beside sending, every `housekeepingMs`: fanning out scheduled broadcasts, closing finished ones. */
+  housekeeping?: () => Promise<void>;
+  housekeepingMs?: number;
+  now?: () => Date;
 }
 
+/** Time kept back from a lease: a claimed message not sent by then is handed back rather than risk a second sender. */
+const LEASE_MARGIN_MS = 5000;
+/** How long to hold messages when the rate limiter cannot be asked. */
+const LIMITER_DOWN_RETRY_MS = 2000;
+
 /**
- * Sends what the outbox holds: claims due messages in priority order, sends each through its
- * channel within the channel's rate, and records the outcome. Retryable failures come back
- * after an exponential back-off (or the provider's own Retry-After); others fail at once.
- * Any number of dispatchers, in any number of processes, can run against one database.
+ * Sends what the outbox holds. Each sending channel is a lane of its own (a slow SMS backlog
+ * never holds up Telegram): it claims due messages in priority order, takes tokens from the
+ * channel's bucket, sends a chunk concurrently and settles the chunk in one statement.
+ * Retryable failures come back after an exponential back-off (or the provider's Retry-After);
+ * after `maxAttempts`, or on a permanent error, the message fails. Any number of dispatchers,
+ * in any number of processes, can run against one database.
  */
 export class Dispatcher {
-  private readonly byName: Map<string, SendingChannel>;
+  private readonly channels: SendingChannel[];
   private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private loops: Promise<void>[] = [];
+  private readonly sleepers = new Set<() => void>();
+  private readonly now: () => Date;
+  private readonly limiter: RateLimiter;
 
   constructor(private readonly options: DispatcherOptions) {
-    this.byName = new Map(options.channels.map((channel) => [channel.name, channel]));
+    this.channels = options.channels;
+    this.now = options.now ?? (() => new Date());
+    this.limiter = options.limiter ?? unlimited;
   }
 
-  /** Starts polling in the background until `stop()`. */
+  /** Starts every lane (and the housekeeping loop) in the background until `stop()`. */
   start(): void {
-    if (this.running || this.byName.size === 0) return;
+    if (this.running) return;
     this.running = true;
-    this.loop = this.poll();
+    this.loops = this.channels.map((channel) => this.lane(channel));
+    const { housekeeping } = this.options;
+    if (housekeeping) this.loops.push(this.every(this.options.housekeepingMs ?? 1000, housekeeping));
   }
 
-  /** Stops after the batch in flight; resolves when it is done. */
+  /** Stops after the chunks in flight; resolves when they are settled. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
-    await this.loop;
+    this.nudge();
+    await Promise.all(this.loops);
+    this.loops = [];
   }
 
-  /** Asks a sleeping dispatcher to look now (a message was just queued). */
+  /** Asks sleeping lanes to look now (a message was just queued). */
   nudge(): void {
-    this.wake?.();
+    for (const wake of [...this.sleepers]) wake();
   }
 
-  /** Claims and sends one batch; returns how many messages it handled. */
+  /** Claims and sends one batch per channel; returns how many messages were handled. */
   async runOnce(): Promise<number> {
-    const batch = await this.options.outbox.claim([...this.byName.keys()], this.options.batchSize ?? 50);
-    const concurrency = this.options.concurrency ?? 10;
-    for (let start = 0; start < batch.length; start += concurrency) {
-      await Promise.all(batch.slice(start, start + concurrency).map((message) => this.deliver(message)));
-    }
-    return batch.length;
+    const handled = await Promise.all(this.channels.map((channel) => this.batch(channel)));
+    return handled.reduce((sum, count) => sum + count, 0);
   }
 
-  private async poll(): Promise<void> {
+  private async lane(channel: SendingChannel): Promise<void> {
+    const log = this.options.log;
     while (this.running) {
       let handled = 0;
       try {
-        handled = await this.runOnce();
+        handled = await this.batch(channel);
       } catch (error) {
-        this.options.log.warn({ err: error }, 'outbox poll failed; will retry');
+        log.warn({ err: error, channel: channel.name }, 'outbox poll failed; will retry');
       }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.idleMs ?? 500);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
+      if (handled === 0 && this.running) await this.sleep(this.options.idleMs ?? 500);
     }
   }
 
-  private async deliver(message: ClaimedMessage): Promise<void> {
-    const { outbox, log, maxAttempts } = this.options;
-    const channel = this.byName.get(message.channel);
-    if (!channel) return;
+  private async every(intervalMs: number, work: () => Promise<void>): Promise<void> {
+    while (this.running) {
+      try {
+        await work();
+      } catch (error) {
+        this.options.log.warn({ err: error }, 'outbox housekeeping failed; will retry');
+      }
+      if (this.running) await this.sleep(intervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** How many messages one claim takes: about two seconds of the channel's rate, within the batch size. */
+  private claimSize(channel: SendingChannel): number {
+    const batchSize = this.options.batchSize ?? 200;
+    const rate = channel.ratePerSecond;
+    return rate > 0 && Number.isFinite(rate) ? Math.max(1, Math.min(batchSize, Math.ceil(rate * 2))) : batchSize;
+  }
+
+  /** One claim of one channel, sent chunk by chunk within its rate. */
+  private async batch(channel: SendingChannel): Promise<number> {
+    const { outbox, holdBroadcasts } = this.options;
+    const leaseSeconds = this.options.leaseSeconds ?? 30;
+    const claimed = await outbox.claim(channel.name, this.claimSize(channel), {
+      leaseSeconds,
+      priorityBelow: holdBroadcasts?.(this.now()) ? PRIORITY.broadcast : undefined,
+    });
+    if (claimed.length === 0) return 0;
+    const deadline = Date.now() + leaseSeconds * 1000 - Math.min(LEASE_MARGIN_MS, (leaseSeconds * 1000) / 3);
+    // Broadcasts to citizens who opted out after the fan-out are cancelled, never sent.
+    let pending: Outcome[] = claimed.filter((message) => message.withdrawn).map((message) => ({ id: message.id, result: 'cancelled', error: 'citizen opted out' }));
+    const toSend = claimed.filter((message) => !message.withdrawn);
+    const rate = channel.ratePerSecond;
+    // Enough sends in flight to keep a provider answering in ~500 ms at the channel's full rate.
+    const concurrency = this.options.concurrency ?? (rate > 0 && Number.isFinite(rate) ? Math.max(20, Math.ceil(rate / 2)) : 20);
+    while (toSend.length > 0) {
+      if (Date.now() >= deadline) {
+        pending.push(...this.release(toSend.splice(0), 0));
+        break;
+      }
+      let granted: number;
+      try {
+        granted = await this.limiter.take(channel.name, channel.ratePerSecond, Math.min(toSend.length, concurrency));
+      } catch (error) {
+        this.options.log.warn({ err: error, channel: channel.name }, 'rate limiter unavailable; messages held');
+        pending.push(...this.release(toSend.splice(0), LIMITER_DOWN_RETRY_MS));
+        break;
+      }
+      const chunk = toSend.splice(0, Math.max(1, granted));
+      const outcomes = await Promise.all(chunk.map((message) => this.send(channel, message)));
+      await outbox.settle([...pending, ...outcomes]);
+      pending = [];
+    }
+    await outbox.settle(pending);
+    return claimed.length;
+  }
+
+  private release(messages: ClaimedMessage[], delayMs: number): Outcome[] {
+    const retryAt = new Date(Date.now() + delayMs);
+    return messages.map((message) => ({ id: message.id, result: 'released', retryAt }));
+  }
+
+  private async send(channel: SendingChannel, message: ClaimedMessage): Promise<Outcome> {
+    const { log, maxAttempts } = this.options;
     try {
-      await (this.options.limiter ?? unlimited).take(channel.name, channel.ratePerSecond);
       const { providerId } = await channel.send({ id: message.id, address: message.address, body: message.body });
-      await outbox.markSent(message.id, providerId);
+      return { id: message.id, result: 'sent', providerId };
     } catch (error) {
       const sendError = error instanceof SendError ? error : new SendError((error as Error).message, true);
-      if (sendError.retryable && message.attempts < maxAttempts) {
+      if (sendError.retryable && !sendError.unreachable && message.attempts < maxAttempts) {
         const backoff = sendError.retryAfterMs ?? Math.min(1000 * 2 ** (message.attempts - 1), 300_000) * (0.8 + Math.random() * 0.4);
-        await outbox.retryLater(message.id, sendError.message, new Date(Date.now() + backoff));
         log.info({ outboxId: message.id, channel: channel.name, attempts: message.attempts }, 'send failed; will retry');
-      } else {
-        await outbox.markFailed(message.id, sendError.message);
-        log.warn({ outboxId: message.id, channel: channel.name, attempts: message.attempts, reason: sendError.message }, 'send failed for good');
+        return { id: message.id, result: 'retry', error: sendError.message, retryAt: new Date(Date.now() + backoff) };
       }
+      log.warn({ outboxId: message.id, channel: channel.name, attempts: message.attempts, reason: sendError.message }, 'send failed for good');
+      return { id: message.id, result: 'failed', error: sendError.message };
     }
   }
 }

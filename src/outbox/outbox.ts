@@ -3,8 +3,11 @@ import type { Database, Queryable } from '../store/sql';
 /** Why a message is sent, which also decides its default priority. */
 export type MessageKind = 'reply' | 'status' | 'broadcast' | 'notice';
 
-/** Replies and status updates go ahead of broadcasts. */
+/** Lower goes first: replies and status updates go ahead of broadcasts. */
 export const PRIORITY: Record<MessageKind, number> = { reply: 1, status: 2, notice: 3, broadcast: 5 };
+
+/** An emergency broadcast goes ahead of every other broadcast (and is never held by quiet hours). */
+export const EMERGENCY_BROADCAST_PRIORITY = 4;
 
 export interface NewMessage {
   address: string;
@@ -16,7 +19,26 @@ export interface NewMessage {
   requestId?: number;
   broadcastId?: number;
   notBefore?: Date;
+  /** The language of `body`, so its verification line is in the same language. */
+  locale?: string;
 }
+
+/**
+ * The line every pushed message ends with, so a citizen can check it came from Lingkod
+ * (`VERIFY <code>`): one text per language with `{code}` where the message's own code goes.
+ * Answers to the citizen's own text (kind `reply`) carry none: the citizen knows why they came,
+ * and their SMS layout is already sized to SMS_MAX_SEGMENTS.
+ */
+export interface VerificationStamp {
+  lines: Readonly<Record<string, string>>;
+  defaultLocale: string;
+}
+
+/** Where the code goes in a stamp line. */
+export const CODE_SLOT = '{code}';
+
+/** A stand-in of a code's length, for sizing a message before it is sent (broadcast previews). */
+const SAMPLE_CODE = 'KX7M2Q';
 
 /** A message claimed by a dispatcher, to be sent now. */
 export interface ClaimedMessage {
@@ -26,23 +48,64 @@ export interface ClaimedMessage {
   body: string;
   kind: MessageKind;
   attempts: number;
+  /** A broadcast to a citizen who has opted out since the fan-out: cancel it, never send it. */
+  withdrawn: boolean;
 }
 
 /** Where a message stands; statuses only move forward (see `advance`). */
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'cancelled';
+
+/** What became of one claimed message; a dispatcher settles a whole chunk of these at once. */
+export type Outcome =
+  | { id: number; result: 'sent'; providerId?: string }
+  /** A retryable failure: queued again, not before `retryAt`. */
+  | { id: number; result: 'retry'; error: string; retryAt: Date }
+  | { id: number; result: 'failed'; error: string }
+  | { id: number; result: 'cancelled'; error: string }
+  /** Handed back untried (the lease ran short, the rate limiter was unreachable): the attempt does not count. */
+  | { id: number; result: 'released'; retryAt: Date };
+
+/** How many of a broadcast's messages are in each state. */
+export interface MessageCounts {
+  queued: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface ClaimOptions {
+  /** How long the claim lasts; after it, another dispatcher may take the messages again. */
+  leaseSeconds?: number;
+  /** Only claim messages with a priority below this (quiet hours hold ordinary broadcasts). */
+  priorityBelow?: number;
+}
+
+const ERROR_LENGTH = 500;
 
 /**
  * The outbox table's operations. `enqueue` takes the caller's transaction, so a message
  * exists exactly when the change that caused it was committed.
  */
 export class Outbox {
-  constructor(private readonly db: Database) {}
+  /**
+   * With a `stamp`, every message but a reply gets a verification code (SQL's
+   * verification_code(), migrations/008) and the stamp's line; the broadcast fan-out uses
+   * `stampLines` to do the same in its INSERT … SELECT.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly stamp?: VerificationStamp,
+  ) {}
 
   /** Adds a message inside the caller's transaction (or on its own); returns its id. */
   async enqueue(message: NewMessage, tx: Queryable = this.db): Promise<number> {
     const [row] = await tx.query<{ id: string }>(
-      `INSERT INTO outbox (address, channel, body, kind, priority, citizen_id, request_id, broadcast_id, not_before)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, now())) RETURNING id`,
+      `INSERT INTO outbox (address, channel, body, kind, priority, citizen_id, request_id, broadcast_id, not_before, verification_code)
+       SELECT $1::text, $2::text, CASE WHEN c.code IS NULL THEN $3::text ELSE $3::text || chr(10) || replace($10::text, '${CODE_SLOT}', c.code) END,
+              $4::text, $5::smallint, $6::bigint, $7::bigint, $8::bigint, COALESCE($9::timestamptz, now()), c.code
+         FROM (SELECT CASE WHEN $10::text IS NULL THEN NULL ELSE verification_code() END AS code) c
+       RETURNING id`,
       [
         message.address,
         message.channel,
@@ -53,28 +116,47 @@ export class Outbox {
         message.requestId ?? null,
         message.broadcastId ?? null,
         message.notBefore ?? null,
+        message.kind === 'reply' ? null : (this.stampLine(message.locale) ?? null),
       ],
     );
     return Number(row.id);
   }
 
+  /** The stamp line in `locale` (the default locale's when it has none); undefined without a stamp. */
+  private stampLine(locale: string | undefined): string | undefined {
+    if (!this.stamp) return undefined;
+    return (locale === undefined ? undefined : this.stamp.lines[locale]) ?? this.stamp.lines[this.stamp.defaultLocale];
+  }
+
+  /** The stamp's lines as JSON for an INSERT … SELECT that stamps rows itself (null without a stamp). */
+  stampLines(): { json: string | null; defaultLocale: string | null } {
+    return this.stamp ? { json: JSON.stringify(this.stamp.lines), defaultLocale: this.stamp.defaultLocale } : { json: null, defaultLocale: null };
+  }
+
+  /** `body` as it will be sent, with a stand-in code: for sizing an SMS before it is queued. */
+  asSent(body: string, kind: MessageKind, locale?: string): string {
+    const line = kind === 'reply' ? undefined : this.stampLine(locale);
+    return line === undefined ? body : `${body}\n${line.replace(CODE_SLOT, SAMPLE_CODE)}`;
+  }
+
   /**
-   * Claims up to `limit` due messages of the given channels for `leaseSeconds`: queued ones,
-   * and ones whose earlier claim expired (their dispatcher died). Concurrent dispatchers
-   * never claim the same row (FOR UPDATE SKIP LOCKED).
+   * Claims up to `limit` due messages of one channel, in priority order: queued ones, and ones
+   * whose earlier claim expired (their dispatcher died). Concurrent dispatchers never claim
+   * the same row (FOR UPDATE SKIP LOCKED). Each claim counts as an attempt.
    */
-  async claim(channels: string[], limit: number, leaseSeconds = 30): Promise<ClaimedMessage[]> {
+  async claim(channel: string, limit: number, { leaseSeconds = 30, priorityBelow = 32767 }: ClaimOptions = {}): Promise<ClaimedMessage[]> {
     const rows = await this.db.query(
       `UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = now() + make_interval(secs => $3)
         WHERE o.id IN (
           SELECT id FROM outbox
-           WHERE status IN ('queued', 'sending') AND channel = ANY($1) AND not_before <= now()
+           WHERE status IN ('queued', 'sending') AND channel = $1 AND priority < $4 AND not_before <= now()
              AND (status = 'queued' OR lease_until < now())
            ORDER BY priority, not_before, id
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
-       RETURNING o.id, o.address, o.channel, o.body, o.kind, o.attempts`,
-      [channels, limit, leaseSeconds],
+       RETURNING o.id, o.address, o.channel, o.body, o.kind, o.attempts, o.priority,
+                 (o.kind = 'broadcast' AND EXISTS (SELECT 1 FROM citizens c WHERE c.id = o.citizen_id AND c.opted_out)) AS withdrawn`,
+      [channel, limit, leaseSeconds, priorityBelow],
     );
     return rows
       .map((row) => ({
@@ -84,52 +166,88 @@ export class Outbox {
         body: row.body as string,
         kind: row.kind as MessageKind,
         attempts: Number(row.attempts),
+        withdrawn: Boolean(row.withdrawn),
+        priority: Number(row.priority),
       }))
-      .sort((a, b) => a.id - b.id);
+      .sort((a, b) => a.priority - b.priority || a.id - b.id)
+      .map(({ priority: _priority, ...message }) => message);
   }
 
-  /** Records a successful hand-over to the provider. */
-  async markSent(id: number, providerId: string | undefined): Promise<void> {
+  /**
+   * Records what became of claimed messages, in one statement. Only rows still claimed
+   * ('sending') change, so a message cancelled meanwhile (a stopped broadcast) stays cancelled.
+   */
+  async settle(outcomes: Outcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const column = <T>(pick: (outcome: Outcome) => T) => outcomes.map(pick);
     await this.db.query(
-      `UPDATE outbox SET status = 'sent', provider_id = $2, sent_at = now(), lease_until = NULL, last_error = NULL
-        WHERE id = $1 AND status = 'sending'`,
-      [id, providerId ?? null],
+      `UPDATE outbox o SET
+          status = v.status,
+          provider_id = COALESCE(v.provider_id, o.provider_id),
+          sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE o.sent_at END,
+          not_before = COALESCE(v.retry_at, o.not_before),
+          attempts = o.attempts - v.refund,
+          last_error = v.error,
+          lease_until = NULL
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[])
+              AS v(id, status, provider_id, error, retry_at, refund)
+        WHERE o.id = v.id AND o.status = 'sending'`,
+      [
+        column((o) => o.id),
+        column((o) => (o.result === 'sent' ? 'sent' : o.result === 'retry' || o.result === 'released' ? 'queued' : o.result)),
+        column((o) => (o.result === 'sent' ? (o.providerId ?? null) : null)),
+        column((o) => ('error' in o ? o.error.slice(0, ERROR_LENGTH) : null)),
+        column((o) => ('retryAt' in o ? o.retryAt.toISOString() : null)),
+        column((o) => (o.result === 'released' ? 1 : 0)),
+      ],
     );
   }
 
-  /** Puts a message back in the queue after a retryable failure, not before `retryAt`. */
-  async retryLater(id: number, error: string, retryAt: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE outbox SET status = 'queued', not_before = $3, lease_until = NULL, last_error = $2 WHERE id = $1 AND status = 'sending'`,
-      [id, error.slice(0, 500), retryAt],
+  /**
+   * Cancels what has not gone out of a broadcast: queued messages, and claimed ones whose
+   * dispatcher died (lease expired). Messages being sent right now are let through.
+   */
+  async cancelBroadcast(broadcastId: number, tx: Queryable = this.db): Promise<number> {
+    const [row] = await tx.query<{ cancelled: string }>(
+      `WITH cancelled AS (
+         UPDATE outbox SET status = 'cancelled', last_error = 'broadcast stopped', lease_until = NULL
+          WHERE broadcast_id = $1 AND (status = 'queued' OR (status = 'sending' AND lease_until < now()))
+         RETURNING 1)
+       SELECT count(*) AS cancelled FROM cancelled`,
+      [broadcastId],
     );
+    return Number(row.cancelled);
   }
 
-  /** Gives up on a message. */
-  async markFailed(id: number, error: string): Promise<void> {
-    await this.db.query(`UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1 AND status IN ('queued', 'sending')`, [
-      id,
-      error.slice(0, 500),
-    ]);
+  /** How many of a broadcast's messages are waiting (queued or being sent), sent, delivered, failed and cancelled. */
+  async countsFor(broadcastId: number, tx: Queryable = this.db): Promise<MessageCounts> {
+    const rows = await tx.query<{ status: MessageStatus; count: string }>(
+      'SELECT status, count(*) AS count FROM outbox WHERE broadcast_id = $1 GROUP BY status',
+      [broadcastId],
+    );
+    const count = (...statuses: MessageStatus[]) => rows.filter((row) => statuses.includes(row.status)).reduce((sum, row) => sum + Number(row.count), 0);
+    return { queued: count('queued', 'sending'), sent: count('sent'), delivered: count('delivered'), failed: count('failed'), cancelled: count('cancelled') };
   }
 
   /**
    * Applies a delivery report by provider id. Reports arrive late, twice or out of order, so
-   * a status only ever moves forward. Returns false when no message has that provider id.
+   * a status only ever moves forward. `channels` are the names the message may have been
+   * queued under (a provider's own, or the logical `sms`). Returns false when no message has
+   * that provider id.
    */
-  async advance(channel: string, providerId: string, status: 'sent' | 'delivered' | 'failed', error?: string): Promise<boolean> {
+  async advance(channels: string | string[], providerId: string, status: 'sent' | 'delivered' | 'failed', error?: string): Promise<boolean> {
     // One statement: the rank comparison and the update cannot be split by another report.
     const rank = (column: string) =>
       `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'failed' THEN 3 ELSE 4 END`;
     const [row] = await this.db.query<{ moved: boolean }>(
-      `WITH target AS (SELECT id, status FROM outbox WHERE channel = $1 AND provider_id = $2),
+      `WITH target AS (SELECT id, status FROM outbox WHERE channel = ANY($1) AND provider_id = $2),
             moved AS (
               UPDATE outbox o SET status = $3, last_error = COALESCE($4, o.last_error),
                      delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE o.delivered_at END
                 FROM target WHERE o.id = target.id AND ${rank('target.status')} < ${rank('$3::text')}
               RETURNING o.id)
        SELECT EXISTS (SELECT 1 FROM target) AS known`,
-      [channel, providerId, status, error ?? null],
+      [typeof channels === 'string' ? [channels] : channels, providerId, status, error ?? null],
     );
     return Boolean((row as { known?: boolean } | undefined)?.known);
   }

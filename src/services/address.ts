@@ -14,15 +14,27 @@ export function addressKind(address: string): 'tel' | 'telegram' | 'sim' | undef
 }
 
 /**
+ * Numbers already normalised: every USSD hop of a session carries the same number, and
+ * libphonenumber's parse is a visible share of a hop's CPU (bench/RESULTS.md). Bounded:
+ * emptied when full.
+ */
+const normalised = new Map<string, Address | undefined>();
+const NORMALISED_LIMIT = 50_000;
+
+/**
  * Normalises a phone number to a `tel:` address, or returns undefined when it is not a valid
  * number. Numbers without a country code are read as Philippine (`defaultCountry`).
  */
 export function phoneAddress(raw: string, defaultCountry: CountryCode = 'PH'): Address | undefined {
+  const id = `${defaultCountry}:${raw}`;
+  if (normalised.has(id)) return normalised.get(id);
   const trimmed = raw.trim();
   const candidate = /^\d{11,15}$/.test(trimmed) && !trimmed.startsWith('0') ? `+${trimmed}` : trimmed;
   const phone = parsePhoneNumberFromString(candidate, defaultCountry);
-  if (!phone || !phone.isPossible()) return undefined;
-  return `tel:${phone.number}`;
+  const address: Address | undefined = phone && phone.isPossible() ? `tel:${phone.number}` : undefined;
+  if (normalised.size >= NORMALISED_LIMIT) normalised.clear();
+  normalised.set(id, address);
+  return address;
 }
 
 /** The E.164 number of a `tel:` address, e.g. `+639171234567`. */

@@ -175,12 +175,13 @@ function mapKinds<T>(value: (kind: CatalogKind) => T): Record<CatalogKind, T> {
 }
 
 /** Localised text as stored: always an object with `en`. */
-function localized(text: LocalizedTextInput): LocalizedText {
+export function localized(text: LocalizedTextInput): LocalizedText {
   if (typeof text === 'string') return { en: text };
   return { en: text.en, ...(text.fil === undefined ? {} : { fil: text.fil }), ...(text.bn === undefined ? {} : { bn: text.bn }) };
 }
 
-function storedField(field: FormField): FormField {
+/** A form field as stored: every label localised. */
+export function storedField(field: FormField): FormField {
   const label = localized(field.label);
   if (field.type !== 'choice') return { ...field, label };
   return { ...field, label, options: field.options.map((option) => ({ ...option, label: localized(option.label) })) };

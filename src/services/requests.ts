@@ -1,4 +1,4 @@
-import type { Database } from '../store/sql';
+import type { Database, Queryable } from '../store/sql';
 import type { LocalizedText } from './catalog-schema';
 import { newReference } from './reference';
 
@@ -8,6 +8,8 @@ export interface RequestSummary {
   serviceName: LocalizedText;
   status: string;
   updatedAt: Date;
+  /** Who on the phone it is for: a profile's name, or null for the phone's own holder. */
+  personName: string | null;
 }
 
 /** A request found by reference; `citizenId` lets the caller decide what may be shown. */
@@ -22,9 +24,17 @@ export interface NewRequest {
   serviceCode: string;
   answers: Record<string, string>;
   channel: string;
+  /** The profile (a person sharing the phone) it is for; absent for the phone's own holder. */
+  profileId?: number;
+  /** Who made the first status, as the history shows it: `citizen`, or `centre:<code>` for an assisted request. */
+  actor?: string;
 }
 
-const UNIQUE_VIOLATION = '23505';
+/** Whose requests to list: everyone's on the phone (undefined), the holder's own (null), or one profile's. */
+export type PersonFilter = number | null | undefined;
+
+/** Draws of a fresh reference before giving up (ten random digits rarely collide at all). */
+const REFERENCE_DRAWS = 6;
 
 /** Citizens' requests: submission, listing and lookup by reference. */
 export class RequestService {
@@ -38,48 +48,61 @@ export class RequestService {
    * only once committed, so a citizen is never given a reference that does not exist.
    */
   async submit(request: NewRequest): Promise<{ reference: string; status: string }> {
-    for (let attempt = 0; ; attempt++) {
-      const reference = this.makeReference();
-      try {
-        return await this.db.transaction(async (tx) => {
-          const [row] = await tx.query<{ id: string; status: string }>(
-            `INSERT INTO requests (reference, citizen_id, service_code, answers, status, channel)
-             SELECT $1, $2, code, $4, workflow->>0, $5 FROM services WHERE code = $3
-             RETURNING id, status`,
-            [reference, request.citizenId, request.serviceCode, JSON.stringify(request.answers), request.channel],
-          );
-          if (!row) throw new Error(`unknown service ${request.serviceCode}`);
-          await tx.query(`INSERT INTO request_events (request_id, status, actor) VALUES ($1, $2, 'citizen')`, [row.id, row.status]);
-          return { reference, status: row.status };
-        });
-      } catch (error) {
-        // Ten random digits rarely collide; when they do, draw again.
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt < 5) continue;
-        throw error;
-      }
-    }
+    return this.db.transaction((tx) => this.insert(tx, request));
   }
 
-  /** The citizen's most recent requests, newest first. */
-  async listFor(citizenId: number, limit = 20): Promise<RequestSummary[]> {
+  /**
+   * Writes a request and its first status inside the caller's transaction (a confirmed
+   * assisted request commits with its confirmation). A reference already taken is drawn again
+   * (ON CONFLICT, so the transaction is never aborted by the collision). A profile must be one
+   * of the citizen's own.
+   */
+  async insert(tx: Queryable, request: NewRequest): Promise<{ id: number; reference: string; status: string }> {
+    const [service] = await tx.query<{ first: string }>('SELECT workflow->>0 AS first FROM services WHERE code = $1', [request.serviceCode]);
+    if (!service) throw new Error(`unknown service ${request.serviceCode}`);
+    if (request.profileId !== undefined) {
+      const [own] = await tx.query('SELECT 1 FROM profiles WHERE id = $1 AND citizen_id = $2', [request.profileId, request.citizenId]);
+      if (!own) throw new Error(`profile ${request.profileId} is not one of citizen ${request.citizenId}'s`);
+    }
+    for (let draw = 0; draw < REFERENCE_DRAWS; draw++) {
+      const reference = this.makeReference();
+      const [row] = await tx.query<{ id: string; status: string }>(
+        `INSERT INTO requests (reference, citizen_id, service_code, answers, status, channel, profile_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (reference) DO NOTHING
+         RETURNING id, status`,
+        [reference, request.citizenId, request.serviceCode, JSON.stringify(request.answers), service.first, request.channel, request.profileId ?? null],
+      );
+      if (!row) continue;
+      await tx.query('INSERT INTO request_events (request_id, status, actor) VALUES ($1, $2, $3)', [row.id, row.status, request.actor ?? 'citizen']);
+      return { id: Number(row.id), reference, status: row.status };
+    }
+    throw new Error(`no free reference after ${REFERENCE_DRAWS} draws`);
+  }
+
+  /** The citizen's most recent requests, newest first; `person` narrows them to one person on the phone. */
+  async listFor(citizenId: number, limit = 20, person?: PersonFilter): Promise<RequestSummary[]> {
     const rows = await this.db.query(
-      `SELECT r.reference, s.name AS service_name, r.status, r.updated_at
-         FROM requests r JOIN services s ON s.code = r.service_code
-        WHERE r.citizen_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
-      [citizenId, limit],
+      `SELECT r.reference, s.name AS service_name, r.status, r.updated_at, p.name AS person_name
+         FROM requests r JOIN services s ON s.code = r.service_code LEFT JOIN profiles p ON p.id = r.profile_id
+        WHERE r.citizen_id = $1
+          AND ($3::text = 'all' OR ($3 = 'self' AND r.profile_id IS NULL) OR r.profile_id = $4::bigint)
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
+      [citizenId, limit, person === undefined ? 'all' : person === null ? 'self' : 'profile', person ?? null],
     );
     return rows.map((row) => ({
       reference: row.reference as string,
       serviceName: row.service_name as LocalizedText,
       status: row.status as string,
       updatedAt: new Date(row.updated_at as string),
+      personName: (row.person_name as string | null) ?? null,
     }));
   }
 
   async findByReference(reference: string): Promise<RequestRecord | undefined> {
     const [row] = await this.db.query(
-      `SELECT r.reference, r.citizen_id, r.service_code, s.name AS service_name, r.status, r.answers, r.updated_at
-         FROM requests r JOIN services s ON s.code = r.service_code WHERE r.reference = $1`,
+      `SELECT r.reference, r.citizen_id, r.service_code, s.name AS service_name, r.status, r.answers, r.updated_at, p.name AS person_name
+         FROM requests r JOIN services s ON s.code = r.service_code LEFT JOIN profiles p ON p.id = r.profile_id WHERE r.reference = $1`,
       [reference],
     );
     if (!row) return undefined;
@@ -91,6 +114,7 @@ export class RequestService {
       status: row.status as string,
       answers: row.answers as Record<string, string>,
       updatedAt: new Date(row.updated_at as string),
+      personName: (row.person_name as string | null) ?? null,
     };
   }
 }

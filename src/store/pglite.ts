@@ -1,6 +1,38 @@
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Database, Queryable, Row } from './sql';
+
+/**
+ * PostgreSQL's shared buffers inside PGlite. PGlite's default, 128 MB, is touched at start-up
+ * in WASM memory, which never shrinks; a pilot's database is tens of MB and PGlite reads its
+ * files through the OS page cache, so 16 MB costs little and keeps the embedded service under
+ * 400 MB of RSS (bench/RESULTS.md).
+ */
+const SHARED_BUFFERS = '16MB';
+
+/**
+ * Creates the database files (initdb) in a short-lived process of their own. PGlite keeps
+ * initdb's WASM memory for as long as the instance that ran it lives, which would leave the
+ * service at about 800 MB of RSS after its first start; a child gives that memory back.
+ */
+async function createDataDir(dataDir: string): Promise<void> {
+  const entry = require.resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = require(${JSON.stringify(entry)});
+const db = new PGlite(process.argv[1]);
+db.waitReady.then(() => db.close()).then(() => process.exit(0), (error) => { process.stderr.write(String(error && error.message)); process.exit(1); });`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`PGlite could not create the database in ${dataDir}: ${stderr.trim().slice(0, 300)}`))));
+  });
+}
 
 /**
  * PGlite, PostgreSQL in WASM, in a directory on disk: the embedded default, so a pilot needs
@@ -15,8 +47,11 @@ export class PgliteDatabase implements Database {
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
     // PGlite is an ES module; a dynamic import keeps this CommonJS build working.
     const { PGlite } = await import('@electric-sql/pglite');
-    if (dataDir) await mkdir(dataDir, { recursive: true });
-    const db = new PGlite(dataDir);
+    if (dataDir) {
+      await mkdir(dataDir, { recursive: true });
+      if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir);
+    }
+    const db = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
     await db.waitReady;
     return new PgliteDatabase(db);
   }

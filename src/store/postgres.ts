@@ -45,6 +45,11 @@ export class PostgresDatabase implements Database {
     } catch (error) {
       throw classify(error);
     }
+    // A connection lost mid-transaction fails the statement in progress (or the next one); the
+    // client also emits 'error', which, unheard, would crash the process (the pool listens only
+    // to idle clients). Heard here until the client goes back to the pool.
+    const lost = () => undefined;
+    client.on('error', lost);
     const run = async (sql: string, params: unknown[]) => {
       try {
         return await client.query(sql, params);
@@ -68,6 +73,8 @@ export class PostgresDatabase implements Database {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release(true);
       throw classify(error);
+    } finally {
+      client.off('error', lost);
     }
   }
 

@@ -19,14 +19,24 @@ export class RedisEphemeralStore implements EphemeralStore {
       commandTimeout: 1500,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
       lazyConnect: false,
+      // Commands issued in the same tick (many hops at once) go out in one write: under load,
+      // a write system call per GET and SET cost more CPU than the dialog turn (bench/RESULTS.md).
+      enableAutoPipelining: true,
     });
     // Connection errors surface on each command; the 'error' event would otherwise crash the process.
     this.redis.on('error', () => undefined);
   }
 
-  /** Waits for the connection (at start-up or while reconnecting), at most `waitMs`. */
+  /**
+   * Waits for the first connection, at most `waitMs`. Once Redis has been lost (reconnecting),
+   * it fails at once: a USSD hop must answer before the gateway gives up, and waiting for a
+   * server that is down only delays the polite answer.
+   */
   private ready(waitMs = 1000): Promise<void> {
     if (this.redis.status === 'ready') return Promise.resolve();
+    if (this.redis.status !== 'wait' && this.redis.status !== 'connecting' && this.redis.status !== 'connect') {
+      return Promise.reject(new Error(`not connected (${this.redis.status})`));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.redis.off('ready', onReady);

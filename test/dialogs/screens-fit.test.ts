@@ -5,11 +5,12 @@ import { paginate } from '../../src/channels/pages';
 import { encodedLength } from '../../src/channels/gsm7';
 import { createDialogs } from '../../src/dialogs';
 import { MENU_ENTRIES } from '../../src/dialogs/menu';
-import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogName } from '../../src/dialogs/dialog';
+import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogName, PrivacyEffects, ScreenServices, TrustEffects } from '../../src/dialogs/dialog';
 import { createI18n, resolveScreen } from '../../src/i18n';
 import { CatalogService, type ServiceDetail } from '../../src/services/catalog';
 import { loadSampleCatalogIfEmpty } from '../../src/services/catalog-import';
 import { CitizenService } from '../../src/services/citizens';
+import { ProfileError, ProfileService, RELATIONSHIPS } from '../../src/services/profiles';
 import { RequestService } from '../../src/services/requests';
 import { SubscriptionService } from '../../src/services/subscriptions';
 import type { Database } from '../../src/store/sql';
@@ -23,13 +24,24 @@ import { databaseBackends } from '../support/stores';
  */
 const USSD_LIMITS = { gsm7: 182, ucs2: 80 };
 /** Fake effects: traversal never runs them (it is pure), the done/error events stand in. */
-const effects: DialogEffects = {
+const effects: DialogEffects & PrivacyEffects & TrustEffects = {
   saveLanguage: async () => undefined,
   loadForm: async () => ({ fieldCount: 0 }),
   submitRequest: async () => ({ reference: '48217730953' }),
   subscribe: async () => undefined,
   unsubscribe: async () => undefined,
+  lookupRequest: async () => 'found',
+  dataHeld: async () => ({ phones: 1, chats: 1, requests: 12, topics: 3, messages: 140, locale: 'en' }),
+  eraseCitizen: async () => undefined,
+  verifyMessage: async () => ({ kind: 'unknown' }),
+  confirmAssisted: async () => null,
+  declineAssisted: async () => false,
+  addProfile: async () => ({ id: 1 }),
+  removeProfile: async () => true,
 };
+
+/** The longest name a family profile may have (40 characters), to draw the widest screens. */
+const LONG_NAME = 'Maria Clara Santos de la Cruz Mangudadat';
 
 interface Catalog {
   categories: string[];
@@ -45,7 +57,10 @@ describe('every USSD screen of every dialog in every locale', () => {
   let citizenId: number;
   let reference: string;
   let catalog: Catalog;
-  let services: { catalog: CatalogService; requests: RequestService; subscriptions: SubscriptionService };
+  let services: ScreenServices;
+  /** A family profile on the citizen's phone, and the longest names a trust screen can show. */
+  let profileId: number;
+  let longest: { service: Record<string, string> & { en: string }; centre: string; ministry: Record<string, string> & { en: string } };
   const dialogs = createDialogs(effects);
   const i18n = createI18n('en');
 
@@ -53,7 +68,21 @@ describe('every USSD screen of every dialog in every locale', () => {
     db = await databaseBackends()[0].open();
     await loadSampleCatalogIfEmpty(db);
     const catalogService = new CatalogService(db);
-    services = { catalog: catalogService, requests: new RequestService(db), subscriptions: new SubscriptionService(db) };
+    const [names] = await db.query<{ service: { en: string }; centre: string; ministry: { en: string } }>(
+      `SELECT (SELECT name FROM services WHERE form IS NOT NULL ORDER BY length(name->>'en') DESC LIMIT 1) AS service,
+              (SELECT name FROM centres ORDER BY length(name) DESC LIMIT 1) AS centre,
+              (SELECT name FROM ministries ORDER BY length(name->>'en') DESC LIMIT 1) AS ministry`,
+    );
+    longest = names;
+    const profiles = new ProfileService(db);
+    services = {
+      catalog: catalogService,
+      requests: new RequestService(db),
+      subscriptions: new SubscriptionService(db),
+      profiles,
+      // A request filed at the centre with the longest name, for the service with the longest name, for the longest-named person.
+      assisted: { pendingFor: async (_citizenId, id) => ({ id: id ?? 1, serviceName: longest.service, centreName: longest.centre, personName: LONG_NAME }) },
+    };
     const categories = await catalogService.categories();
     const provinces = await catalogService.provinces();
     catalog = {
@@ -76,6 +105,9 @@ describe('every USSD screen of every dialog in every locale', () => {
     citizenId = (await new CitizenService(db).findOrCreate('tel:+639170000100', 'ussd')).id;
     const withForm = [...catalog.services.values()].find((s) => s.form)!;
     reference = (await services.requests.submit({ citizenId, serviceCode: withForm.code, answers: {}, channel: 'ussd' })).reference;
+    // A shared phone: "my requests" groups by person and a request form first asks whom it is for.
+    profileId = (await new ProfileService(db).add(citizenId, { name: LONG_NAME, relationship: 'grandparent' })).id;
+    await services.requests.submit({ citizenId, serviceCode: withForm.code, answers: {}, channel: 'ussd', profileId });
     await services.subscriptions.subscribe(citizenId, catalog.topics[0], catalog.municipalitiesIn.get(catalog.provinces[0])![0]);
   });
   afterAll(async () => {
@@ -120,7 +152,9 @@ describe('every USSD screen of every dialog in every locale', () => {
       case 'subscribe.unsubscribing':
         return [done('unsubscribe'), failed('unsubscribe')];
       case 'apply.loading':
-        return [done('loadForm', { fieldCount: catalog.services.get(context.service)?.form?.length ?? 0 }), failed('loadForm')];
+        return [done('loadForm', { fieldCount: catalog.services.get(context.service)?.form?.length ?? 0, profileCount: 1 }), failed('loadForm')];
+      case 'apply.who':
+        return [...choose(['self', String(profileId)]), ...back];
       case 'apply.field': {
         const field = catalog.services.get(context.service)?.form?.[context.index];
         if (field?.type === 'choice') return [...choose(field.options.map((option) => option.value)), ...back];
@@ -133,10 +167,60 @@ describe('every USSD screen of every dialog in every locale', () => {
         return [done('submitRequest', { reference: '48217730953' }), failed('submitRequest')];
       case 'status.ask':
         return [{ type: 'ANSWER', value: reference }, { type: 'ANSWER', value: '12345678900' }, ...back];
+      case 'status.lookup':
+        return [done('lookupRequest', 'found'), done('lookupRequest', 'missing'), done('lookupRequest', 'limited'), failed('lookupRequest')];
       case 'status.result':
         return [...choose(['again']), ...back];
+      case 'mydata.loading':
+        return [done('dataHeld', { phones: 1, chats: 1, requests: 12, topics: 3, messages: 140, locale: 'en' }), failed('dataHeld')];
+      case 'mydata.summary':
+        return [...choose(['delete']), ...back];
+      case 'mydata.confirm':
+        return [...choose(['yes', 'no']), ...back];
+      case 'mydata.erasing':
+        return [done('eraseCitizen'), failed('eraseCitizen')];
       case 'requests.list':
+        return [...choose([reference, 'person:self', `person:${profileId}`, 'family']), ...back];
+      case 'requests.person':
         return [...choose([reference]), ...back];
+      case 'verify.ask':
+        return [{ type: 'ANSWER', value: 'KX7 M2Q' }, ...back];
+      case 'verify.checking':
+        return [
+          done('verifyMessage', { kind: 'genuine', when: '2026-11-28 16:05', ministry: longest.ministry, centre: null }),
+          done('verifyMessage', { kind: 'genuine', when: '2026-11-28 16:05', ministry: null, centre: longest.centre }),
+          done('verifyMessage', { kind: 'genuine', when: '2026-11-28 16:05', ministry: null, centre: null }),
+          done('verifyMessage', { kind: 'unknown' }),
+          done('verifyMessage', { kind: 'limited' }),
+          failed('verifyMessage'),
+        ];
+      case 'verify.result':
+        return [...choose(['again', 'menu']), ...back];
+      case 'confirm-assisted.ask':
+        return [...choose(['yes:1', 'no:1', 'menu']), ...back];
+      case 'confirm-assisted.confirming':
+        return [done('confirmAssisted', { reference }), done('confirmAssisted', null), failed('confirmAssisted')];
+      case 'confirm-assisted.declining':
+        return [done('declineAssisted', true), done('declineAssisted', false), failed('declineAssisted')];
+      case 'profiles.list':
+        return [...choose(['add', String(profileId)]), ...back];
+      case 'profiles.name':
+        return [{ type: 'ANSWER', value: LONG_NAME }, ...back];
+      case 'profiles.relationship':
+        return [...choose([...RELATIONSHIPS]), ...back];
+      case 'profiles.adding':
+        return [
+          done('addProfile', { id: 2 }),
+          { type: 'xstate.error.actor.addProfile', error: new ProfileError('full', 'full') } as unknown as DialogEvent,
+          { type: 'xstate.error.actor.addProfile', error: new ProfileError('duplicate', 'taken') } as unknown as DialogEvent,
+          failed('addProfile'),
+        ];
+      case 'profiles.person':
+        return [...choose(['remove']), ...back];
+      case 'profiles.confirmRemove':
+        return [...choose(['yes', 'no']), ...back];
+      case 'profiles.removing':
+        return [done('removeProfile', true), failed('removeProfile')];
       case 'resume.ask':
         return choose(['yes', 'no']);
       default:
@@ -150,6 +234,11 @@ describe('every USSD screen of every dialog in every locale', () => {
     if (name === 'apply' || name === 'resume') {
       return [...catalog.services.values()].filter((s) => s.form).map((s) => ({ ...base, params: { service: s.code } }));
     }
+    // My data opens on the summary from the menu, on the confirmation for DELETE.
+    if (name === 'mydata') return [{ ...base, params: {} }, { ...base, params: { step: 'delete' } }];
+    // Offered on dial with the waiting request's id; confirmed at once by the code texted back. VERIFY <code> skips the question.
+    if (name === 'confirm-assisted') return [{ ...base, params: { id: '1' } }, { ...base, params: { code: '123456' } }];
+    if (name === 'verify') return [{ ...base, params: {} }, { ...base, params: { code: 'KX7M2Q' } }];
     return [{ ...base, params: {} }];
   }
 
@@ -188,7 +277,10 @@ describe('every USSD screen of every dialog in every locale', () => {
       expect.arrayContaining([
         'menu.menu', 'language.choose', 'browse.categories', 'browse.services', 'browse.detail', 'centres.centres',
         'apply.field', 'apply.review', 'apply.submitted', 'apply.failed', 'apply.unavailable', 'requests.detail',
-        'status.result', 'subscribe.subscribed', 'subscribe.unsubscribed', 'help.help', 'resume.ask',
+        'status.result', 'status.failed', 'apply.who', 'requests.list', 'requests.person', 'verify.ask', 'verify.result', 'verify.failed',
+        'confirm-assisted.ask', 'confirm-assisted.confirmed', 'confirm-assisted.declined', 'confirm-assisted.gone', 'confirm-assisted.failed',
+        'profiles.list', 'profiles.name', 'profiles.relationship', 'profiles.added', 'profiles.notAdded', 'profiles.person', 'profiles.confirmRemove',
+        'profiles.removed', 'mydata.summary', 'mydata.confirm', 'mydata.erased', 'mydata.failed', 'subscribe.subscribed', 'subscribe.unsubscribed', 'help.help', 'resume.ask',
       ]),
     );
     expect(screens).toBeGreaterThan(500);

@@ -57,11 +57,17 @@ describe.each(runs)('USSD while Redis is killed ($name)', () => {
       }
     }
 
+    const until = async (enough: () => boolean, atMostMs: number) => {
+      for (const started = performance.now(); !enough() && performance.now() - started < atMostMs; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
     const callers = Array.from({ length: 200 }, (_, id) => caller(id));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Every caller is mid-session before Redis dies, and the outage lasts for 400 more hops.
+    await until(() => answers.length >= 400, 20_000);
     const beforeKill = answers.length;
     await redis.kill();
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await until(() => answers.length >= beforeKill + 400, 20_000);
     const duringOutage = answers.slice(beforeKill);
     stop = true;
     await Promise.all(callers);

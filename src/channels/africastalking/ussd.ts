@@ -4,6 +4,8 @@ import { phoneAddress } from '../../services/address';
 import { translate } from '../../i18n';
 import { paginate } from '../pages';
 import type { Channel, ChannelDeps } from '../channel';
+import type { Reply } from '../../dialogs/engine';
+import type { SmsFinisher } from './finish-by-sms';
 
 /**
  * Africa's Talking USSD: the gateway posts a form for every hop and shows our plain-text
@@ -25,7 +27,11 @@ const hopSchema = z.object({
 /** Longest single input we pass on; a keypad cannot type more in one screen anyway. */
 const MAX_INPUT = 200;
 
-export function africasTalkingUssd({ config, engine, i18n, log, metrics }: ChannelDeps): Channel {
+/**
+ * With `finish`, a screen too long for USSD, or a hop too slow for the gateway, is finished by
+ * SMS (see finish-by-sms.ts).
+ */
+export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish }: ChannelDeps & { finish?: SmsFinisher }): Channel {
   const channelLog = log.child({ name: 'channels:africastalking-ussd' });
   const limits = { gsm7: config.USSD_MAX_CHARS, ucs2: config.USSD_MAX_CHARS_UCS2 };
   const router = express.Router();
@@ -47,17 +53,29 @@ export function africasTalkingUssd({ config, engine, i18n, log, metrics }: Chann
     }
     const stopTimer = metrics.hopSeconds.startTimer({ channel: 'ussd' });
     const newest = hop.text === '' ? '' : (hop.text.split('*').pop() ?? '');
+    const session = `at:${hop.sessionId}`;
+    const layout = (screen: Parameters<typeof paginate>[0]) => paginate(screen, limits);
+    const bySms = finish?.forHop(address, session, layout);
     try {
-      const answer = await engine.turn(
-        {
-          channel: 'ussd',
-          address,
-          text: newest.slice(0, MAX_INPUT),
-          session: `at:${hop.sessionId}`,
-          hopKey: `${hop.sessionId}:${hop.text}`,
-        },
-        (screen) => paginate(screen, limits),
+      const turn = engine.turn(
+        { channel: 'ussd', address, text: newest.slice(0, MAX_INPUT), session, hopKey: `${hop.sessionId}:${hop.text}` },
+        bySms?.paginate ?? layout,
       );
+      let answer: Reply;
+      if (bySms) {
+        const raced = await bySms.within(turn);
+        if (raced === 'late') {
+          // The gateway would give up waiting: the session ends now and the answer follows by SMS.
+          bySms.afterLate(turn);
+          metrics.hops.inc({ channel: 'ussd', outcome: 'late' });
+          reply(res, true, bySms.lateNotice());
+          return;
+        }
+        answer = raced;
+        await bySms.afterTurn(answer);
+      } else {
+        answer = await turn;
+      }
       metrics.hops.inc({ channel: 'ussd', outcome: answer.final ? 'final' : 'ok' });
       reply(res, answer.final, answer.text);
     } catch (error) {

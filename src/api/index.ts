@@ -1,0 +1,50 @@
+import express, { type Router } from 'express';
+import type { Logger } from '../log';
+import type { AdminServices } from '../services/admin';
+import { authenticate } from './auth';
+import { apiErrorHandler } from './errors';
+import { openApiDocument } from './openapi';
+import { mountRoutes, type Route } from './route';
+import { assistedRoutes } from './routes/assisted';
+import { auditRoutes } from './routes/audit';
+import { broadcastRoutes } from './routes/broadcasts';
+import { catalogRoutes } from './routes/catalog';
+import { ministryRoutes } from './routes/ministries';
+import { requestRoutes } from './routes/requests';
+
+/** The API's version, in the document and the path. */
+export const API_VERSION = '1.0.0';
+
+/** Every operation of the API, in the order the document lists them. */
+export function apiRoutes(services: AdminServices): Route[] {
+  return [
+    ...ministryRoutes(services),
+    ...catalogRoutes(services),
+    ...requestRoutes(services),
+    ...broadcastRoutes(services),
+    ...auditRoutes(services),
+    ...assistedRoutes(services),
+  ];
+}
+
+/**
+ * The ministries' REST API, mounted at /api/v1. Order: JSON body parser, the OpenAPI document
+ * (public), the API key check (401), the routes (each checks ownership: 403), a JSON 404, and
+ * a JSON error handler that never shows a stack trace.
+ */
+export function createApiRouter(services: AdminServices, log: Logger): Router {
+  const routes = apiRoutes(services);
+  const document = openApiDocument(routes, API_VERSION);
+  const router = express.Router();
+  router.use(express.json({ limit: '100kb' }));
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  router.use(authenticate(services.apiKeys));
+  mountRoutes(router, routes);
+  router.use((_req, res) => {
+    res.status(404).json({ error: 'No such API route; see /api/v1/openapi.json' });
+  });
+  router.use(apiErrorHandler(log));
+  return router;
+}

@@ -1,0 +1,104 @@
+import { document, html } from '../../http/html';
+import type { PageLimits } from '../pages';
+
+/** What the page shows besides the phone: the network's limits and the languages on offer. */
+export interface SimulatorPageOptions {
+  ussdLimits: PageLimits;
+  locales: readonly string[];
+}
+
+/** Each language's own name, as the language dialog shows it. */
+const LANGUAGE_NAMES: Record<string, string> = { en: 'English', fil: 'Filipino', bn: 'বাংলা' };
+
+/** An example code for the dial box; any code of the form `*digits#` reaches Lingkod here. */
+const EXAMPLE_CODE = '*347#';
+
+const keypad = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
+const keyNames: Record<string, string> = { '*': 'star', '#': 'hash' };
+
+/**
+ * The simulator page: settings (phone number, language), a phone with three modes (USSD, SMS,
+ * chat) as tabs, and the phone's inbox. Works at 360 px: everything stacks in one column.
+ */
+export function simulatorPage(options: SimulatorPageOptions): string {
+  const body = html`<header class="top">
+  <h1>Lingkod phone simulator</h1>
+  <p>A feature phone on the Lingkod network: dial a USSD code, send a text, or chat. Replies are exactly what a phone would get: a USSD screen holds ${options.ussdLimits.gsm7} characters (${options.ussdLimits.ucs2} when it needs UCS-2).</p>
+</header>
+<main>
+  <form id="settings" class="card settings">
+    <h2>This phone</h2>
+    <div class="field">
+      <label for="phone">Phone number</label>
+      <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="off" value="+639171234567" required>
+    </div>
+    <div class="field">
+      <label for="locale">Language</label>
+      <select id="locale" name="locale">
+        <option value="">Chosen on the phone</option>
+        ${options.locales.map((locale) => html`<option value="${locale}">${LANGUAGE_NAMES[locale] ?? locale}</option>`)}
+      </select>
+    </div>
+    <button type="submit">Use this phone</button>
+    <p id="settings-status" class="status" role="status"></p>
+  </form>
+
+  <section class="phone" aria-labelledby="phone-title">
+    <h2 id="phone-title" class="visually-hidden">Phone</h2>
+    <div class="modes" role="tablist" aria-label="How to reach Lingkod">
+      <button type="button" role="tab" id="tab-ussd" aria-controls="panel-ussd" aria-selected="true">USSD</button>
+      <button type="button" role="tab" id="tab-sms" aria-controls="panel-sms" aria-selected="false" tabindex="-1">SMS</button>
+      <button type="button" role="tab" id="tab-chat" aria-controls="panel-chat" aria-selected="false" tabindex="-1">Chat</button>
+    </div>
+
+    <div id="panel-ussd" role="tabpanel" aria-labelledby="tab-ussd" class="panel">
+      <div class="screen" id="ussd-screen" role="region" aria-label="Phone screen" aria-live="polite" tabindex="0"><pre id="ussd-text">Dial ${EXAMPLE_CODE} to reach Lingkod.</pre></div>
+      <p class="network" id="ussd-network">No session.</p>
+      <form id="ussd-form" class="keypad-form">
+        <label for="ussd-input" id="ussd-label">Number to dial</label>
+        <input id="ussd-input" name="input" autocomplete="off" inputmode="tel" maxlength="182" value="${EXAMPLE_CODE}">
+        <div class="keypad">
+          ${keypad.map((key) => html`<button type="button" class="key" data-key="${key}"${keyNames[key] ? html` aria-label="${keyNames[key]}"` : ''}>${key}</button>`)}
+        </div>
+        <div class="calls">
+          <button type="submit" class="call" id="ussd-send">Call</button>
+          <button type="button" class="end" id="ussd-end">End</button>
+        </div>
+      </form>
+    </div>
+
+    <div id="panel-sms" role="tabpanel" aria-labelledby="tab-sms" class="panel" hidden>
+      <ol class="thread" id="sms-thread" aria-label="Text messages" aria-live="polite" tabindex="0"></ol>
+      <form id="sms-form" class="compose">
+        <label for="sms-input">Text message</label>
+        <textarea id="sms-input" name="text" rows="2" maxlength="1600" placeholder="MENU, HELP, STATUS 1234-5678-901…"></textarea>
+        <button type="submit">Send</button>
+      </form>
+    </div>
+
+    <div id="panel-chat" role="tabpanel" aria-labelledby="tab-chat" class="panel" hidden>
+      <ol class="thread" id="chat-thread" aria-label="Chat" aria-live="polite" tabindex="0"></ol>
+      <div class="chat-buttons" id="chat-buttons" role="group" aria-label="Buttons"><button type="button" data-send="/start">Start</button></div>
+      <form id="chat-form" class="compose">
+        <label for="chat-input">Message</label>
+        <input id="chat-input" name="text" autocomplete="off" maxlength="1600" placeholder="/menu, /status, or an answer">
+        <button type="submit">Send</button>
+      </form>
+    </div>
+  </section>
+
+  <section class="card inbox" aria-labelledby="inbox-title">
+    <h2 id="inbox-title">Inbox</h2>
+    <p class="hint">Status updates and announcements sent to this phone arrive here.</p>
+    <ol id="inbox-list" class="thread" aria-live="polite"></ol>
+    <p id="inbox-empty" class="hint">No messages yet.</p>
+  </section>
+</main>`;
+  return document({
+    title: 'Lingkod phone simulator',
+    styles: ['/simulator/phone.css'],
+    scripts: ['/simulator/phone.js'],
+    icon: '/simulator/icon.svg',
+    body,
+  });
+}

@@ -1,0 +1,60 @@
+import express from 'express';
+import type { CitizenService } from '../../services/citizens';
+import { OptOutService } from '../../services/optout';
+import type { EphemeralStore } from '../../store/ephemeral';
+import type { Database } from '../../store/sql';
+import type { Channel, ChannelDeps, SendingChannel } from '../channel';
+import { KANNEL_CHANNEL, kannelConfigured, kannelSms } from '../kannel/kannel';
+import { TWILIO_CHANNEL, twilioConfigured, twilioSms } from '../twilio/twilio';
+import { SmsConversation, type PendingCodes } from './conversation';
+
+import { SMS_CHANNEL } from './conversation';
+
+export { SMS_CHANNEL };
+
+/** What the SMS channels need beyond any channel's dependencies: records, counters, citizens. */
+export interface SmsChannelDeps extends ChannelDeps {
+  db: Database;
+  store: EphemeralStore;
+  citizens: CitizenService;
+  /** Confirmation codes of requests filed at centres (a reply with one confirms it). */
+  assisted?: PendingCodes;
+}
+
+/**
+ * The SMS channels this configuration turns on, sharing one conversation (keywords, dedupe,
+ * floods, opt-out): Kannel when its four settings are present, Twilio when its three and
+ * PUBLIC_URL are. A channel that is off says so once, here, at start-up.
+ */
+export function smsChannels(deps: SmsChannelDeps): SendingChannel[] {
+  const { config, log } = deps;
+  const optOut = new OptOutService(deps.db);
+  const conversation = new SmsConversation({ ...deps, optOut });
+  const channels: SendingChannel[] = [];
+  if (kannelConfigured(config)) channels.push(kannelSms({ ...deps, conversation }));
+  else log.info('Kannel SMS is off: set KANNEL_SENDSMS_URL, KANNEL_USERNAME, KANNEL_PASSWORD and KANNEL_TOKEN to turn it on');
+  if (twilioConfigured(config)) channels.push(twilioSms({ ...deps, optOut, conversation }));
+  else log.info('Twilio SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL to turn it on');
+  return channels;
+}
+
+/**
+ * The logical channel `sms`, under which status updates and broadcasts to phones are queued
+ * (the reachability rule and the broadcast fan-out know phones, not providers): it sends
+ * through `phoneSender`, so changing provider needs no change to queued messages. Delivery
+ * reports find such messages because each provider also looks under `sms`.
+ */
+export function phoneChannel(channels: readonly Channel[]): SendingChannel | undefined {
+  const sender = phoneSender(channels);
+  if (!sender) return undefined;
+  return { name: SMS_CHANNEL, router: express.Router(), ratePerSecond: sender.ratePerSecond, send: (message) => sender.send(message) };
+}
+
+/**
+ * The channel that sends to a `tel:` address: Kannel when it is on (two-way, through a local
+ * operator), else Twilio; undefined when neither is. Enqueue phone messages with its `name`.
+ */
+export function phoneSender(channels: readonly Channel[]): SendingChannel | undefined {
+  const sending = channels.filter((channel): channel is SendingChannel => 'send' in channel);
+  return sending.find((channel) => channel.name === KANNEL_CHANNEL) ?? sending.find((channel) => channel.name === TWILIO_CHANNEL);
+}

@@ -1,0 +1,114 @@
+import type { i18n } from 'i18next';
+
+/**
+ * SMS keywords. A text has no screen to answer, so a few words always work, whatever the
+ * conversation is doing: HELP, STOP, START, MENU, STATUS <reference>, LANG <language>,
+ * INFO <word>, MYDATA (what is held about the sender), DELETE (its erasure, confirmed
+ * first) and VERIFY <code> (was this message really from Lingkod?). They are data: each locale lists its words under `sms:keywords.*`, and every
+ * locale's words are understood from every phone (a citizen reading English may still type
+ * TULONG or সাহায্য). A keyword is the whole text (with any case, stray spaces, a leading `/`
+ * or a closing full stop); the four that take an argument take the rest of the text.
+ */
+export const KEYWORD_KINDS = ['help', 'stop', 'start', 'menu', 'status', 'lang', 'info', 'mydata', 'delete', 'verify'] as const;
+export type KeywordKind = (typeof KEYWORD_KINDS)[number];
+
+/** A recognised keyword; `argument` is what followed STATUS, LANG, INFO or VERIFY, as typed. */
+export interface Keyword {
+  kind: KeywordKind;
+  argument?: string;
+}
+
+const TAKES_ARGUMENT: ReadonlySet<KeywordKind> = new Set(['status', 'lang', 'info', 'verify']);
+
+/** The zero of each digit script a phone may send (Bangla, Devanagari, Arabic-Indic, Persian). */
+const DIGIT_ZEROS = [0x09e6, 0x0966, 0x0660, 0x06f0];
+
+/**
+ * Input as the engine should read it: compatibility forms folded (full-width letters), digits
+ * of other scripts made ASCII (a Bangla phone sends ২ for 2), spaces collapsed, ends trimmed.
+ */
+export function normaliseInput(text: string): string {
+  let out = '';
+  for (const char of text.normalize('NFKC')) {
+    const code = char.codePointAt(0) ?? 0;
+    const zero = DIGIT_ZEROS.find((start) => code >= start && code <= start + 9);
+    out += zero === undefined ? char : String(code - zero);
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}
+
+/** A word folded for comparison: upper case, Latin accents dropped (Bangla signs kept). */
+function fold(word: string): string {
+  return word.toUpperCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC');
+}
+
+/** Words of a text for keyword matching: no leading `/` or `#`, no closing punctuation. */
+function words(text: string): string[] {
+  const trimmed = normaliseInput(text).replace(/^[/#]+/, '').replace(/[.!?,;:\u0964]+$/u, '').trim();
+  return trimmed === '' ? [] : trimmed.split(' ');
+}
+
+/** Recognises keywords, and the languages LANG may name, in any of the configured languages. */
+export class KeywordParser {
+  /** Phrases (folded, words joined by one space), longest first so "STOP ALL" wins over "STOP". */
+  private readonly phrases: { words: string[]; kind: KeywordKind }[];
+  /** A language's code or name (folded) → its code. */
+  private readonly languages = new Map<string, string>();
+
+  constructor(phrases: Iterable<[string, KeywordKind]>, languages: Iterable<[string, string]> = []) {
+    for (const [name, code] of languages) this.languages.set(words(name).map(fold).join(' '), code);
+    const unique = new Map<string, KeywordKind>();
+    for (const [phrase, kind] of phrases) {
+      const folded = words(phrase).map(fold).join(' ');
+      if (folded) unique.set(folded, kind);
+    }
+    this.phrases = [...unique]
+      .map(([phrase, kind]) => ({ words: phrase.split(' '), kind }))
+      .sort((a, b) => b.words.length - a.words.length);
+  }
+
+  /**
+   * Every locale's `sms:keywords.<kind>` (comma-separated) for every kind; each locale is named
+   * by its code, its `sms:language_names` and its `dialogs:language.name_<code>`.
+   */
+  static fromLocales(i18n: i18n, locales: readonly string[]): KeywordParser {
+    const listed = (locale: string, namespace: string, key: string) => {
+      const value: unknown = i18n.getResource(locale, namespace, key);
+      return typeof value === 'string' ? value.split(',') : [];
+    };
+    const phrases: [string, KeywordKind][] = [];
+    const languages: [string, string][] = [];
+    for (const locale of locales) {
+      for (const kind of KEYWORD_KINDS) for (const phrase of listed(locale, 'sms', `keywords.${kind}`)) phrases.push([phrase, kind]);
+      for (const name of [locale, ...listed(locale, 'sms', 'language_names'), ...listed(locale, 'dialogs', `language.name_${locale}`)]) {
+        languages.push([name, locale]);
+      }
+    }
+    return new KeywordParser(phrases, languages);
+  }
+
+  /** The locale a LANG argument names ("fil", "Tagalog", "বাংলা"), or undefined. */
+  language(argument: string): string | undefined {
+    return this.languages.get(words(argument).map(fold).join(' '));
+  }
+
+  /** The keyword `text` is, or undefined when it is an ordinary reply. */
+  parse(text: string): Keyword | undefined {
+    const typed = words(text);
+    const folded = typed.map(fold);
+    for (const phrase of this.phrases) {
+      const head = folded.slice(0, phrase.words.length);
+      if (head.join(' ') !== phrase.words.join(' ')) {
+        // STATUS48217730953: a reference typed straight after the word.
+        const glued = phrase.kind === 'status' && phrase.words.length === 1 && folded[0]?.startsWith(phrase.words[0]);
+        const rest = glued ? folded[0].slice(phrase.words[0].length) : '';
+        if (/^\d[\d-]*$/.test(rest)) return { kind: 'status', argument: [rest, ...typed.slice(1)].join(' ') };
+        continue;
+      }
+      const argument = typed.slice(phrase.words.length).join(' ');
+      if (argument === '') return { kind: phrase.kind };
+      if (TAKES_ARGUMENT.has(phrase.kind)) return { kind: phrase.kind, argument };
+    }
+    return undefined;
+  }
+}

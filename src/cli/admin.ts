@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config';
+import { CLI_ACTOR, ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../services/access';
+import { ApiKeyService } from '../services/api-keys';
+import { migrate } from '../store/migrate';
+import { openDatabase } from '../store/open';
+import type { Database } from '../store/sql';
+
+/**
+ * `npm run admin -- COMMAND`: API keys from the server's shell, for the first key of a
+ * ministry (before anyone holds one) and for emergencies. Every change goes to the audit log
+ * as `cli`.
+ */
+
+const USAGE = `Usage: npm run admin -- COMMAND
+  create-key --ministry CODE [--name NAME]   prints a new key for the ministry (shown once)
+  create-key --super-admin [--name NAME]     prints a new super-admin key (shown once)
+  list-keys [--ministry CODE]                lists live keys (never the keys themselves)
+  revoke-key ID                              revokes a key at once
+`;
+
+/** Where the command writes: the key and listings to `out`, problems to `err`. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Runs one admin command against `db`; returns the process exit code (0 done, 1 refused, 2 usage). */
+export async function runAdmin(args: string[], db: Database, output: Output): Promise<number> {
+  const [command, ...rest] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { ministry: { type: 'string' }, name: { type: 'string' }, 'super-admin': { type: 'boolean' } },
+    });
+  } catch (error) {
+    output.err(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const keys = new ApiKeyService(db);
+  try {
+    if (command === 'create-key' && positionals.length === 0 && (values.ministry !== undefined) !== (values['super-admin'] === true)) {
+      const ministryCode = values.ministry ?? null;
+      const name = values.name ?? (ministryCode ? `${ministryCode} key (admin command)` : 'super-admin key (admin command)');
+      const { key, record } = await keys.create(CLI_ACTOR, { ministryCode, name }, 'cli');
+      output.out(`${key}\n`);
+      output.err(`Created API key ${record.id} (${ministryCode ? `ministry ${ministryCode}` : 'super-admin'}). It is shown only this once: keep it somewhere safe.\n`);
+      return 0;
+    }
+    if (command === 'list-keys' && positionals.length === 0 && values['super-admin'] === undefined && values.name === undefined) {
+      for (const record of await keys.list(CLI_ACTOR, { ministry: values.ministry })) {
+        output.out(`${record.id}\t${record.ministryCode ?? '(super-admin)'}\t${record.prefix}…\t${record.source}\t${record.createdAt.toISOString()}\t${record.name}\n`);
+      }
+      return 0;
+    }
+    if (command === 'revoke-key' && positionals.length === 1 && /^\d+$/.test(positionals[0])) {
+      const record = await keys.revoke(CLI_ACTOR, Number(positionals[0]));
+      output.err(`Revoked API key ${record.id} (${record.name}).\n`);
+      return 0;
+    }
+  } catch (error) {
+    if (error instanceof InvalidError || error instanceof NotFoundError || error instanceof ConflictError || error instanceof ForbiddenError) {
+      output.err(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  output.err(USAGE);
+  return 2;
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const db = await openDatabase(config, 2);
+  try {
+    await migrate(db);
+    return await runAdmin(process.argv.slice(2), db, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
+  } finally {
+    await db.close();
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `Admin command failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { queryMoment } from '../api/schemas';
+import { html } from '../http/html';
+import type { Logger } from '../log';
+import type { ConsoleContext } from '.';
+import { page } from './errors';
+import { consolePage, formatMoment } from './layout';
+import { parseForm } from './requests';
+import { officerOf, takeFlash } from './session';
+
+/** Entries shown per page. */
+const PAGE_SIZE = 50;
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const querySchema = z.object({
+  action: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z]+\.[a-z]+$/, 'must be like request.status').optional()),
+  from: z.preprocess(emptyToUndefined, queryMoment.optional()),
+  to: z.preprocess(emptyToUndefined, queryMoment.optional()),
+  before: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).optional()),
+});
+
+/** One entry's details as short `name: value` lines (values as JSON when not text). */
+function detailLines(details: Record<string, unknown>): string[] {
+  return Object.entries(details)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .map(([name, value]) => `${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`.slice(0, 300));
+}
+
+/** The audit log: who changed what, when; a ministry's key sees its own ministry's entries. */
+export function auditRoutes(router: Router, context: ConsoleContext, log: Logger): void {
+  const { admin, timeZone } = context;
+  router.get(
+    '/audit',
+    page(async (req: Request, res: Response) => {
+      const officer = officerOf(req);
+      const filter = parseForm(querySchema, req.query);
+      const result = await admin.audit.list(officer.actor, { action: filter.action, from: filter.from, to: filter.to, before: filter.before, limit: PAGE_SIZE });
+      const next = new URLSearchParams(Object.entries({ action: filter.action ?? '', before: result.nextCursor ?? '' }).filter(([, value]) => value !== ''));
+      const body = html`<h1>Audit log</h1>
+<form method="get" action="/console/audit" class="filters card" aria-label="Filter the audit log">
+  <div class="field"><label for="a-action">Action, e.g. request.status</label><input id="a-action" name="action" value="${filter.action ?? ''}" pattern="[a-z]+[.][a-z]+" spellcheck="false"></div>
+  <div class="field"><label for="a-from">On or after</label><input id="a-from" name="from" type="date" value="${filter.from?.toISOString().slice(0, 10) ?? ''}"></div>
+  <div class="field"><label for="a-to">Before</label><input id="a-to" name="to" type="date" value="${filter.to?.toISOString().slice(0, 10) ?? ''}"></div>
+  <div class="actions"><button type="submit">Filter</button> <a href="/console/audit">Clear</a></div>
+</form>
+${
+  result.items.length === 0
+    ? html`<p>No entries.</p>`
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Audit log"><table>
+  <caption class="visually-hidden">Changes, newest first</caption>
+  <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Ministry</th><th scope="col">Action</th><th scope="col">On</th><th scope="col">Details</th></tr></thead>
+  <tbody>${result.items.map(
+    (item) =>
+      html`<tr><td>${formatMoment(item.at, timeZone)}</td><td>${item.actor}</td><td>${item.ministryCode ?? '–'}</td><td>${item.action}</td><td>${item.target}</td><td class="details">${detailLines(item.details).map((line) => html`<span>${line}</span>`)}</td></tr>`,
+  )}</tbody>
+</table></div>`
+}
+${result.nextCursor ? html`<p><a href="/console/audit?${next.toString()}">Older entries</a></p>` : ''}`;
+      res.type('html').send(consolePage({ title: 'Audit log', section: '/console/audit', officer, body, flash: takeFlash(req, res) }));
+    }, log),
+  );
+}

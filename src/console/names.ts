@@ -1,0 +1,38 @@
+import type { LocalizedText } from '../services/catalog-schema';
+import { pick } from '../services/localized';
+import type { Queryable } from '../store/sql';
+
+/** A code and the name officers read for it. */
+export interface NamedCode {
+  code: string;
+  name: string;
+}
+
+/**
+ * Names of the catalog's public lists for the console's forms and tables: topics and
+ * municipalities (what broadcasts target and requests are filtered by). These are the same
+ * for every ministry and hold no personal data; services, which belong to ministries, are read
+ * through the admin services with the officer's key instead.
+ */
+export class CatalogNames {
+  constructor(private readonly db: Queryable) {}
+
+  async topics(): Promise<NamedCode[]> {
+    const rows = await this.db.query<{ code: string; name: LocalizedText }>('SELECT code, name FROM topics ORDER BY position, code');
+    return rows.map((row) => ({ code: row.code, name: pick(row.name, 'en') }));
+  }
+
+  /** Municipalities as "Name (Province)", in alphabetical order. */
+  async municipalities(): Promise<NamedCode[]> {
+    const rows = await this.db.query<{ code: string; name: string; province: string }>(
+      `SELECT m.code, m.name, p.name AS province FROM municipalities m JOIN provinces p ON p.code = m.province_code ORDER BY m.name, p.name`,
+    );
+    return rows.map((row) => ({ code: row.code, name: row.name === row.province ? row.name : `${row.name} (${row.province})` }));
+  }
+}
+
+/** A lookup from code to name that falls back to the code itself. */
+export function nameLookup(items: NamedCode[]): (code: string | null) => string {
+  const names = new Map(items.map((item) => [item.code, item.name]));
+  return (code) => (code === null ? 'Not given' : (names.get(code) ?? code));
+}

@@ -1,0 +1,190 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { code, queryMoment } from '../api/schemas';
+import { html } from '../http/html';
+import type { Logger } from '../log';
+import { isSuperAdmin } from '../services/access';
+import { STANDARD_WORKFLOW } from '../services/catalog-admin';
+import { pick } from '../services/localized';
+import { formatReference, parseReference } from '../services/reference';
+import type { ConsoleContext } from '.';
+import { action, FormError, page } from './errors';
+import { consolePage, formatMoment, LANGUAGE_NAMES, words } from './layout';
+import { nameLookup } from './names';
+import { officerOf, takeFlash } from './session';
+
+/** Requests shown per page of the list. */
+const PAGE_SIZE = 25;
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+
+/** The list's filters, as the form sends them (an empty field is no filter). */
+const filterSchema = z.object({
+  ministry: optional(code),
+  status: optional(code),
+  service: optional(code),
+  municipality: optional(code),
+  from: optional(queryMoment),
+  to: optional(queryMoment),
+  cursor: optional(z.string().max(200)),
+});
+
+const statusSchema = z.object({
+  status: code,
+  note: z.preprocess(emptyToUndefined, z.string().trim().min(1).max(300).optional()),
+  allowBackwards: z.preprocess((value) => value === 'on', z.boolean()),
+});
+
+/** Parses a form or query, or throws a FormError naming the fields at fault. */
+export function parseForm<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  throw new FormError(`Check ${[...new Set(parsed.error.issues.map((issue) => `${issue.path.join('.')} (${issue.message})`))].join(', ')}`);
+}
+
+/** A reference from a path, or a 404-worthy explanation. */
+function referenceParam(req: Request): string {
+  const parsed = parseReference(String(req.params.reference ?? ''));
+  if (!parsed.ok) throw new FormError(parsed.reason === 'length' ? 'A reference has 11 digits.' : 'That reference has a mistake.');
+  return parsed.reference;
+}
+
+const option = (value: string, label: string, selected: string | undefined) => html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`;
+const dateValue = (value: Date | undefined) => (value ? value.toISOString().slice(0, 10) : '');
+
+/** Requests: the list with filters, one request with its answers and history, and the status change. */
+export function requestRoutes(router: Router, context: ConsoleContext, log: Logger): void {
+  const { admin, names, timeZone } = context;
+
+  router.get(
+    '/requests',
+    page(async (req: Request, res: Response) => {
+      const officer = officerOf(req);
+      const filter = parseForm(filterSchema, req.query);
+      const [result, services, municipalities, ministries] = await Promise.all([
+        admin.requests.list(officer.actor, { ...filter, limit: PAGE_SIZE }),
+        admin.catalog.services(officer.actor, { ministry: filter.ministry }),
+        names.municipalities(),
+        isSuperAdmin(officer.actor) ? admin.ministries.list(officer.actor) : Promise.resolve([]),
+      ]);
+      const serviceName = nameLookup(services.map((service) => ({ code: service.code, name: pick(service.name, 'en') })));
+      const municipalityName = nameLookup(municipalities);
+      const statuses = [...new Set([...STANDARD_WORKFLOW, ...services.flatMap((service) => service.workflow)])];
+      const next = new URLSearchParams(
+        Object.entries({ ...req.query, cursor: result.nextCursor ?? '' }).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''),
+      );
+      const body = html`<h1>Requests</h1>
+<form method="get" action="/console/requests" class="filters card" aria-label="Filter requests">
+  ${
+    ministries.length > 0
+      ? html`<div class="field"><label for="f-ministry">Ministry</label><select id="f-ministry" name="ministry"><option value="">All</option>${ministries.map((ministry) => option(ministry.code, pick(ministry.name, 'en'), filter.ministry))}</select></div>`
+      : ''
+  }
+  <div class="field"><label for="f-status">Status</label><select id="f-status" name="status"><option value="">All</option>${statuses.map((status) => option(status, words(status), filter.status))}</select></div>
+  <div class="field"><label for="f-service">Service</label><select id="f-service" name="service"><option value="">All</option>${services.map((service) => option(service.code, pick(service.name, 'en'), filter.service))}</select></div>
+  <div class="field"><label for="f-municipality">Municipality</label><select id="f-municipality" name="municipality"><option value="">All</option>${municipalities.map((place) => option(place.code, place.name, filter.municipality))}</select></div>
+  <div class="field"><label for="f-from">Made on or after</label><input id="f-from" name="from" type="date" value="${dateValue(filter.from)}"></div>
+  <div class="field"><label for="f-to">Made before</label><input id="f-to" name="to" type="date" value="${dateValue(filter.to)}"></div>
+  <div class="actions"><button type="submit">Filter</button> <a href="/console/requests">Clear</a></div>
+</form>
+${
+  result.items.length === 0
+    ? html`<p>No requests match.</p>`
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Requests">
+<table>
+  <caption class="visually-hidden">Requests, newest first</caption>
+  <thead><tr><th scope="col">Reference</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">Municipality</th><th scope="col">Channel</th><th scope="col">Made</th><th scope="col">Updated</th></tr></thead>
+  <tbody>
+  ${result.items.map(
+    (item) => html`<tr>
+    <td><a href="/console/requests/${item.reference}">${formatReference(item.reference)}</a></td>
+    <td>${serviceName(item.service)}</td>
+    <td><span class="badge">${words(item.status)}</span></td>
+    <td>${municipalityName(item.municipality)}</td>
+    <td>${item.channel}</td>
+    <td>${formatMoment(item.createdAt, timeZone)}</td>
+    <td>${formatMoment(item.updatedAt, timeZone)}</td>
+  </tr>`,
+  )}
+  </tbody>
+</table></div>`
+}
+${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">Older requests</a></p>` : ''}`;
+      res.type('html').send(consolePage({ title: 'Requests', section: '/console/requests', officer, body, flash: takeFlash(req, res) }));
+    }, log),
+  );
+
+  router.get(
+    '/requests/:reference',
+    page(async (req: Request, res: Response) => {
+      const officer = officerOf(req);
+      const request = await admin.requests.detail(officer.actor, referenceParam(req));
+      const [service, municipalities] = await Promise.all([admin.catalog.service(officer.actor, request.service), names.municipalities()]);
+      // Answers in the form's order, labelled as the form asks them, a choice shown by its label.
+      const fields = service.form ?? [];
+      const answers = [...fields.map((field) => field.key), ...Object.keys(request.answers).filter((key) => !fields.some((field) => field.key === key))]
+        .filter((key) => request.answers[key] !== undefined)
+        .map((key) => {
+          const field = fields.find((candidate) => candidate.key === key);
+          const answer = request.answers[key];
+          const chosen = field?.type === 'choice' ? field.options.find((candidate) => candidate.value === answer) : undefined;
+          return { label: field ? pick(field.label, 'en') : words(key), answer: chosen ? pick(chosen.label, 'en') : answer };
+        });
+      const current = request.workflow.indexOf(request.status);
+      const choices = request.workflow.filter((status) => status !== request.status);
+      const reference = formatReference(request.reference);
+      const body = html`<p><a href="/console/requests">← All requests</a></p>
+<h1>Request ${reference}</h1>
+<dl class="facts">
+  <dt>Service</dt><dd>${pick(request.serviceName, 'en')}</dd>
+  <dt>Status</dt><dd><span class="badge">${words(request.status)}</span></dd>
+  <dt>Municipality</dt><dd>${nameLookup(municipalities)(request.municipality)}</dd>
+  <dt>Made by</dt><dd>${request.channel}, in ${request.locale ? (LANGUAGE_NAMES[request.locale] ?? request.locale) : 'the default language'}</dd>
+  <dt>Made</dt><dd>${formatMoment(request.createdAt, timeZone)}</dd>
+  <dt>Updated</dt><dd>${formatMoment(request.updatedAt, timeZone)}</dd>
+</dl>
+<section aria-labelledby="answers-title">
+  <h2 id="answers-title">Answers</h2>
+  <dl class="facts">${answers.map((item) => html`<dt>${item.label}</dt><dd>${item.answer}</dd>`)}</dl>
+</section>
+<section aria-labelledby="status-title" class="card">
+  <h2 id="status-title">Change the status</h2>
+  <p class="hint">The citizen is told the new status and your note, on the channel they used last, in their language.</p>
+  <form method="post" action="/console/requests/${request.reference}/status">
+    <input type="hidden" name="_csrf" value="${officer.csrf}">
+    <div class="field"><label for="status">New status</label>
+      <select id="status" name="status" required>${choices.map((status) =>
+        option(status, `${words(status)}${request.workflow.indexOf(status) < current ? ' (back)' : ''}`, request.workflow[current + 1]),
+      )}</select></div>
+    <div class="field"><label for="note">Note to the citizen (optional)</label><textarea id="note" name="note" rows="3" maxlength="300"></textarea></div>
+    <div class="field check"><input id="allowBackwards" name="allowBackwards" type="checkbox"><label for="allowBackwards">Allow moving back to an earlier status</label></div>
+    <button type="submit">Change status</button>
+  </form>
+</section>
+<section aria-labelledby="history-title">
+  <h2 id="history-title">History</h2>
+  <ol class="history">${request.history.map(
+    (event) => html`<li><strong>${words(event.status)}</strong> · ${formatMoment(event.at, timeZone)} · ${event.actor}${event.note ? html`<br><span class="note">${event.note}</span>` : ''}</li>`,
+  )}</ol>
+</section>`;
+      res.type('html').send(consolePage({ title: `Request ${reference}`, section: '/console/requests', officer, body, flash: takeFlash(req, res) }));
+    }, log),
+  );
+
+  router.post(
+    '/requests/:reference/status',
+    action(
+      async (req) => {
+        const officer = officerOf(req);
+        const reference = referenceParam(req);
+        const change = parseForm(statusSchema, req.body);
+        const { request, notification } = await admin.requests.changeStatus(officer.actor, reference, change);
+        const told = notification.queued ? `The citizen will be told by ${notification.channel}.` : `The citizen cannot be told: ${notification.reason}.`;
+        return { to: `/console/requests/${request.reference}`, message: `Status changed to ${words(request.status)}. ${told}` };
+      },
+      (req) => `/console/requests/${String(req.params.reference ?? '').replace(/\D/g, '')}`,
+      log,
+    ),
+  );
+}

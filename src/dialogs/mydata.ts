@@ -1,0 +1,91 @@
+import { assign, fromPromise, setup } from 'xstate';
+import type { DataHeld } from '../services/data-rights';
+import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects } from './dialog';
+import { choiceScreen, finalScreen, text } from './screen';
+
+interface MyDataContext {
+  citizenId: number;
+  channel: string;
+  /** Opened by DELETE: straight to the confirmation. */
+  deleting: boolean;
+  held?: DataHeld;
+}
+
+/**
+ * My data (Philippine Data Privacy Act): what Lingkod holds about the citizen, as counts, and
+ * erasure on request, always behind a confirmation. From the menu, or the MYDATA keyword, it
+ * opens on the summary; the DELETE keyword (`params.step = 'delete'`) opens on the
+ * confirmation. The counts are loaded by an effect into the context (numbers only, never the
+ * data itself), and the erasure is an effect too (src/services/data-rights.ts).
+ */
+export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCitizen'>): Dialog<MyDataContext> {
+  const machine = setup({
+    types: { context: {} as MyDataContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
+    actors: {
+      dataHeld: fromPromise<DataHeld, { citizenId: number }>(({ input }) => effects.dataHeld(input.citizenId)),
+      eraseCitizen: fromPromise<void, { citizenId: number; channel: string }>(({ input }) => effects.eraseCitizen(input)),
+    },
+  }).createMachine({
+    id: 'mydata',
+    initial: 'start',
+    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, deleting: input.params.step === 'delete' }),
+    states: {
+      start: { always: [{ guard: ({ context }) => context.deleting, target: 'confirm' }, { target: 'loading' }] },
+      loading: {
+        tags: ['busy'],
+        invoke: {
+          id: 'dataHeld',
+          src: 'dataHeld',
+          input: ({ context }) => ({ citizenId: context.citizenId }),
+          onDone: { target: 'summary', actions: assign({ held: ({ event }) => event.output }) },
+          onError: 'failed',
+        },
+      },
+      summary: { on: { CHOOSE: [{ guard: ({ event }) => event.value === 'delete', target: 'confirm' }, { target: 'done' }], BACK: 'done' } },
+      confirm: { on: { CHOOSE: [{ guard: ({ event }) => event.value === 'yes', target: 'erasing' }, { target: 'done' }], BACK: 'done' } },
+      erasing: {
+        tags: ['busy'],
+        invoke: {
+          id: 'eraseCitizen',
+          src: 'eraseCitizen',
+          input: ({ context }) => ({ citizenId: context.citizenId, channel: context.channel }),
+          onDone: 'erased',
+          onError: 'failed',
+        },
+      },
+      // Shown once; the engine starts afresh after a screen that ends the session.
+      erased: {},
+      failed: {},
+      done: { type: 'final' },
+    },
+    output: () => TO_MENU,
+  });
+
+  return {
+    name: 'mydata',
+    version: 1,
+    machine,
+    screens: {
+      summary: async ({ context }) => {
+        const held = context.held ?? { phones: 0, chats: 0, requests: 0, topics: 0, messages: 0, locale: null };
+        return choiceScreen(
+          [
+            text('mydata.title'),
+            text('mydata.contacts', { count: held.phones + held.chats }),
+            text('mydata.requests', { count: held.requests }),
+            text('mydata.topics', { count: held.topics }),
+            text('mydata.messages', { count: held.messages }),
+          ],
+          [{ label: text('mydata.delete'), value: 'delete' }],
+        );
+      },
+      confirm: async () =>
+        choiceScreen([text('mydata.confirm')], [
+          { label: text('mydata.yes'), value: 'yes' },
+          { label: text('mydata.no'), value: 'no' },
+        ]),
+      erased: async () => finalScreen([text('mydata.erased')]),
+      failed: async () => finalScreen([text('common.try_later')]),
+    },
+  };
+}

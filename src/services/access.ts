@@ -1,0 +1,79 @@
+/**
+ * Who is acting on the ministries' records, and the rule every admin service applies: a
+ * ministry's key reaches only its own ministry's services, requests and broadcasts; a
+ * super-admin key reaches everything. The errors below carry a reason meant for the caller;
+ * the API turns them into 403, 404, 409 and 400.
+ */
+
+/** Who made a change: an API key (ministry or super-admin), the admin command, or ADMIN_API_KEY. */
+export interface Actor {
+  /** The API key's id; null for the admin command. */
+  keyId: number | null;
+  /** The key's ministry; null for a super-admin (and the admin command). */
+  ministryCode: string | null;
+  /** How the audit log names the actor: `key:12`, `cli`. */
+  label: string;
+  /** Set for a service centre's key: it may file and list its centre's assisted requests, nothing else. */
+  centreCode?: string;
+}
+
+/** The admin command (`npm run admin`): an operator on the server, with every right. */
+export const CLI_ACTOR: Actor = { keyId: null, ministryCode: null, label: 'cli' };
+
+/** The actor behind an API key (a centre key names its centre). */
+export function keyActor(keyId: number, ministryCode: string | null, centreCode?: string | null): Actor {
+  return { keyId, ministryCode, label: `key:${keyId}`, ...(centreCode ? { centreCode } : {}) };
+}
+
+/** True for a super-admin key or the admin command (never a centre's key). */
+export function isSuperAdmin(actor: Actor): boolean {
+  return actor.ministryCode === null && actor.centreCode === undefined;
+}
+
+/** The caller may not touch this record (another ministry's, or super-admin only). */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
+/** The record does not exist. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** The record is not in a state that allows this (a status moving backwards, a stopped broadcast). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** The request is well-formed but names something that does not fit (an unknown topic, a status not in the workflow). */
+export class InvalidError extends Error {
+  override readonly name = 'InvalidError';
+}
+
+/** Refuses a service centre's key everything an officer does: it files assisted requests only. */
+export function assertNotCentre(actor: Actor): void {
+  if (actor.centreCode !== undefined) throw new ForbiddenError("a service centre's key can only file assisted requests and list its centre's");
+}
+
+/** Throws ForbiddenError unless the actor may act for `ministryCode`. */
+export function assertMinistry(actor: Actor, ministryCode: string): void {
+  assertNotCentre(actor);
+  if (!isSuperAdmin(actor) && actor.ministryCode !== ministryCode) {
+    throw new ForbiddenError(`this key belongs to ministry "${actor.ministryCode}" and cannot reach records of ministry "${ministryCode}"`);
+  }
+}
+
+/** Throws ForbiddenError unless the actor is a super-admin. */
+export function assertSuperAdmin(actor: Actor, what: string): void {
+  if (!isSuperAdmin(actor)) throw new ForbiddenError(`only a super-admin key can ${what}`);
+}
+
+/**
+ * The ministry a list is narrowed to: a ministry key's own (asking for another is refused), or
+ * for a super-admin the one asked for, or all (undefined).
+ */
+export function ministryScope(actor: Actor, requested: string | undefined): string | undefined {
+  assertNotCentre(actor);
+  if (requested !== undefined) assertMinistry(actor, requested);
+  return actor.ministryCode ?? requested;
+}

@@ -1,0 +1,62 @@
+/**
+ * Quiet hours: a daily window of local time (in one time zone) when ordinary broadcasts wait,
+ * so nobody's phone buzzes with an announcement at 2 a.m. Emergencies ignore it. Written as
+ * `21:00-07:00 Asia/Manila` (the zone is optional; Asia/Manila by default), or `off`.
+ */
+export interface QuietHours {
+  /** Minutes after local midnight when the window opens and closes; it may wrap past midnight. */
+  startMinute: number;
+  endMinute: number;
+  timeZone: string;
+}
+
+const SPEC = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)(?:\s+(\S+))?$/;
+const DEFAULT_ZONE = 'Asia/Manila';
+const MINUTES_PER_DAY = 24 * 60;
+
+/** Parses a quiet-hours setting: the window, `null` for `off`, or `undefined` when it is not valid. */
+export function parseQuietHours(spec: string): QuietHours | null | undefined {
+  const trimmed = spec.trim();
+  if (trimmed.toLowerCase() === 'off') return null;
+  const match = SPEC.exec(trimmed);
+  if (!match) return undefined;
+  const timeZone = match[5] ?? DEFAULT_ZONE;
+  if (!isTimeZone(timeZone)) return undefined;
+  return { startMinute: Number(match[1]) * 60 + Number(match[2]), endMinute: Number(match[3]) * 60 + Number(match[4]), timeZone };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Minutes after local midnight at `at` in `timeZone`. */
+function localMinute(at: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const value = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  return value('hour') * 60 + value('minute');
+}
+
+/** True when `at` falls inside the window (start included, end excluded); an empty window (start = end) is never quiet. */
+export function isQuiet(quiet: QuietHours | null, at: Date): boolean {
+  if (!quiet || quiet.startMinute === quiet.endMinute) return false;
+  const minute = localMinute(at, quiet.timeZone);
+  return quiet.startMinute < quiet.endMinute
+    ? minute >= quiet.startMinute && minute < quiet.endMinute
+    : minute >= quiet.startMinute || minute < quiet.endMinute;
+}
+
+/**
+ * When the quiet window around `at` ends, or undefined when `at` is not quiet. (On a night a
+ * zone changes its clocks the answer can be an hour off; Asia/Manila has no daylight saving.)
+ */
+export function quietUntil(quiet: QuietHours | null, at: Date): Date | undefined {
+  if (!quiet || !isQuiet(quiet, at)) return undefined;
+  const minutesLeft = (quiet.endMinute - localMinute(at, quiet.timeZone) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
+  const startOfMinute = Math.floor(at.getTime() / 60_000) * 60_000;
+  return new Date(startOfMinute + minutesLeft * 60_000);
+}

@@ -1,0 +1,112 @@
+import type { Logger } from '../log';
+import type { Database } from '../store/sql';
+import { ANONYMISED_ANSWERS } from './data-rights';
+
+/** What one purge changed. */
+export interface PurgeResult {
+  /** Outbox messages whose text (and Telegram payload) was removed. */
+  messages: number;
+  /** Simulator inbox texts removed. */
+  simulated: number;
+  /** Provider message ids forgotten (kept only to drop provider retries). */
+  inboundIds: number;
+  /** Requests of erased citizens anonymised (added by a dialog still open when they erased). */
+  requests: number;
+}
+
+/** Rows changed per statement, so a purge never holds a long lock on a big outbox. */
+const BATCH = 5000;
+
+/**
+ * The retention rule (Philippine Data Privacy Act: kept no longer than necessary): the text of
+ * every message Lingkod sent, and of every simulated one, is purged `days` after it was queued
+ * once it is final (sent, delivered, failed or cancelled); the row stays, so broadcast progress
+ * and delivery counts remain right. Inbound texts are never stored (only provider ids, to drop
+ * retries, which are forgotten after the same time). Requests are the ministries' records and
+ * are kept, except that those of erased citizens are anonymised: erasure does that at once,
+ * and this job catches what a dialog open at that moment added after it. Times are the
+ * database's own `now()`, so every instance agrees.
+ */
+export async function purgeExpired(db: Database, days: number): Promise<PurgeResult> {
+  const batched = async (sql: string): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const rows = await db.query(sql, [days, BATCH]);
+      total += rows.length;
+      if (rows.length < BATCH) return total;
+    }
+  };
+  const cutoff = `now() - make_interval(days => $1::int)`;
+  const messages = await batched(
+    `UPDATE outbox SET body = '', payload = NULL, purged_at = now()
+      WHERE id IN (SELECT id FROM outbox WHERE purged_at IS NULL AND created_at < ${cutoff}
+                      AND status IN ('sent', 'delivered', 'failed', 'cancelled') LIMIT $2)
+      RETURNING id`,
+  );
+  const simulated = await batched(
+    `UPDATE simulator_inbox SET body = '' WHERE id IN (SELECT id FROM simulator_inbox WHERE body <> '' AND received_at < ${cutoff} LIMIT $2) RETURNING id`,
+  );
+  const inboundIds = await batched(
+    `DELETE FROM inbound_messages WHERE ctid IN (SELECT ctid FROM inbound_messages WHERE received_at < ${cutoff} LIMIT $2) RETURNING provider_id`,
+  );
+  const requests = await db.query(
+    `UPDATE requests r SET answers = ${ANONYMISED_ANSWERS}, anonymised_at = now()
+       FROM citizens c WHERE c.id = r.citizen_id AND c.deleted_at IS NOT NULL AND r.anonymised_at IS NULL RETURNING r.id`,
+  );
+  await db.query('DELETE FROM subscriptions s USING citizens c WHERE c.id = s.citizen_id AND c.deleted_at IS NOT NULL');
+  return { messages, simulated, inboundIds, requests: requests.length };
+}
+
+export interface RetentionJobOptions {
+  db: Database;
+  log: Logger;
+  /** RETENTION_DAYS. */
+  days: number;
+  /** How often the purge runs; hourly by default. */
+  intervalMs?: number;
+}
+
+/**
+ * Runs `purgeExpired` now and then every `intervalMs` on an unref'd timer (it never keeps the
+ * process alive), from `main`. Two instances purging at once is harmless: each statement
+ * changes only what is still unpurged. A failed purge (the database away) is logged and tried
+ * again at the next tick.
+ */
+export class RetentionJob {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private readonly log: Logger;
+
+  constructor(private readonly options: RetentionJobOptions) {
+    this.log = options.log.child({ name: 'retention' });
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.running ??= this.runOnce().finally(() => {
+        this.running = undefined;
+      });
+    };
+    tick();
+    this.timer = setInterval(tick, this.options.intervalMs ?? 3_600_000);
+    this.timer.unref();
+  }
+
+  /** One purge; its outcome is logged (counts only). */
+  async runOnce(): Promise<void> {
+    try {
+      const result = await purgeExpired(this.options.db, this.options.days);
+      if (Object.values(result).some((count) => count > 0)) this.log.info({ ...result, days: this.options.days }, 'retention purge done');
+    } catch (error) {
+      this.log.warn({ err: error }, 'retention purge failed; will try again');
+    }
+  }
+
+  /** Stops the timer and waits for a purge in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

@@ -1,0 +1,173 @@
+import request from 'supertest';
+import { apiRoutes } from '../../src/api';
+import type { Database } from '../../src/store/sql';
+import { ADMIN_KEY, bearer, startApi, type ApiHarness } from '../support/api';
+import { databaseBackends } from '../support/stores';
+
+/**
+ * Every route of the API, called with the Ministry of Health's key on the Ministry of Social
+ * Services' records: each is refused (403), or, for a list, shows none of them. The route
+ * table is read from the API itself, so a new route without a case here fails this file.
+ */
+
+type Probe = { name: string; send(api: ApiHarness, key: string): request.Test; expect: 403 | ((body: Record<string, unknown>) => void) };
+
+/** What MSSD owns, made before the probes. */
+interface Owned {
+  reference: string;
+  broadcastId: number;
+  keyId: number;
+}
+
+let owned: Owned;
+
+const noneOfMssd = (field: string) => (body: Record<string, unknown>) => {
+  const items = body.items as Record<string, unknown>[];
+  expect(items.length).toBeGreaterThan(0);
+  expect(items.filter((item) => item[field] === 'mssd')).toEqual([]);
+};
+
+const serviceBody = (ministry: string) => ({
+  ministry,
+  category: 'social-welfare',
+  name: 'Crisis assistance',
+  feePhp: 0,
+  processingTime: '1 day',
+  office: 'Office',
+});
+
+const probes: Record<string, Probe[]> = {
+  listMinistries: [{ name: 'lists only its own ministry', send: (api, key) => request(api.app).get('/api/v1/ministries').set(bearer(key)), expect: noneOfMssd('code') }],
+  createMinistry: [{ name: 'cannot add a ministry', send: (api, key) => request(api.app).post('/api/v1/ministries').set(bearer(key)).send({ code: 'mfake', name: 'Fake' }), expect: 403 }],
+  getMinistry: [{ name: 'cannot read MSSD', send: (api, key) => request(api.app).get('/api/v1/ministries/mssd').set(bearer(key)), expect: 403 }],
+  renameMinistry: [{ name: 'cannot rename MSSD', send: (api, key) => request(api.app).patch('/api/v1/ministries/mssd').set(bearer(key)).send({ name: 'Hijacked' }), expect: 403 }],
+  listApiKeys: [
+    { name: "cannot list MSSD's keys", send: (api, key) => request(api.app).get('/api/v1/keys?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'lists only its own keys', send: (api, key) => request(api.app).get('/api/v1/keys').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  createApiKey: [
+    { name: 'cannot make an MSSD key', send: (api, key) => request(api.app).post('/api/v1/keys').set(bearer(key)).send({ ministry: 'mssd', name: 'x' }), expect: 403 },
+    { name: 'cannot make a super-admin key', send: (api, key) => request(api.app).post('/api/v1/keys').set(bearer(key)).send({ ministry: null, name: 'x' }), expect: 403 },
+  ],
+  getApiKey: [{ name: "cannot read an MSSD key", send: (api, key) => request(api.app).get(`/api/v1/keys/${owned.keyId}`).set(bearer(key)), expect: 403 }],
+  revokeApiKey: [{ name: 'cannot revoke an MSSD key', send: (api, key) => request(api.app).post(`/api/v1/keys/${owned.keyId}/revoke`).set(bearer(key)), expect: 403 }],
+  putCategory: [{ name: 'cannot change a shared category', send: (api, key) => request(api.app).put('/api/v1/categories/health').set(bearer(key)).send({ name: 'Mine' }), expect: 403 }],
+  listServices: [
+    { name: "cannot list MSSD's services", send: (api, key) => request(api.app).get('/api/v1/services?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'lists only its own services', send: (api, key) => request(api.app).get('/api/v1/services').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  getService: [{ name: 'cannot read an MSSD service', send: (api, key) => request(api.app).get('/api/v1/services/mssd-aics').set(bearer(key)), expect: 403 }],
+  putService: [
+    { name: 'cannot take over an MSSD service', send: (api, key) => request(api.app).put('/api/v1/services/mssd-aics').set(bearer(key)).send(serviceBody('moh')), expect: 403 },
+    { name: 'cannot create a service for MSSD', send: (api, key) => request(api.app).put('/api/v1/services/mssd-new').set(bearer(key)).send(serviceBody('mssd')), expect: 403 },
+  ],
+  listRequests: [
+    { name: "cannot list MSSD's requests", send: (api, key) => request(api.app).get('/api/v1/requests?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'lists only its own requests', send: (api, key) => request(api.app).get('/api/v1/requests').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  getRequest: [{ name: 'cannot read an MSSD request', send: (api, key) => request(api.app).get(`/api/v1/requests/${owned.reference}`).set(bearer(key)), expect: 403 }],
+  changeRequestStatus: [
+    { name: 'cannot move an MSSD request', send: (api, key) => request(api.app).post(`/api/v1/requests/${owned.reference}/status`).set(bearer(key)).send({ status: 'approved' }), expect: 403 },
+  ],
+  listBroadcasts: [
+    { name: "cannot list MSSD's broadcasts", send: (api, key) => request(api.app).get('/api/v1/broadcasts?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'lists only its own broadcasts', send: (api, key) => request(api.app).get('/api/v1/broadcasts').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  createBroadcast: [
+    {
+      name: 'cannot draft for MSSD',
+      send: (api, key) => request(api.app).post('/api/v1/broadcasts').set(bearer(key)).send({ ministry: 'mssd', topic: 'aid-payouts', texts: { en: 'x' } }),
+      expect: 403,
+    },
+  ],
+  getBroadcast: [{ name: 'cannot read an MSSD broadcast', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}`).set(bearer(key)), expect: 403 }],
+  previewBroadcast: [{ name: 'cannot preview it', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}/preview`).set(bearer(key)), expect: 403 }],
+  scheduleBroadcast: [{ name: 'cannot schedule it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/schedule`).set(bearer(key)).send({}), expect: 403 }],
+  approveBroadcast: [{ name: 'cannot approve it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/approve`).set(bearer(key)), expect: 403 }],
+  stopBroadcast: [{ name: 'cannot stop it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/stop`).set(bearer(key)), expect: 403 }],
+  broadcastProgress: [{ name: 'cannot follow it', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}/progress`).set(bearer(key)), expect: 403 }],
+  listAuditLog: [
+    { name: "cannot read MSSD's audit log", send: (api, key) => request(api.app).get('/api/v1/audit?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'reads only its own entries', send: (api, key) => request(api.app).get('/api/v1/audit').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  fileAssistedRequest: [
+    {
+      name: 'cannot file one: only a service centre key can',
+      send: (api, key) => request(api.app).post('/api/v1/assisted-requests').set(bearer(key)).send({ phone: '09171234502', service: 'mssd-aics', answers: {} }),
+      expect: 403,
+    },
+  ],
+  listAssistedRequests: [
+    { name: "cannot list MSSD's centres' requests", send: (api, key) => request(api.app).get('/api/v1/assisted-requests?ministry=mssd').set(bearer(key)), expect: 403 },
+    {
+      name: "lists none of MSSD's centres' requests",
+      send: (api, key) => request(api.app).get('/api/v1/assisted-requests').set(bearer(key)),
+      expect: (body) => expect((body.items as { ministry: string }[]).filter((item) => item.ministry === 'mssd')).toEqual([]),
+    },
+  ],
+};
+
+/** Records that belong to no ministry: any key may read them (and only a super-admin change them, above). */
+const shared: Record<string, Probe> = {
+  listCategories: { name: 'reads the shared categories', send: (api, key) => request(api.app).get('/api/v1/categories').set(bearer(key)), expect: () => undefined },
+  countSubscribers: { name: 'reads counts, which name nobody', send: (api, key) => request(api.app).get('/api/v1/subscribers?groupBy=topic').set(bearer(key)), expect: () => undefined },
+};
+
+describe.each(databaseBackends())("the API refuses another ministry's key on $name", (backend) => {
+  let db: Database;
+  let api: ApiHarness;
+  let mohKey: string;
+
+  beforeAll(async () => {
+    db = await backend.open();
+    api = await startApi(db);
+    const mssd = await api.keyFor('mssd');
+    mohKey = (await api.keyFor('moh')).key;
+    const citizen = await api.context.citizens.findOrCreate('tel:+639171234500', 'ussd');
+    const { reference } = await api.context.requests.submit({ citizenId: citizen.id, serviceCode: 'mssd-aics', answers: { full_name: 'Amina' }, channel: 'ussd' });
+    const mohCitizen = await api.context.citizens.findOrCreate('tel:+639171234501', 'ussd');
+    await api.context.requests.submit({ citizenId: mohCitizen.id, serviceCode: 'moh-maip', answers: {}, channel: 'ussd' });
+    const broadcast = await request(api.app).post('/api/v1/broadcasts').set(bearer(mssd.key)).send({ topic: 'aid-payouts', texts: { en: 'Payout on Friday.' } });
+    await request(api.app).post('/api/v1/broadcasts').set(bearer(mohKey)).send({ topic: 'health-advisories', texts: { en: 'Clinic open.' } });
+    owned = { reference, broadcastId: broadcast.body.id, keyId: mssd.id };
+  });
+  afterAll(async () => {
+    await api.context.close();
+  });
+
+  it('has a case for every route of the API', () => {
+    const routes = apiRoutes(api.context.admin).map((route) => route.operationId).sort();
+    expect([...Object.keys(probes), ...Object.keys(shared)].sort()).toEqual(routes);
+  });
+
+  const cases = Object.entries(probes).flatMap(([operationId, list]) => list.map((probe) => [operationId, probe.name, probe] as const));
+  it.each(cases)('%s: a ministry key %s', async (operationId, _name, probe) => {
+    const response = await probe.send(api, mohKey);
+    if (probe.expect === 403) {
+      expect(response.status).toBe(403);
+      expect(response.body.error).toEqual(expect.any(String));
+    } else {
+      expect(response.status).toBe(200);
+      api.expectDocumented(operationId, response.body);
+      probe.expect(response.body);
+    }
+  });
+
+  it.each(Object.entries(shared))('%s: a ministry key %s', async (operationId, probe) => {
+    const response = await probe.send(api, mohKey);
+    expect(response.status).toBe(200);
+    api.expectDocumented(operationId, response.body);
+  });
+
+  it("changed nothing of MSSD's and queued no message", async () => {
+    const admin = bearer(ADMIN_KEY);
+    expect((await request(api.app).get(`/api/v1/requests/${owned.reference}`).set(admin)).body.status).toBe('received');
+    expect((await request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}`).set(admin)).body.status).toBe('draft');
+    expect((await request(api.app).get(`/api/v1/keys/${owned.keyId}`).set(admin)).body.revokedAt).toBeNull();
+    expect((await request(api.app).get('/api/v1/services/mssd-aics').set(admin)).body.ministry).toBe('mssd');
+    expect((await request(api.app).get('/api/v1/ministries/mssd').set(admin)).body.name.en).toBe('Ministry of Social Services and Development');
+    expect((await request(api.app).get('/api/v1/categories').set(admin)).body.items.find((c: { code: string }) => c.code === 'health').name.en).toBe('Health');
+    expect((await request(api.app).get('/api/v1/ministries').set(admin)).body.items.map((m: { code: string }) => m.code)).not.toContain('mfake');
+    expect(await db.query('SELECT id FROM outbox')).toEqual([]);
+  });
+});
