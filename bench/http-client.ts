@@ -50,18 +50,24 @@ export class KeepAliveConnection {
   }
 
   close(): void {
-    this.socket?.destroy();
+    const socket = this.socket;
     this.socket = undefined;
+    socket?.destroy();
   }
 
   private connection(): net.Socket {
     if (this.socket && !this.socket.destroyed) return this.socket;
     const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (error) => this.fail(error));
+    // Events of a connection given up (after a time-out) must not touch the one that replaced it.
+    const current = () => this.socket === socket;
+    socket.on('data', (chunk: Buffer) => {
+      if (current()) this.receive(chunk);
+    });
+    socket.on('error', (error) => {
+      if (current()) this.fail(error);
+    });
     socket.on('close', () => {
-      if (this.socket === socket) this.socket = undefined;
-      this.fail(new Error('connection closed by the server'));
+      if (current()) this.fail(new Error('connection closed by the server'));
     });
     this.socket = socket;
     this.buffer = Buffer.alloc(0);

@@ -11,6 +11,11 @@ export function canPin(): boolean {
   return process.platform === 'linux' && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 }
 
+/** Pins a running process to `core` (for its load test after an unpinned start); false where pinning does not work. */
+export function pin(pid: number, core: string): boolean {
+  return canPin() && spawnSync('taskset', ['-p', '-c', core, String(pid)]).status === 0;
+}
+
 /** The core servers run on; load generators run on the other one. */
 export const SERVER_CORE = '0';
 export const LOAD_CORE = '1';

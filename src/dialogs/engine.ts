@@ -4,6 +4,7 @@ import type { CitizenService } from '../services/citizens';
 import type { EphemeralStore } from '../store/ephemeral';
 import { resolveScreen } from '../i18n';
 import type { Dialog, DialogInput, DialogName, DialogOutput, ScreenServices } from './dialog';
+import { Gate } from './gate';
 import { interpret, type View } from './input';
 import { text, type ResolvedScreen, type Text } from './screen';
 
@@ -92,6 +93,8 @@ export interface EngineOptions {
    * citizen's answer (a request filed for them at a service centre); undefined: the menu.
    */
   opening?: (citizenId: number) => Promise<{ dialog: DialogName; params?: Record<string, string> } | undefined>;
+  /** Turns run at once in this process; more wait in order (see gate.ts). Default 64. */
+  concurrentTurns?: number;
 }
 
 /** A dialog actor with the state it is in, running for the length of one turn. */
@@ -111,12 +114,19 @@ const MAX_DIALOG_HOPS = 5;
  */
 export class DialogEngine {
   private readonly now: () => Date;
+  private readonly gate: Gate;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => new Date());
+    this.gate = new Gate(options.concurrentTurns ?? 64);
   }
 
-  async turn(inbound: Inbound, paginate: Paginator): Promise<Reply> {
+  /** One turn, when one of the gate's places is free. */
+  turn(inbound: Inbound, paginate: Paginator): Promise<Reply> {
+    return this.gate.run(() => this.take(inbound, paginate));
+  }
+
+  private async take(inbound: Inbound, paginate: Paginator): Promise<Reply> {
     const { citizens, store, defaultLocale } = this.options;
     const key = `dialog:${inbound.address}`;
     const saved = parseRecord(await store.get(key));

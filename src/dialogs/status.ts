@@ -79,7 +79,7 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
         if (request.citizenId === citizenId) body.push(text('requests.updated', { date: request.updatedAt.toISOString().slice(0, 10) }));
         return choiceScreen(body, again);
       },
-      failed: async () => finalScreen([text('common.try_later')]),
+      failed: async () => finalScreen([text('status.unavailable')]),
     },
   };
 }

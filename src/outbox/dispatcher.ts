@@ -17,7 +17,7 @@ export interface DispatcherOptions {
   batchSize?: number;
   /** Pause between polls when a channel has nothing due. */
   idleMs?: number;
-  /** Messages of one channel in flight at once; by default enough for half a second of the channel's rate (at least 20). */
+  /** Messages of one channel in flight at once; by default enough for half a second of the channel's rate (at least 20; 100 with no rate). */
   concurrency?: number;
   /** How long a claim lasts: messages of a dispatcher that died are taken again after this. */
   leaseSeconds?: number;
@@ -141,8 +141,9 @@ export class Dispatcher {
     let pending: Outcome[] = claimed.filter((message) => message.withdrawn).map((message) => ({ id: message.id, result: 'cancelled', error: 'citizen opted out' }));
     const toSend = claimed.filter((message) => !message.withdrawn);
     const rate = channel.ratePerSecond;
-    // Enough sends in flight to keep a provider answering in ~500 ms at the channel's full rate.
-    const concurrency = this.options.concurrency ?? (rate > 0 && Number.isFinite(rate) ? Math.max(20, Math.ceil(rate / 2)) : 20);
+    // Enough sends in flight to keep a provider answering in ~500 ms at the channel's full rate;
+    // with no limit, 100 (20 left a local provider waiting on our round trips: bench/RESULTS.md).
+    const concurrency = this.options.concurrency ?? (rate > 0 && Number.isFinite(rate) ? Math.max(20, Math.ceil(rate / 2)) : 100);
     while (toSend.length > 0) {
       if (Date.now() >= deadline) {
         pending.push(...this.release(toSend.splice(0), 0));

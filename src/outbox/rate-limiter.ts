@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 
 /**
  * How fast each channel may send. A provider's limit (Twilio's messages per second, Telegram's
@@ -165,7 +165,9 @@ export class RedisRateLimiter extends TokenBucketLimiter {
     clock: LimiterClock = realClock,
   ) {
     super(clock);
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+    // Loaded here, not at the top: a deployment without Redis never needs the driver (see store/open.ts).
+    const IORedis = require('ioredis') as typeof Redis;
+    this.redis = new IORedis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
     // Errors surface on each command; the 'error' event would otherwise crash the process.
     this.redis.on('error', () => undefined);
   }

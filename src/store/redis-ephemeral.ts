@@ -10,13 +10,17 @@ import { StoreUnavailableError } from './sql';
 export class RedisEphemeralStore implements EphemeralStore {
   readonly engine = 'redis';
   private readonly redis: Redis;
+  /** Whether the connection has ever been ready: after that, a lost connection fails at once. */
+  private wasReady = false;
 
   constructor(url: string, private readonly prefix = 'lk:') {
     this.redis = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      commandTimeout: 1500,
+      // A healthy Redis answers in a millisecond; a command still unanswered after 0.8 s
+      // means a lost server, and the hop must still answer within the gateway's ~2 s.
+      commandTimeout: 800,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
       lazyConnect: false,
       // Commands issued in the same tick (many hops at once) go out in one write: under load,
@@ -25,6 +29,9 @@ export class RedisEphemeralStore implements EphemeralStore {
     });
     // Connection errors surface on each command; the 'error' event would otherwise crash the process.
     this.redis.on('error', () => undefined);
+    this.redis.once('ready', () => {
+      this.wasReady = true;
+    });
   }
 
   /**
@@ -32,9 +39,12 @@ export class RedisEphemeralStore implements EphemeralStore {
    * it fails at once: a USSD hop must answer before the gateway gives up, and waiting for a
    * server that is down only delays the polite answer.
    */
-  private ready(waitMs = 1000): Promise<void> {
+  private ready(waitMs = 500): Promise<void> {
     if (this.redis.status === 'ready') return Promise.resolve();
-    if (this.redis.status !== 'wait' && this.redis.status !== 'connecting' && this.redis.status !== 'connect') {
+    // Between reconnection attempts the status passes through 'connecting' again: waiting then
+    // would hold every hop (and, through the engine's gate, those queued behind it) for nothing.
+    const firstConnection = !this.wasReady && ['wait', 'connecting', 'connect'].includes(this.redis.status);
+    if (!firstConnection) {
       return Promise.reject(new Error(`not connected (${this.redis.status})`));
     }
     return new Promise((resolve, reject) => {

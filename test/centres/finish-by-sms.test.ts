@@ -2,9 +2,11 @@ import express from 'express';
 import request from 'supertest';
 import { SmsFinisher, smsText } from '../../src/channels/africastalking/finish-by-sms';
 import { africasTalkingUssd } from '../../src/channels/africastalking/ussd';
-import { loadConfig } from '../../src/config';
+import { encodedLength, encodingOf } from '../../src/channels/gsm7';
+import { loadConfig, SUPPORTED_LOCALES } from '../../src/config';
 import type { DialogEngine, Paginator, Reply } from '../../src/dialogs/engine';
 import type { ResolvedScreen } from '../../src/dialogs/screen';
+import { createI18n, translate } from '../../src/i18n';
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
@@ -35,6 +37,21 @@ describe('a screen as one SMS', () => {
     const text = smsText(long, 2);
     expect(text.length).toBeLessThanOrEqual(306);
     expect(text).toMatch(/\n\.\.$/);
+  });
+
+  it('says "we will send it by SMS" within one USSD page in every language, the note above a screen in half of one', () => {
+    const i18n = createI18n('en');
+    const page = { gsm7: 182, ucs2: 80 };
+    for (const locale of SUPPORTED_LOCALES) {
+      const size = (key: string) => {
+        const text = translate(i18n, locale, { key });
+        const encoding = encodingOf(text);
+        return { units: encodedLength(text, encoding), page: page[encoding] };
+      };
+      const late = size('ussd.sms_later');
+      const rest = size('ussd.sms_rest');
+      expect({ locale, lateFits: late.units <= late.page, restFitsHalf: rest.units <= rest.page / 2 }).toEqual({ locale, lateFits: true, restFitsHalf: true });
+    }
   });
 });
 

@@ -1,5 +1,4 @@
-import { loadConfig } from '../../src/config';
-import { SUPPORTED_LOCALES } from '../../src/config';
+import { loadConfig, SUPPORTED_LOCALES } from '../../src/config';
 import { createI18n } from '../../src/i18n';
 import { Outbox } from '../../src/outbox/outbox';
 import type { Actor } from '../../src/services/access';

@@ -78,7 +78,8 @@ describe('every API route refuses a revoked or garbled key', () => {
     expect(await db.query('SELECT id FROM outbox')).toEqual([]);
     // The valid key still works: the refusals were about the keys, not the routes.
     expect((await request(api.app).get('/api/v1/ministries/mssd').set(bearer(valid))).status).toBe(200);
-    recordFigure(11, `${apiRoutes(api.context.admin).length} API routes × ${cases.length} revoked or garbled keys`, `${calls} calls, all 401 with a reason, 0 changes (another ministry's key: 403 on every route, test/api/authorization.test.ts; no key or an unknown one: 401, test/api/api.test.ts)`);
+    const routes = apiRoutes(api.context.admin).length;
+    recordFigure(11, `${routes} API routes × ${calls / routes} revoked or garbled keys sent`, `${calls} calls, all 401 with a reason, 0 changes (another ministry's key: 403 on every route, test/api/authorization.test.ts; no key or an unknown one: 401, test/api/api.test.ts)`);
   });
 
   it('writes no key to its logs', () => {

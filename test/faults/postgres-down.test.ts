@@ -1,3 +1,4 @@
+import twilio from 'twilio';
 import type { AppContext } from '../../src/context';
 import { createApp } from '../../src/http/app';
 import { PostgresDatabase } from '../../src/store/postgres';
@@ -9,7 +10,6 @@ import { HttpUssdPhone, postForm, send, serve, type Answer, type Served } from '
 import { TWILIO_ENV, inboundForm, messageSid, twimlText } from '../channels/sms/support';
 import { BOT_TOKEN, WEBHOOK_SECRET, fixture } from '../channels/telegram/support';
 import { FakeBotApi } from '../channels/telegram/fake-bot-api';
-import twilio from 'twilio';
 
 /**
  * PostgreSQL stopped under a running Lingkod (its own cluster, stopped with `pg_ctl -m

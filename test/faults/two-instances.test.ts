@@ -153,9 +153,8 @@ describe('two service processes', () => {
           KANNEL_TOKEN: 'a-shared-kannel-token',
           KANNEL_RATE_PER_SECOND: '1000',
         });
-        // Started one after the other: the first migrates and loads the sample catalog, the second finds them done.
-        const first = await startInstance(kannel('a'));
-        instances = [first, await startInstance(kannel('b'))];
+        // Started together on an empty database, as a deployment of two replicas starts.
+        instances = await Promise.all([startInstance(kannel('a')), startInstance(kannel('b'))]);
       }, 200_000);
 
       afterAll(async () => {
