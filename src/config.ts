@@ -82,6 +82,11 @@ const configSchema = z.object({
       .default('63,880')
       .transform((codes) => codes.split(',')),
   ),
+  /**
+   * The phone simulator at /simulator: `on` (the default, so a first start has something to
+   * try) or `off` in production, where nobody should chat with the live service as a made-up phone.
+   */
+  SIMULATOR: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   /** Whether to load the sample catalog into an empty database at start-up. */
   LOAD_SAMPLE_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */

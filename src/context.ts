@@ -154,8 +154,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // The one list of channels; each adapter decides from the configuration whether it is on.
   const channels: Channel[] = [
     africasTalkingUssd({ ...deps, finish }),
-    // Always on, needs nothing configured: the phone simulator at /simulator.
-    simulatorChannel({ ...deps, db, citizens }),
+    // Needs nothing configured: the phone simulator at /simulator (SIMULATOR=off in production).
+    ...(config.SIMULATOR === 'on' ? [simulatorChannel({ ...deps, db, citizens })] : []),
     ...telegramChannels({ ...deps, db, citizens, store, nudge: () => dispatcher.nudge() }),
     // Kannel and Twilio, each on when its credentials are set (src/channels/sms).
     ...smsChannels({ ...deps, db, citizens, store, assisted: { isPendingCode: (address, text) => admin.assisted.isPendingCode(address, text) } }),

@@ -28,13 +28,15 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const base = `http://localhost:${port}`;
+  const simulator = config.SIMULATOR === 'on';
   context.log.info(
     { records: context.db.engine, ephemeral: context.store.engine },
-    `Lingkod is listening on ${base} (phone simulator: ${base}/simulator, console: ${base}/console, USSD: POST ${base}/ussd/africastalking, health: ${base}/healthz)`,
+    `Lingkod is listening on ${base} (${simulator ? `phone simulator: ${base}/simulator, ` : ''}console: ${base}/console, USSD: POST ${base}/ussd/africastalking, health: ${base}/healthz)`,
   );
   // For a person at a terminal, a plain line besides the JSON log: where to start.
   if (process.stdout.isTTY) {
-    process.stdout.write(`\n  Try Lingkod on a simulated phone: ${base}/simulator\n  Ministries' console (sign in with an API key): ${base}/console\n\n`);
+    const tryIt = simulator ? `  Try Lingkod on a simulated phone: ${base}/simulator\n` : '';
+    process.stdout.write(`\n${tryIt}  Ministries' console (sign in with an API key): ${base}/console\n\n`);
   }
 
   const stop = async (signal: string) => {

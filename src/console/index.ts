@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { asset, html, ICON_SVG, webPageHeaders } from '../http/html';
 import type { Logger } from '../log';
 import type { AdminServices } from '../services/admin';
+import type { EphemeralStore } from '../store/ephemeral';
 import type { Queryable } from '../store/sql';
 import { CONSOLE_CSS } from './assets/console-css';
 import { consoleScript } from './assets/console-script';
@@ -23,7 +24,17 @@ export interface ConsoleDeps {
   log: Logger;
   /** Channels that can push messages, offered as a broadcast's channels. */
   sendingChannels: readonly string[];
+  /** Counts refused sign-ins per client, shared by every instance. */
+  store: EphemeralStore;
 }
+
+/**
+ * Refused sign-ins one client (IP address) may make per window before the form stops checking
+ * keys. A key is 256 random bits, so this is not what keeps keys safe: it keeps a script from
+ * making the console hash and look up keys without end.
+ */
+const SIGN_IN_FAILURES = 20;
+const SIGN_IN_WINDOW_SECONDS = 15 * 60;
 
 /** Everything a section of the console is given. */
 export interface ConsoleContext extends ConsoleDeps {
@@ -76,8 +87,15 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
       loginForm(res, loginCsrf(req, res), 'The form expired. Please sign in again.');
       return;
     }
+    const failures = `console-sign-in:${req.ip ?? 'unknown'}`;
+    if (Number((await deps.store.get(failures)) ?? 0) >= SIGN_IN_FAILURES) {
+      res.status(429).set('Retry-After', String(SIGN_IN_WINDOW_SECONDS));
+      loginForm(res, loginCsrf(req, res), 'Too many refused sign-ins from here. Please wait 15 minutes and try again.');
+      return;
+    }
     const record = key && key.length <= 200 ? await deps.admin.apiKeys.authenticate(key) : undefined;
     if (!record) {
+      await deps.store.increment(failures, SIGN_IN_WINDOW_SECONDS);
       log.info('console sign-in refused: unknown or revoked key');
       res.status(401);
       loginForm(res, loginCsrf(req, res), 'That key is unknown or has been revoked.');

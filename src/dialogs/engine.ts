@@ -4,6 +4,7 @@ import type { CitizenService } from '../services/citizens';
 import type { EphemeralStore } from '../store/ephemeral';
 import { resolveScreen } from '../i18n';
 import type { Dialog, DialogInput, DialogName, DialogOutput, ScreenServices } from './dialog';
+import { AddressLock } from './address-lock';
 import { Gate } from './gate';
 import { interpret, type View } from './input';
 import { text, type ResolvedScreen, type Text } from './screen';
@@ -115,15 +116,19 @@ const MAX_DIALOG_HOPS = 5;
 export class DialogEngine {
   private readonly now: () => Date;
   private readonly gate: Gate;
+  private readonly lock: AddressLock;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => new Date());
     this.gate = new Gate(options.concurrentTurns ?? 64);
+    // Held longer than a turn may run (its effects time out at 15 s); a gateway's retry waits
+    // for the attempt before it at most as long as the gateway itself would.
+    this.lock = new AddressLock(options.store, { holdSeconds: 20, waitMs: 5_000 });
   }
 
-  /** One turn, when one of the gate's places is free. */
+  /** One turn: after any other turn of the same address (address-lock.ts), when one of the gate's places is free. */
   turn(inbound: Inbound, paginate: Paginator): Promise<Reply> {
-    return this.gate.run(() => this.take(inbound, paginate));
+    return this.lock.run(inbound.address, () => this.gate.run(() => this.take(inbound, paginate)));
   }
 
   private async take(inbound: Inbound, paginate: Paginator): Promise<Reply> {

@@ -56,7 +56,7 @@ export function createApp({ channels, db, store, metrics, log, api, admin }: App
 
   if (api) app.use('/api/v1', api);
   // The web console: pages for officers, authorised by the same API keys and services as /api/v1.
-  if (admin) app.use('/console', createConsoleRouter({ admin, db, log, sendingChannels: channels.filter(canSend).map((channel) => channel.name) }));
+  if (admin) app.use('/console', createConsoleRouter({ admin, db, log, store, sendingChannels: channels.filter(canSend).map((channel) => channel.name) }));
   for (const channel of channels) app.use(channel.router);
 
   app.use((_req, res) => {

@@ -1,4 +1,4 @@
-import { encodedLength, encodingOf, type Encoding } from '../channels/gsm7';
+import { smsSize, type SmsSize } from '../channels/sms/segments';
 import { CODE_SLOT, EMERGENCY_BROADCAST_PRIORITY, PRIORITY, type MessageCounts, type Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
 import { assertMinistry, ConflictError, InvalidError, ministryScope, NotFoundError, type Actor } from './access';
@@ -33,13 +33,6 @@ export interface Broadcast extends BroadcastInput {
   startedAt: Date | null;
   completedAt: Date | null;
   stoppedAt: Date | null;
-}
-
-/** The size of a text as an SMS: its encoding, length in that encoding's units, and parts. */
-export interface SmsSize {
-  encoding: Encoding;
-  units: number;
-  segments: number;
 }
 
 /** What a broadcast will do before it is sent: who, how many SMS parts, what it costs and how long it takes. */
@@ -80,16 +73,6 @@ export interface BroadcastSettings {
   now: () => Date;
   /** Called after a fan-out is committed (wakes the dispatcher). */
   queued?: () => void;
-}
-
-const SMS_UNITS: Record<Encoding, { single: number; part: number }> = { gsm7: { single: 160, part: 153 }, ucs2: { single: 70, part: 67 } };
-
-/** An SMS's size: 160 GSM-7 septets or 70 UCS-2 units in one part; 153 or 67 per part when concatenated. */
-export function smsSize(text: string): SmsSize {
-  const encoding = encodingOf(text);
-  const units = encodedLength(text, encoding);
-  const { single, part } = SMS_UNITS[encoding];
-  return { encoding, units, segments: units <= single ? 1 : Math.ceil(units / part) };
 }
 
 const COLUMNS = `id, ministry_code, topic_code, municipalities, channels, languages, texts, default_locale, emergency, status, scheduled_at,

@@ -24,6 +24,10 @@ export interface Erasure {
   requestsAnonymised: number;
   messagesPurged: number;
   subscriptions: number;
+  /** People on the phone (family profiles): names cleared, hidden from every list. */
+  profiles: number;
+  /** Requests filed for them at a service centre: answers cleared; pending ones declined. */
+  assistedCleared: number;
 }
 
 /** The answers a request keeps after erasure: its municipality (a place, which names nobody), if it had one. */
@@ -35,7 +39,9 @@ export const ANONYMISED_ANSWERS = `CASE WHEN answers ? 'municipality' THEN jsonb
  * addresses (their phone number, their Telegram chat), language and subscriptions go; the
  * texts of messages sent to them are purged and unsent ones cancelled; their requests stay with
  * the ministry, anonymised (answers removed but the municipality; reference, service, status
- * and history kept). The citizen row stays as a tombstone (`deleted_at`) that holds those
+ * and history kept). The names of the people sharing their phone (profiles) are cleared, and
+ * requests filed for them at a centre lose their answers (a pending one is declined, so it can
+ * never be confirmed into a request). The citizen row stays as a tombstone (`deleted_at`) that holds those
  * requests: with no address, nothing can reach it again except a dialog already open on it,
  * and whatever that adds before it ends is anonymised by the retention job
  * (src/services/retention.ts). Their next message starts afresh as a new citizen. The erasure
@@ -92,8 +98,23 @@ export class DataRightsService {
       );
       await tx.query('DELETE FROM simulator_inbox WHERE address = ANY($1::text[])', [addresses]);
       const subscriptions = await tx.query('DELETE FROM subscriptions WHERE citizen_id = $1 RETURNING citizen_id', [citizenId]);
+      // Profiles stay as rows (requests may name them) but name nobody.
+      const profiles = await tx.query("UPDATE profiles SET name = '', removed_at = COALESCE(removed_at, now()) WHERE citizen_id = $1 AND name <> '' RETURNING id", [citizenId]);
+      const assisted = await tx.query(
+        `UPDATE assisted_requests SET answers = '{}', person = NULL, address = 'erased:' || id,
+                status = CASE WHEN status = 'pending' THEN 'declined' ELSE status END, decided_at = COALESCE(decided_at, now())
+          WHERE citizen_id = $1 AND address NOT LIKE 'erased:%' RETURNING id`,
+        [citizenId],
+      );
       await tx.query('UPDATE citizens SET locale = NULL, opted_out = true, deleted_at = COALESCE(deleted_at, now()) WHERE id = $1', [citizenId]);
-      const result = { addresses: addresses.length, requestsAnonymised: requests.length, messagesPurged: purged.length, subscriptions: subscriptions.length };
+      const result = {
+        addresses: addresses.length,
+        requestsAnonymised: requests.length,
+        messagesPurged: purged.length,
+        subscriptions: subscriptions.length,
+        profiles: profiles.length,
+        assistedCleared: assisted.length,
+      };
       await recordChange(tx, { keyId: null, ministryCode: null, label: `citizen:${citizenId}` }, {
         ministryCode: null,
         action: 'citizen.erase',

@@ -305,3 +305,19 @@ describe.each(databaseBackends())('the phone simulator, records on $name', (back
     expect(all).not.toMatch(/9171110\d{3}/);
   });
 });
+
+describe('the phone simulator switched off (SIMULATOR=off, as in production)', () => {
+  it('is not served, and is not a channel', async () => {
+    const { context, app } = await startLingkod(await databaseBackends()[0].open(), { SIMULATOR: 'off' });
+    try {
+      expect(context.channels.map((channel) => channel.name)).not.toContain('simulator');
+      for (const path of ['/simulator', '/simulator/phone.js']) expect((await request(app).get(path)).status).toBe(404);
+      expect((await request(app).post('/simulator/ussd').send({ phone: '+639171234567', session: 'abcdef0123456789', hop: 0, input: '' })).status).toBe(404);
+      // The citizens' real channels are unaffected.
+      const dial = await request(app).post('/ussd/africastalking').type('form').send({ sessionId: 'ATUid_off', phoneNumber: '+639171234567', text: '' });
+      expect(dial.text).toMatch(/^CON /);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -201,6 +201,20 @@ describe.each(databaseBackends())('the ministries console over HTTP, records on 
     expect(response.text).not.toMatch(/at .+\.(ts|js):\d+/);
   });
 
+  it('stops checking keys for a client after 20 refused sign-ins in 15 minutes, while other clients sign in', async () => {
+    const attempt = async (from: string, key: string) => {
+      const agent = request.agent(app);
+      const form = await agent.get('/console/login').set('X-Forwarded-For', from);
+      return agent.post('/console/login').set('X-Forwarded-For', from).type('form').send({ _csrf: csrfIn(form.text), key });
+    };
+    for (let refused = 0; refused < 20; refused++) expect((await attempt('203.0.113.7', `lk_guess-${refused}`)).status).toBe(401);
+    const stopped = await attempt('203.0.113.7', keys.mssd);
+    expect(stopped.status).toBe(429);
+    expect(stopped.headers['retry-after']).toBe('900');
+    expect(stopped.text).toContain('Too many refused sign-ins from here. Please wait 15 minutes');
+    expect((await attempt('203.0.113.8', keys.mssd)).status).toBe(303);
+  });
+
   it('never logs a key, a phone number or a citizen\'s answer', () => {
     const all = logs.lines.join('\n');
     for (const key of Object.values(keys)) expect(all).not.toContain(key);

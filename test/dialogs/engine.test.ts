@@ -117,14 +117,27 @@ describe('a dialog snapshot', () => {
   });
 });
 
+/** The records store with its transactions held back by `delayMs`: a slow submission. */
+function slowTransactions(db: Database): Database & { delayMs: number } {
+  const slow = Object.assign(Object.create(db) as Database, { delayMs: 0, engine: db.engine });
+  slow.transaction = async (work) => {
+    await new Promise((resolve) => setTimeout(resolve, slow.delayMs));
+    return db.transaction(work);
+  };
+  slow.query = (sql, params) => db.query(sql, params);
+  slow.exec = (script) => db.exec(script);
+  slow.close = () => db.close();
+  return slow;
+}
+
 describe.each(ephemeralBackends())('two instances sharing dialog state in $name', (backend) => {
-  let db: Database;
+  let db: Database & { delayMs: number };
   let store: EphemeralStore;
   let first: AppContext;
   let second: AppContext;
 
   beforeAll(async () => {
-    db = await databaseBackends()[0].open();
+    db = slowTransactions(await databaseBackends()[0].open());
     store = backend.open();
     first = (await startLingkod(db, {}, { store })).context;
     second = (await startLingkod(db, {}, { store })).context;
@@ -151,5 +164,23 @@ describe.each(ephemeralBackends())('two instances sharing dialog state in $name'
     expect(phone.last).toContain('Full name: Rashid Ali');
     next();
     expect(await phone.press('1')).toMatch(/^END Request for .+ received\. Your reference is \d{4}-\d{4}-\d{3}\./);
+  });
+
+  it('files a form once when the gateway retries the confirming hop on the other instance while the first is still saving', async () => {
+    const apps = [createApp(first), createApp(second)];
+    const phone = new UssdPhone(apps[0], '+639170000302');
+    await phone.dial();
+    await phone.walk('1', '1', '1', '1', '1', 'Amina Guiamel', '2');
+    await phone.press(optionNumber(phone.last, 'Medical'));
+    expect(phone.last).toContain('Full name: Amina Guiamel');
+    db.delayMs = 400;
+    const [answer, retried] = await phone.pressWithEarlyRetry('1', apps[1]);
+    db.delayMs = 0;
+    expect(answer).toMatch(/^END Request for .+ received\. Your reference is \d{4}-\d{4}-\d{3}\./);
+    expect(retried).toBe(answer);
+    const filed = await db.query<{ count: string }>(
+      "SELECT count(*)::text AS count FROM requests r JOIN citizen_addresses a ON a.citizen_id = r.citizen_id WHERE a.address = 'tel:+639170000302'",
+    );
+    expect(filed[0].count).toBe('1');
   });
 });

@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, InvalidError, type Actor } from '../../src/services/access';
 import type { AdminServices } from '../../src/services/admin';
-import { smsSize, type BroadcastInput } from '../../src/services/broadcasts';
+import type { BroadcastInput } from '../../src/services/broadcasts';
 import type { Database } from '../../src/store/sql';
 import { adminServices, newKey, seedSubscribers, smsAndTelegram, type SeededCitizen } from '../support/ministries';
 import { databaseBackends } from '../support/stores';
@@ -10,25 +10,6 @@ const MUNICIPALITIES = ['bas-lamitan', 'bas-akbar', 'cc-cotabato'];
 const DAYTIME = new Date('2026-11-28T02:00:00Z');
 /** 22:00 in Manila: inside quiet hours (21:00-07:00), which end at 23:00 UTC. */
 const NIGHT = new Date('2026-11-28T14:00:00Z');
-
-describe('SMS size', () => {
-  it('counts 160 GSM-7 characters as one part and 153 per part beyond', () => {
-    expect(smsSize('a'.repeat(160))).toEqual({ encoding: 'gsm7', units: 160, segments: 1 });
-    expect(smsSize('a'.repeat(161))).toEqual({ encoding: 'gsm7', units: 161, segments: 2 });
-    expect(smsSize('a'.repeat(306))).toEqual({ encoding: 'gsm7', units: 306, segments: 2 });
-    expect(smsSize('a'.repeat(307)).segments).toBe(3);
-  });
-
-  it('counts an extension character as two septets', () => {
-    expect(smsSize('€'.repeat(80))).toEqual({ encoding: 'gsm7', units: 160, segments: 1 });
-  });
-
-  it('counts 70 UCS-2 units as one part and 67 per part beyond, as Bangla needs', () => {
-    expect(smsSize('ক'.repeat(70))).toEqual({ encoding: 'ucs2', units: 70, segments: 1 });
-    expect(smsSize('ক'.repeat(71))).toEqual({ encoding: 'ucs2', units: 71, segments: 2 });
-    expect(smsSize('ক'.repeat(135)).segments).toBe(3);
-  });
-});
 
 describe.each(databaseBackends())('broadcasts on $name', (backend) => {
   let db: Database;

@@ -78,14 +78,27 @@ export class UssdPhone {
     return this.post(this.history.join('*'));
   }
 
+  /**
+   * Types `input`, and sends the same hop again while the first is still unanswered, as a
+   * gateway that gave up waiting does (to `retryVia`, another instance, when given).
+   */
+  async pressWithEarlyRetry(input: string, retryVia: Express = this.app): Promise<[string, string]> {
+    this.history.push(input);
+    const text = this.history.join('*');
+    const first = this.post(text);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const retried = this.post(text, retryVia);
+    return Promise.all([first, retried]);
+  }
+
   /** Presses each input in turn and returns the last reply. */
   async walk(...inputs: string[]): Promise<string> {
     for (const input of inputs) await this.press(input);
     return this.last;
   }
 
-  private async post(text: string): Promise<string> {
-    const response = await request(this.app)
+  private async post(text: string, app: Express = this.app): Promise<string> {
+    const response = await request(app)
       .post('/ussd/africastalking')
       .type('form')
       .send({ sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: '51502', text });
