@@ -174,7 +174,8 @@ export class DialogEngine {
 
     // Follow finished dialogs to the next one (menu → browse → apply …), settling effects.
     for (let hops = 0; ; hops++) {
-      await waitFor(running.actor, (snapshot) => !snapshot.hasTag('busy'), { timeout: 15_000 });
+      // Most turns have nothing in flight: waitFor's promise, subscription and timer only when needed.
+      if (running.actor.getSnapshot().hasTag('busy')) await waitFor(running.actor, (snapshot) => !snapshot.hasTag('busy'), { timeout: 15_000 });
       const snapshot = running.actor.getSnapshot();
       if (snapshot.status !== 'done' || hops >= MAX_DIALOG_HOPS) break;
       const output = snapshot.output as DialogOutput;

@@ -29,6 +29,9 @@ export interface AppDeps {
 export function createApp({ channels, db, store, metrics, log, api, admin }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on every response: USSD screens, webhook replies and API answers are never cached,
+  // and hashing each one cost CPU on every hop. Static assets set their own (http/html.ts).
+  app.set('etag', false);
   app.set('trust proxy', true);
   app.use(helmet());
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
@@ -107,10 +108,17 @@ export const ICON_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b4f6c"/>' +
   '<path d="M10 7v18h13v-4h-9V7z" fill="#fff"/></svg>';
 
-/** Serves one script or stylesheet made at start-up, cacheable for an hour (ETag from Express). */
+/**
+ * Serves one script or stylesheet made at start-up, cacheable for an hour. Its ETag is computed
+ * once here (the app turns Express's per-response ETag off: hashing every USSD answer and
+ * webhook reply cost CPU and served no cache); Express still answers 304 to a matching
+ * If-None-Match.
+ */
 export function asset(type: 'text/javascript' | 'text/css' | 'image/svg+xml', body: string): RequestHandler {
+  const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
   return (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.setHeader('ETag', etag);
     res.type(type).send(body);
   };
 }

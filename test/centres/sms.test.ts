@@ -65,6 +65,14 @@ describe.each(databaseBackends())('service centres and trust by SMS, records on 
     expect(await phone.send('1')).toMatch(/^Confirmed\. Request for Crisis assistance \(AICS\) received\./);
   });
 
+  it('declines by SMS too: 2 at that question files nothing and marks the request declined', async () => {
+    const { id } = await fileFor('+639181238005');
+    const phone = new TwilioPhone(h.app, '+639181238005');
+    expect(await phone.send('Hello')).toMatch(/^Confirm request for Crisis assistance \(AICS\)/);
+    expect(await phone.send('2')).toMatch(/^Cancelled: nothing was filed\. If you did not ask for it, tell the centre\./);
+    expect(await db.query('SELECT status, request_id FROM assisted_requests WHERE id = $1', [id])).toEqual([{ status: 'declined', request_id: null }]);
+  });
+
   it('answers VERIFY <code> with whether Lingkod sent that message, in any language\'s word, within the hourly allowance', async () => {
     const phone = new TwilioPhone(h.app, '+639181238005');
     await phone.send('LANG en');

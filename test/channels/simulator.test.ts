@@ -108,6 +108,15 @@ describe.each(databaseBackends())('the phone simulator, records on $name', (back
     await request(app).get('/simulator/phone.css').expect(200).expect('Content-Type', /css/);
   });
 
+  it('lets a browser revalidate its script (ETag, 304), while a USSD answer carries no ETag', async () => {
+    const script = await request(app).get('/simulator/phone.js').expect(200);
+    expect(script.headers.etag).toMatch(/^"[\w-]{27}"$/);
+    await request(app).get('/simulator/phone.js').set('If-None-Match', script.headers.etag).expect(304);
+    const hop = await request(app).post('/ussd/africastalking').type('form').send({ sessionId: 'ATUid_etag', phoneNumber: '+639171110999', text: '' });
+    expect(hop.text).toMatch(/^CON /);
+    expect(hop.headers.etag).toBeUndefined();
+  });
+
   it('is a sending channel named simulator, on with nothing configured', () => {
     const simulator = context.channels.find((channel) => channel.name === 'simulator');
     expect(simulator).toBeDefined();

@@ -118,26 +118,39 @@ export function optionNumber(screen: string, label: string | RegExp): string {
 
 /**
  * A records store that can be switched off, to see how Lingkod behaves while PostgreSQL is
- * unreachable: every call fails as a dropped connection does.
+ * unreachable: every call fails as a dropped connection does. With `refuse` set, only the
+ * statements it matches fail (inside transactions too): the connection lost half-way through.
  */
-export function switchableDatabase(db: Database): Database & { down: boolean } {
-  const failIfDown = () => {
-    if (switchable.down) throw new StoreUnavailableError('PostgreSQL unavailable: ECONNREFUSED');
+export function switchableDatabase(db: Database): Database & { down: boolean; refuse?: RegExp } {
+  const failIf = (sql?: string) => {
+    if (switchable.down || (sql !== undefined && switchable.refuse?.test(sql))) throw new StoreUnavailableError('PostgreSQL unavailable: ECONNREFUSED');
   };
-  const switchable = {
+  const switchable: Database & { down: boolean; refuse?: RegExp } = {
     down: false,
+    refuse: undefined,
     engine: db.engine,
     async query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<R[]> {
-      failIfDown();
+      failIf(sql);
       return db.query<R>(sql, params);
     },
     async exec(script: string): Promise<void> {
-      failIfDown();
+      failIf(script);
       return db.exec(script);
     },
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      failIfDown();
-      return db.transaction(work);
+      failIf();
+      return db.transaction((tx) =>
+        work({
+          query: <R extends Row = Row>(sql: string, params?: unknown[]) => {
+            failIf(sql);
+            return tx.query<R>(sql, params);
+          },
+          exec: (script: string) => {
+            failIf(script);
+            return tx.exec(script);
+          },
+        }),
+      );
     },
     close: () => db.close(),
   };

@@ -90,12 +90,14 @@ export function kannelSms({ config, log, outbox, conversation, sendTimeoutMs = 1
       return;
     }
     try {
-      const outcome = await conversation.receive({ provider: KANNEL_CHANNEL, providerId: id, from, text });
-      if (outcome.kind === 'reply') await outbox.enqueue({ address: outcome.address, channel: KANNEL_CHANNEL, body: outcome.text, kind: 'reply' });
+      // The reply is queued for sendsms in the transaction that marks the text handled.
+      await conversation.receive({ provider: KANNEL_CHANNEL, providerId: id, from, text }, (reply, tx) =>
+        outbox.enqueue({ address: reply.address, channel: KANNEL_CHANNEL, body: reply.text, kind: 'reply' }, tx).then(() => undefined),
+      );
       answer(res, 200, '');
     } catch (error) {
-      // The records store is down; Kannel logs the failure. Handling is at most once: if the
-      // id was recorded before the failure, a resend of it is acknowledged, not handled again.
+      // The records store is down; smsbox resends after http-queue-delay. A text whose reply was
+      // not queued is handled then; one already answered is acknowledged (conversation.ts).
       channelLog.error({ err: error }, 'Kannel message could not be handled');
       answer(res, 503, 'Temporarily unavailable');
     }

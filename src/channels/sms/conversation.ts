@@ -10,7 +10,7 @@ import type { CitizenService } from '../../services/citizens';
 import type { OptOutService } from '../../services/optout';
 import { parseReference } from '../../services/reference';
 import type { EphemeralStore } from '../../store/ephemeral';
-import type { Queryable } from '../../store/sql';
+import type { Database, Queryable } from '../../store/sql';
 import { KeywordParser, normaliseInput, type Keyword } from './keywords';
 import { layoutSms } from './layout';
 import { preferGsm7 } from './lookalikes';
@@ -20,6 +20,17 @@ export const SMS_CHANNEL = 'sms';
 
 /** Longest text passed on to the dialogs; a form answer is never longer. */
 const MAX_INPUT = 320;
+
+/**
+ * A text recorded but never marked handled is taken up again when its provider resends it this
+ * many seconds after it arrived: its first handling was cut short (a resend arriving sooner is
+ * a replay of a text still being handled, and stays a duplicate). Kannel resends after
+ * `http-queue-delay` (30 s in the README's configuration).
+ */
+const RETAKE_AFTER_SECONDS = 20;
+
+/** Queues a reply in the transaction that marks its text handled (Kannel: through sendsms). */
+export type ReplyDelivery = (reply: Extract<SmsOutcome, { kind: 'reply' }>, tx: Queryable) => Promise<void>;
 
 /** A text as a provider delivered it. */
 export interface IncomingSms {
@@ -47,7 +58,7 @@ export type SmsOutcome =
 
 export interface SmsConversationDeps {
   config: Config;
-  db: Queryable;
+  db: Database;
   store: EphemeralStore;
   engine: DialogEngine;
   i18n: i18n;
@@ -80,14 +91,27 @@ export class SmsConversation {
     this.log = deps.log.child({ name: 'channels:sms' });
   }
 
-  /** Decides what an incoming text gets; throws only when the records store is unreachable. */
-  async receive(message: IncomingSms): Promise<SmsOutcome> {
-    const { config, metrics } = this.deps;
+  /**
+   * Decides what an incoming text gets, and marks it handled: with `deliver`, in the transaction
+   * that queues the reply, so a text is either answered and done or taken up again when its
+   * provider resends it. Throws only when the records store is unreachable.
+   */
+  async receive(message: IncomingSms, deliver?: ReplyDelivery): Promise<SmsOutcome> {
     const address = phoneAddress(message.from);
     if (!address) return this.silent('sender');
-    if (!isAllowedCountry(address, config.ALLOWED_COUNTRY_CODES)) return this.silent('country');
+    if (!isAllowedCountry(address, this.deps.config.ALLOWED_COUNTRY_CODES)) return this.silent('country');
     if (!(await this.firstSight(message.provider, message.providerId))) return this.silent('duplicate');
+    const outcome = await this.handle(address, message);
+    await this.deps.db.transaction(async (tx) => {
+      if (outcome.kind === 'reply' && deliver) await deliver(outcome, tx);
+      await tx.query('UPDATE inbound_messages SET handled_at = now() WHERE channel = $1 AND provider_id = $2', [message.provider, message.providerId]);
+    });
+    return outcome;
+  }
 
+  /** What a text seen for the first time (or taken up again) gets: a keyword's effect, or a dialog's answer. */
+  private async handle(address: string, message: IncomingSms): Promise<SmsOutcome> {
+    const { metrics } = this.deps;
     const text = normaliseInput(message.text).slice(0, MAX_INPUT);
     const keyword = this.keywords.parse(text);
     if (keyword?.kind === 'stop') return this.stop(address);
@@ -100,7 +124,7 @@ export class SmsConversation {
 
     const stopTimer = metrics.hopSeconds.startTimer({ channel: SMS_CHANNEL });
     try {
-      const reply = await this.answer(address, text, keyword, notice);
+      const reply = await this.answer(address, text, keyword, notice, `${message.provider}:${message.providerId}`);
       metrics.hops.inc({ channel: SMS_CHANNEL, outcome: 'ok' });
       return { kind: 'reply', address, text: reply };
     } catch (error) {
@@ -112,11 +136,17 @@ export class SmsConversation {
     }
   }
 
-  /** Records a provider's message id; false when it was recorded before (a retry or a replay). */
+  /**
+   * Records a provider's message id; false when it was recorded before (a retry or a replay),
+   * unless its handling was cut short long enough ago to take it up again (RETAKE_AFTER_SECONDS).
+   */
   private async firstSight(provider: string, providerId: string): Promise<boolean> {
     const rows = await this.deps.db.query(
-      'INSERT INTO inbound_messages (channel, provider_id) VALUES ($1, $2) ON CONFLICT (channel, provider_id) DO NOTHING RETURNING provider_id',
-      [provider, providerId],
+      `INSERT INTO inbound_messages (channel, provider_id) VALUES ($1, $2)
+       ON CONFLICT (channel, provider_id) DO UPDATE SET received_at = now()
+         WHERE inbound_messages.handled_at IS NULL AND inbound_messages.received_at < now() - make_interval(secs => $3)
+       RETURNING provider_id`,
+      [provider, providerId, RETAKE_AFTER_SECONDS],
     );
     return rows.length > 0;
   }
@@ -141,7 +171,7 @@ export class SmsConversation {
   }
 
   /** Runs one turn of the dialogs, a keyword deciding where it starts. */
-  private async answer(address: string, text: string, keyword: Keyword | undefined, notice: string | undefined): Promise<string> {
+  private async answer(address: string, text: string, keyword: Keyword | undefined, notice: string | undefined, messageKey: string): Promise<string> {
     const { engine, citizens } = this.deps;
     const inbound: Inbound = { channel: SMS_CHANNEL, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL };
     const layout = (screen: ResolvedScreen) => this.layout(screen, notice);
@@ -179,7 +209,9 @@ export class SmsConversation {
         if (await this.deps.assisted?.isPendingCode(address, text)) {
           return (await engine.turn({ ...inbound, start: { dialog: 'confirm-assisted', params: { code: text } } }, layout)).text;
         }
-        return (await engine.turn(inbound, layout)).text;
+        // One turn for this text, keyed by its message id: a text taken up again after a cut-short
+        // handling gets the answer its first turn saved, never a second step.
+        return (await engine.turn({ ...inbound, hopKey: messageKey }, layout)).text;
     }
   }
 

@@ -41,7 +41,7 @@ class FakeSendsms {
 }
 
 describe.each(databaseBackends())('SMS through Kannel, records on $name', (backend) => {
-  let db: Database & { down: boolean };
+  let db: Database & { down: boolean; refuse?: RegExp };
   let context: AppContext;
   let app: Express;
   let logs: LogCapture;
@@ -280,6 +280,30 @@ describe.each(databaseBackends())('SMS through Kannel, records on $name', (backe
     } finally {
       db.down = false;
     }
+  });
+
+  it('answers a text once when the database is lost between recording it and queuing its reply, and Kannel resends it', async () => {
+    const query = withToken(fixtures.getGsm7).replace(/from=[^&]+/, 'from=09210000011').replace(/id=[^&]+/, 'id=cut-short');
+    db.refuse = /INSERT INTO outbox/;
+    try {
+      expect((await get(query)).status).toBe(503);
+    } finally {
+      db.refuse = undefined;
+    }
+    expect(await repliesTo('+639210000011')).toEqual([]);
+    // A resend at once is a replay of a text still being handled: acknowledged, not answered.
+    expect((await get(query)).status).toBe(200);
+    expect(await repliesTo('+639210000011')).toEqual([]);
+    // Kannel resends after http-queue-delay (30 s): the text is taken up again and answered once.
+    await db.query("UPDATE inbound_messages SET received_at = now() - interval '30 seconds' WHERE provider_id = 'cut-short'");
+    expect((await get(query)).status).toBe(200);
+    expect((await get(query)).status).toBe(200);
+    const replies = await repliesTo('+639210000011');
+    expect(replies).toHaveLength(1);
+    expect(replies[0].body).toMatch(/^Choose your language/);
+    // The dialog stepped once: the answer to the first text of a conversation, saved by the cut-short turn.
+    const [{ handled }] = await db.query<{ handled: boolean }>("SELECT handled_at IS NOT NULL AS handled FROM inbound_messages WHERE provider_id = 'cut-short'");
+    expect(handled).toBe(true);
   });
 
   it('never writes the token, the sendsms password, a phone number or a text to the logs', () => {
