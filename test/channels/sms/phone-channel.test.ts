@@ -10,11 +10,14 @@ import { Dispatcher } from '../../../src/outbox/dispatcher';
 import { OptOutService } from '../../../src/services/optout';
 import type { Database } from '../../../src/store/sql';
 import { startLingkod } from '../../support/app';
+import { uninstallNockAfterThisFile } from '../../support/nock';
 import { databaseBackends } from '../../support/stores';
 import { TWILIO_ENV, postSigned } from './support';
 
 const API = 'https://api.twilio.com';
 const MESSAGES = `/2010-04-01/Accounts/${TWILIO_ENV.TWILIO_ACCOUNT_SID}/Messages.json`;
+
+uninstallNockAfterThisFile();
 
 /**
  * Status updates and broadcasts are queued for phones under the logical channel `sms` (they

@@ -16,11 +16,14 @@ import { Dispatcher } from '../../../src/outbox/dispatcher';
 import { OptOutService } from '../../../src/services/optout';
 import type { Database } from '../../../src/store/sql';
 import { LogCapture, startLingkod, switchableDatabase } from '../../support/app';
+import { uninstallNockAfterThisFile } from '../../support/nock';
 import { databaseBackends } from '../../support/stores';
 import { TWILIO_ENV, inboundForm, messageSid, postSigned, twimlText } from '../sms/support';
 
 const API = 'https://api.twilio.com';
 const MESSAGES = `/2010-04-01/Accounts/${TWILIO_ENV.TWILIO_ACCOUNT_SID}/Messages.json`;
+
+uninstallNockAfterThisFile();
 
 describe.each(databaseBackends())('SMS through Twilio, records on $name', (backend) => {
   let db: Database & { down: boolean };
