@@ -5,6 +5,7 @@ import type { AppContext } from '../../src/context';
 import { encodedLength, encodingOf } from '../../src/channels/gsm7';
 import type { Database } from '../../src/store/sql';
 import { startLingkod } from '../support/app';
+import { recordFigure } from '../support/figures';
 import { databaseBackends } from '../support/stores';
 
 /**
@@ -63,7 +64,7 @@ describe('fuzzing the USSD webhook and the dialog engine', () => {
       }),
       { numRuns: CASES },
     );
-    process.stdout.write(`USSD webhook fuzz: ${CASES} bodies, answers by status ${JSON.stringify(Object.fromEntries(statuses))}\n`);
+    recordFigure(6, `USSD webhook: ${CASES} generated form bodies`, `no 5xx; answers by status ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(statuses.get(200)).toBeGreaterThan(0);
   }, 300_000);
 
@@ -98,7 +99,7 @@ describe('fuzzing the USSD webhook and the dialog engine', () => {
       }),
       { numRuns: Math.ceil(CASES / 4) },
     );
-    process.stdout.write(`Dialog engine fuzz: ${hops} hops, every screen valid and every repeated hop identical\n`);
+    recordFigure(6, `dialog engine over USSD: ${Math.ceil(CASES / 4)} generated sessions`, `${hops} hops, every screen valid and within its limit, every hop sent twice answered alike`);
     expect(hops).toBeGreaterThan(CASES / 2);
   }, 300_000);
 });

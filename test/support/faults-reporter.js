@@ -25,24 +25,12 @@ const GUARANTEES = {
   12: 'Data rights',
 };
 
-/** Files that print their own figures (written before this table): their outcome goes in the table. */
-const PRINTING_FILES = { 'redis-killed.test.ts': 1, 'fuzz-ussd.test.ts': 6 };
-
 const PHONE = /(?<![0-9A-Fa-f])(?:\+?63|0)9\d{9}(?![0-9A-Fa-f])|(?<![0-9A-Fa-f])(?:\+?880|0)1\d{9}(?![0-9A-Fa-f])/;
 
 class FaultsReporter {
   onRunStart() {
     this.dir = mkdtempSync(path.join(tmpdir(), 'lingkod-faults-'));
     process.env.LINGKOD_FIGURES_DIR = this.dir;
-  }
-
-  onTestResult(_test, result) {
-    const name = path.basename(result.testFilePath);
-    const point = PRINTING_FILES[name];
-    if (!point) return;
-    this.outcomes ??= [];
-    const seconds = ((result.perfStats.end - result.perfStats.start) / 1000).toFixed(0);
-    this.outcomes.push({ point, what: `${name} (its figures are printed above)`, value: `${result.numPassingTests} passed, ${result.numFailingTests} failed, ${seconds} s` });
   }
 
   onRunComplete() {
@@ -54,7 +42,6 @@ class FaultsReporter {
           .filter(Boolean)
           .map((line) => JSON.parse(line))
       : [];
-    figures.push(...(this.outcomes ?? []));
     const scan = this.scanAll();
     figures.push({ point: 10, what: 'all captured log lines of the run, scanned again against every file\'s numbers, secrets and texts', value: `${scan.lines}, leaks ${scan.leaks}` });
     const rows = figures.sort((a, b) => a.point - b.point);
