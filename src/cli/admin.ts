@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
+import { GrammyError, HttpError } from 'grammy';
+import { BotSetupError, setUpTelegramBot } from '../channels/telegram/setup';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { createI18n } from '../i18n';
 import { CLI_ACTOR, ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../services/access';
 import { ApiKeyService } from '../services/api-keys';
 import { migrate } from '../store/migrate';
@@ -8,8 +11,8 @@ import type { Database } from '../store/sql';
 
 /**
  * `npm run admin -- COMMAND`: API keys from the server's shell, for the first key of a
- * ministry (before anyone holds one) and for emergencies. Every change goes to the audit log
- * as `cli`.
+ * ministry (before anyone holds one) and for emergencies, and the Telegram bot's registration.
+ * Every change to keys goes to the audit log as `cli`.
  */
 
 const USAGE = `Usage: npm run admin -- COMMAND
@@ -17,6 +20,8 @@ const USAGE = `Usage: npm run admin -- COMMAND
   create-key --super-admin [--name NAME]     prints a new super-admin key (shown once)
   list-keys [--ministry CODE]                lists live keys (never the keys themselves)
   revoke-key ID                              revokes a key at once
+  telegram-setup                             registers the bot with Telegram: the webhook at
+                                             PUBLIC_URL (webhook mode) and the command menu
 `;
 
 /** Where the command writes: the key and listings to `out`, problems to `err`. */
@@ -72,12 +77,28 @@ export async function runAdmin(args: string[], db: Database, output: Output): Pr
   return 2;
 }
 
+/** `telegram-setup`: tells Telegram where the webhook is and which commands the bot has. Needs no database. */
+export async function runTelegramSetup(config: Config, output: Output): Promise<number> {
+  try {
+    for (const line of await setUpTelegramBot(config, createI18n(config.DEFAULT_LOCALE))) output.out(`${line}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof BotSetupError) output.err(`${error.message}\n`);
+    else if (error instanceof GrammyError) output.err(`Telegram refused ${error.method}: ${error.description}\n`);
+    else if (error instanceof HttpError) output.err(`Telegram could not be reached (${error.message}); check TELEGRAM_API_ROOT and the network.\n`);
+    else throw error;
+    return 1;
+  }
+}
+
 async function main(): Promise<number> {
   const config = loadConfig();
+  const output: Output = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+  if (process.argv[2] === 'telegram-setup' && process.argv.length === 3) return runTelegramSetup(config, output);
   const db = await openDatabase(config, 2);
   try {
     await migrate(db);
-    return await runAdmin(process.argv.slice(2), db, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
+    return await runAdmin(process.argv.slice(2), db, output);
   } finally {
     await db.close();
   }
