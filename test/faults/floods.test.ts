@@ -2,15 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import type { AppContext } from '../../src/context';
-import { createApp } from '../../src/http/app';
 import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
 import type { Database } from '../../src/store/sql';
-import { TODAY, startLingkod, type LogCapture } from '../support/app';
+import { TODAY, type LogCapture } from '../support/app';
 import { percentile, recordFigure, scanLogs } from '../support/figures';
 import { newKey } from '../support/ministries';
-import { postForm, send, serve, type Answer, type Served } from '../support/served';
+import { postForm, send, type Answer, type Served } from '../support/served';
 import { databaseBackends } from '../support/stores';
 import { TWILIO_ENV, inboundForm, messageSid, twimlText } from '../channels/sms/support';
+import { CHANNEL_SECRETS, KANNEL_TOKEN, serveWithChannels, type ServedLingkod } from './channels';
 
 /**
  * Floods and SMS pumping. One number texting 1,000 times within a minute (through Twilio, and
@@ -19,7 +19,6 @@ import { TWILIO_ENV, inboundForm, messageSid, twimlText } from '../channels/sms/
  * flood is reported (not asserted: this machine is shared). Numbers outside
  * ALLOWED_COUNTRY_CODES are never sent to: not in reply, not a status update, not a broadcast.
  */
-const KANNEL_TOKEN = 'kannel-flood-token-0123456789ab';
 const FLOOD = Number(process.env.FLOOD_MESSAGES ?? 1000);
 const REPLIES_PER_MINUTE = 10;
 const OTHERS = 10;
@@ -31,6 +30,7 @@ describe('floods and numbers outside the allowed countries', () => {
   let context: AppContext;
   let logs: LogCapture;
   let served: Served;
+  let lingkod: ServedLingkod;
   let sendsms: Server;
   /** Every number Kannel's sendsms was asked to send to. */
   const sentTo: string[] = [];
@@ -44,21 +44,20 @@ describe('floods and numbers outside the allowed countries', () => {
     await new Promise<void>((resolve) => sendsms.listen(0, '127.0.0.1', resolve));
     db = await databaseBackends()[0].open();
     // The counters' clock stands still: the whole flood falls in one minute however slow the machine.
-    ({ context, logs } = await startLingkod(db, {
-      ...TWILIO_ENV,
-      KANNEL_SENDSMS_URL: `http://127.0.0.1:${(sendsms.address() as AddressInfo).port}/cgi-bin/sendsms`,
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: 'kannel-password-42',
-      KANNEL_TOKEN,
-      SMS_REPLIES_PER_MINUTE: String(REPLIES_PER_MINUTE),
-      BROADCAST_QUIET_HOURS: 'off',
-      ALLOWED_COUNTRY_CODES: '63,880',
-    }, { store: new MemoryEphemeralStore(() => TODAY.getTime()) }));
-    served = await serve(createApp(context));
+    lingkod = await serveWithChannels(db, {
+      telegram: false,
+      env: {
+        KANNEL_SENDSMS_URL: `http://127.0.0.1:${(sendsms.address() as AddressInfo).port}/cgi-bin/sendsms`,
+        SMS_REPLIES_PER_MINUTE: String(REPLIES_PER_MINUTE),
+        BROADCAST_QUIET_HOURS: 'off',
+        ALLOWED_COUNTRY_CODES: '63,880',
+      },
+      overrides: { store: new MemoryEphemeralStore(() => TODAY.getTime()) },
+    });
+    ({ context, logs, served } = lingkod);
   });
   afterAll(async () => {
-    await served.close();
-    await context.close();
+    await lingkod.close();
     await new Promise((resolve) => sendsms.close(resolve));
   });
 
@@ -161,6 +160,6 @@ describe('floods and numbers outside the allowed countries', () => {
   });
 
   it('writes no phone number, token or message body to its logs', () => {
-    expect(scanLogs('floods', logs.lines, { phones, secrets: [KANNEL_TOKEN, 'kannel-password-42', TWILIO_ENV.TWILIO_AUTH_TOKEN], bodies: ['Aid payout on Friday at the municipal hall.'] })).toEqual([]);
+    expect(scanLogs('floods', logs.lines, { phones, secrets: CHANNEL_SECRETS, bodies: ['Aid payout on Friday at the municipal hall.'] })).toEqual([]);
   });
 });

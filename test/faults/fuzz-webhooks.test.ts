@@ -3,15 +3,14 @@ import path from 'node:path';
 import fc from 'fast-check';
 import twilio from 'twilio';
 import type { AppContext } from '../../src/context';
-import { createApp } from '../../src/http/app';
 import type { Database } from '../../src/store/sql';
-import { startLingkod, type LogCapture } from '../support/app';
+import type { LogCapture } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
-import { postForm, send, serve, type Answer, type Served } from '../support/served';
+import { postForm, send, type Answer, type Served } from '../support/served';
 import { databaseBackends } from '../support/stores';
 import { TWILIO_ENV } from '../channels/sms/support';
-import { BOT_TOKEN, WEBHOOK_SECRET } from '../channels/telegram/support';
-import { FakeBotApi } from '../channels/telegram/fake-bot-api';
+import { WEBHOOK_SECRET } from '../channels/telegram/support';
+import { CHANNEL_SECRETS, KANNEL_TOKEN, serveWithChannels, type ServedLingkod } from './channels';
 
 /**
  * Property-based fuzzing (fast-check) of the inbound parsers not covered by fuzz-ussd: Twilio's
@@ -26,7 +25,6 @@ import { FakeBotApi } from '../channels/telegram/fake-bot-api';
  * webhooks get a tenth of that.
  */
 const CASES = Number(process.env.FUZZ_WEBHOOK_CASES ?? process.env.FUZZ_CASES ?? 2000);
-const KANNEL_TOKEN = 'kannel-fuzz-token-0123456789abc';
 const FIXTURES = path.resolve(__dirname, '..', '..', 'src', 'channels', 'telegram', 'fixtures');
 
 const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
@@ -51,7 +49,7 @@ describe('fuzzing the SMS and Telegram webhooks', () => {
   let context: AppContext;
   let logs: LogCapture;
   let served: Served;
-  let bot: FakeBotApi;
+  let lingkod: ServedLingkod;
   const statuses: Record<string, Record<number, number>> = {};
   const tally = (parser: string, answer: Answer) => {
     statuses[parser] ??= {};
@@ -64,23 +62,11 @@ describe('fuzzing the SMS and Telegram webhooks', () => {
 
   beforeAll(async () => {
     db = await databaseBackends()[0].open();
-    bot = await FakeBotApi.start(BOT_TOKEN);
-    ({ context, logs } = await startLingkod(db, {
-      ...TWILIO_ENV,
-      KANNEL_SENDSMS_URL: 'http://127.0.0.1:9/cgi-bin/sendsms',
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: 'kannel-password-42',
-      KANNEL_TOKEN,
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      TELEGRAM_API_ROOT: bot.root,
-    }));
-    served = await serve(createApp(context));
+    lingkod = await serveWithChannels(db);
+    ({ context, logs, served } = lingkod);
   });
   afterAll(async () => {
-    await served.close();
-    await context.close();
-    await bot.close();
+    await lingkod.close();
   });
 
   it('answers any Twilio inbound form with a 4xx and a reason or TwiML, and a handled message again with an empty TwiML', async () => {
@@ -237,6 +223,6 @@ describe('fuzzing the SMS and Telegram webhooks', () => {
   it('is still alive and ready after all of it, and wrote no phone number, token or message body to its logs', async () => {
     expect((await send(`${served.base}/readyz`)).status).toBe(200);
     expect(logs.lines.filter((line) => line.includes('unhandled error'))).toEqual([]);
-    expect(scanLogs('fuzz-webhooks', logs.lines, { secrets: [KANNEL_TOKEN, 'kannel-password-42', BOT_TOKEN, WEBHOOK_SECRET, TWILIO_ENV.TWILIO_AUTH_TOKEN] })).toEqual([]);
+    expect(scanLogs('fuzz-webhooks', logs.lines, { secrets: CHANNEL_SECRETS })).toEqual([]);
   });
 });

@@ -1,15 +1,14 @@
 import twilio from 'twilio';
 import type { AppContext } from '../../src/context';
-import { createApp } from '../../src/http/app';
 import { PostgresDatabase } from '../../src/store/postgres';
 import { migrate } from '../../src/store/migrate';
-import { optionNumber, startLingkod, type LogCapture } from '../support/app';
+import { optionNumber, type LogCapture } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
 import { OwnPostgres, hasPostgresServer } from '../support/own-postgres';
-import { HttpUssdPhone, postForm, send, serve, type Answer, type Served } from '../support/served';
+import { HttpUssdPhone, postForm, send, type Answer, type Served } from '../support/served';
 import { TWILIO_ENV, inboundForm, messageSid, twimlText } from '../channels/sms/support';
-import { BOT_TOKEN, WEBHOOK_SECRET, fixture } from '../channels/telegram/support';
-import { FakeBotApi } from '../channels/telegram/fake-bot-api';
+import { WEBHOOK_SECRET, fixture } from '../channels/telegram/support';
+import { CHANNEL_SECRETS, KANNEL_TOKEN, serveWithChannels, type ServedLingkod } from './channels';
 
 /**
  * PostgreSQL stopped under a running Lingkod (its own cluster, stopped with `pg_ctl -m
@@ -21,7 +20,6 @@ import { FakeBotApi } from '../channels/telegram/fake-bot-api';
 const runs = hasPostgresServer() || process.env.REQUIRE_REAL_SERVICES === '1' ? [{ name: 'own PostgreSQL cluster' }] : [];
 if (runs.length === 0) process.stdout.write('\ninitdb is not installed: the PostgreSQL outage test is left out of this run (CI requires it).\n');
 
-const KANNEL_TOKEN = 'kannel-token-0123456789abcdef';
 const CALLERS = 24;
 const TEXTERS = 10;
 const referenceIn = (screen: string) => /(\d{4}-\d{4}-\d{3})/.exec(screen)?.[1]?.replace(/-/g, '');
@@ -32,30 +30,18 @@ describe.each(runs)('Lingkod while PostgreSQL is stopped ($name)', () => {
   let context: AppContext;
   let logs: LogCapture;
   let served: Served;
-  let bot: FakeBotApi;
+  let lingkod: ServedLingkod;
   const phones: string[] = [];
 
   beforeAll(async () => {
     pg = await OwnPostgres.start();
     db = new PostgresDatabase(pg.url, 10);
     await migrate(db);
-    bot = await FakeBotApi.start(BOT_TOKEN);
-    ({ context, logs } = await startLingkod(db, {
-      ...TWILIO_ENV,
-      KANNEL_SENDSMS_URL: 'http://127.0.0.1:9/cgi-bin/sendsms',
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: 'kannel-password-42',
-      KANNEL_TOKEN,
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      TELEGRAM_API_ROOT: bot.root,
-    }));
-    served = await serve(createApp(context));
+    lingkod = await serveWithChannels(db);
+    ({ context, logs, served } = lingkod);
   });
   afterAll(async () => {
-    await served.close();
-    await context.close();
-    await bot.close();
+    await lingkod.close();
     await pg.destroy();
   });
 
@@ -201,7 +187,7 @@ describe.each(runs)('Lingkod while PostgreSQL is stopped ($name)', () => {
   it('writes no phone number, token or message body to its logs', () => {
     const leaks = scanLogs('postgres-down', logs.lines, {
       phones,
-      secrets: [KANNEL_TOKEN, 'kannel-password-42', BOT_TOKEN, WEBHOOK_SECRET, TWILIO_ENV.TWILIO_AUTH_TOKEN],
+      secrets: CHANNEL_SECRETS,
       bodies: ['Amina Datu'],
     });
     expect(leaks).toEqual([]);

@@ -1,14 +1,13 @@
 import twilio from 'twilio';
 import type { AppContext } from '../../src/context';
-import { createApp } from '../../src/http/app';
 import type { Database } from '../../src/store/sql';
-import { startLingkod, type LogCapture } from '../support/app';
+import type { LogCapture } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
-import { postForm, send, serve, type Served } from '../support/served';
+import { postForm, send, type Served } from '../support/served';
 import { databaseBackends } from '../support/stores';
 import { TWILIO_ENV, inboundForm, messageSid, twimlText } from '../channels/sms/support';
-import { BOT_TOKEN, WEBHOOK_SECRET, fixture } from '../channels/telegram/support';
-import { FakeBotApi } from '../channels/telegram/fake-bot-api';
+import { WEBHOOK_SECRET, fixture } from '../channels/telegram/support';
+import { CHANNEL_SECRETS, KANNEL_TOKEN, serveWithChannels, type ServedLingkod } from './channels';
 
 /**
  * Providers deliver a webhook again when they think we missed it, sometimes while the first
@@ -17,7 +16,6 @@ import { FakeBotApi } from '../channels/telegram/fake-bot-api';
  * each is recorded once, moves its conversation one step, and is answered once. A second
  * citizen sends the same texts once each, and both conversations read the same.
  */
-const KANNEL_TOKEN = 'kannel-replay-token-0123456789';
 const CONVERSATIONS = 6;
 const STEPS = ['MENU', '1', '1', '1', '0', '2'];
 const TELEGRAM_STEPS = ['hello', '1', '1', '1', '0', '2'];
@@ -27,29 +25,16 @@ describe('replayed webhooks', () => {
   let context: AppContext;
   let logs: LogCapture;
   let served: Served;
-  let bot: FakeBotApi;
+  let lingkod: ServedLingkod;
   const phones: string[] = [];
 
   beforeAll(async () => {
     db = await databaseBackends()[0].open();
-    bot = await FakeBotApi.start(BOT_TOKEN);
-    ({ context, logs } = await startLingkod(db, {
-      ...TWILIO_ENV,
-      KANNEL_SENDSMS_URL: 'http://127.0.0.1:9/cgi-bin/sendsms',
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: 'kannel-password-42',
-      KANNEL_TOKEN,
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      TELEGRAM_API_ROOT: bot.root,
-      SMS_REPLIES_PER_MINUTE: '1000',
-    }));
-    served = await serve(createApp(context));
+    lingkod = await serveWithChannels(db, { env: { SMS_REPLIES_PER_MINUTE: '1000' } });
+    ({ context, logs, served } = lingkod);
   });
   afterAll(async () => {
-    await served.close();
-    await context.close();
-    await bot.close();
+    await lingkod.close();
   });
 
   const hops = async (channel: string) => {
@@ -149,6 +134,6 @@ describe('replayed webhooks', () => {
   });
 
   it('writes no phone number, token or message body to its logs', () => {
-    expect(scanLogs('replays', logs.lines, { phones, secrets: [KANNEL_TOKEN, 'kannel-password-42', BOT_TOKEN, WEBHOOK_SECRET, TWILIO_ENV.TWILIO_AUTH_TOKEN] })).toEqual([]);
+    expect(scanLogs('replays', logs.lines, { phones, secrets: CHANNEL_SECRETS })).toEqual([]);
   });
 });

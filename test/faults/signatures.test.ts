@@ -2,16 +2,15 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import twilio from 'twilio';
 import type { AppContext } from '../../src/context';
-import { createApp } from '../../src/http/app';
 import type { Database } from '../../src/store/sql';
-import { startLingkod, type LogCapture } from '../support/app';
+import type { LogCapture } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
-import { postForm, send, serve, type Answer, type Served } from '../support/served';
+import { postForm, send, type Answer, type Served } from '../support/served';
 import { databaseBackends } from '../support/stores';
 import { TWILIO_ENV, inboundForm } from '../channels/sms/support';
 import { BOT_TOKEN, WEBHOOK_SECRET, fixture } from '../channels/telegram/support';
-import { FakeBotApi } from '../channels/telegram/fake-bot-api';
 import statusDelivered from '../../src/channels/twilio/fixtures/status-delivered.json';
+import { CHANNEL_SECRETS, KANNEL_TOKEN, serveWithChannels, type ServedLingkod } from './channels';
 
 /**
  * Forged and tampered webhooks. Starting from requests that would be accepted, generated
@@ -22,7 +21,6 @@ import statusDelivered from '../../src/channels/twilio/fixtures/status-delivered
  * legitimate and left out.)
  */
 const MUTATIONS = Number(process.env.SIGNATURE_MUTATIONS ?? 200);
-const KANNEL_TOKEN = 'kannel-signed-token-0123456789';
 const OTHER_TOKEN = 'fedcba9876543210fedcba9876543210';
 
 /** One character of a string replaced by another of the same kind. */
@@ -38,7 +36,7 @@ describe('tampered webhooks are refused without a trace', () => {
   let context: AppContext;
   let logs: LogCapture;
   let served: Served;
-  let bot: FakeBotApi;
+  let lingkod: ServedLingkod;
   const refused: Record<string, number> = {};
   const note = (provider: string, answer: Answer, expected: number) => {
     if (answer.status !== expected) throw new Error(`${provider} accepted a tampered request: ${answer.status} ${answer.text.slice(0, 80)}`);
@@ -47,23 +45,11 @@ describe('tampered webhooks are refused without a trace', () => {
 
   beforeAll(async () => {
     db = await databaseBackends()[0].open();
-    bot = await FakeBotApi.start(BOT_TOKEN);
-    ({ context, logs } = await startLingkod(db, {
-      ...TWILIO_ENV,
-      KANNEL_SENDSMS_URL: 'http://127.0.0.1:9/cgi-bin/sendsms',
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: 'kannel-password-42',
-      KANNEL_TOKEN,
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      TELEGRAM_API_ROOT: bot.root,
-    }));
-    served = await serve(createApp(context));
+    lingkod = await serveWithChannels(db);
+    ({ context, logs, served } = lingkod);
   });
   afterAll(async () => {
-    await served.close();
-    await context.close();
-    await bot.close();
+    await lingkod.close();
   });
 
   const count = async (sql: string, params: unknown[]) => Number((await db.query<{ n: string }>(sql, params))[0].n);
@@ -202,12 +188,12 @@ describe('tampered webhooks are refused without a trace', () => {
     expect(await count('SELECT count(*) AS n FROM telegram_updates WHERE update_id = ANY($1)', [updateIds])).toBe(0);
     expect(await count("SELECT count(*) AS n FROM citizen_addresses WHERE address LIKE 'telegram:55500050%' OR address LIKE 'telegram:55500051%'", [])).toBe(0);
     expect(await count("SELECT count(*) AS n FROM outbox WHERE address LIKE 'telegram:5550005%'", [])).toBe(0);
-    expect(bot.calls.filter((call) => call.method !== 'getMe')).toEqual([]);
+    expect(lingkod.bot?.calls.filter((call) => call.method !== 'getMe')).toEqual([]);
     recordFigure(7, `Telegram: ${MUTATIONS} updates with a wrong, cut, changed or missing secret header`, 'all 401; 0 updates recorded, 0 citizens, 0 replies, 0 Bot API calls');
     recordFigure(7, 'tampered requests in all', `${Object.values(refused).reduce((sum, n) => sum + n, 0)} refused: ${Object.entries(refused).map(([provider, n]) => `${provider} ${n}`).join(', ')}`);
   });
 
   it('writes no token or secret to its logs', () => {
-    expect(scanLogs('signatures', logs.lines, { secrets: [KANNEL_TOKEN, 'kannel-password-42', BOT_TOKEN, WEBHOOK_SECRET, TWILIO_ENV.TWILIO_AUTH_TOKEN] })).toEqual([]);
+    expect(scanLogs('signatures', logs.lines, { secrets: CHANNEL_SECRETS })).toEqual([]);
   });
 });

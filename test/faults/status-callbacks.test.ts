@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import twilio from 'twilio';
 import type { AppContext } from '../../src/context';
-import { createApp } from '../../src/http/app';
 import type { Database } from '../../src/store/sql';
-import { startLingkod, type LogCapture } from '../support/app';
+import type { LogCapture } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
-import { postForm, send, serve, type Answer, type Served } from '../support/served';
+import { postForm, send, type Answer, type Served } from '../support/served';
 import { databaseBackends } from '../support/stores';
 import { TWILIO_ENV } from '../channels/sms/support';
 import statusDelivered from '../../src/channels/twilio/fixtures/status-delivered.json';
+import { CHANNEL_SECRETS, KANNEL_TOKEN, serveWithChannels, type ServedLingkod } from './channels';
 
 /**
  * Delivery reports arrive late, twice and out of order. Every message here goes through a
@@ -18,7 +18,6 @@ import statusDelivered from '../../src/channels/twilio/fixtures/status-delivered
  * Each message ends at the furthest status it reached, and reports for ids nobody sent are
  * answered 200 and logged.
  */
-const KANNEL_TOKEN = 'kannel-dlr-token-0123456789abc';
 const MESSAGES = 150;
 /** How far each outbox status is along the way; a report only moves a message forward. */
 const RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, failed: 3, delivered: 4 };
@@ -36,21 +35,15 @@ describe('delivery reports shuffled and repeated', () => {
   let context: AppContext;
   let logs: LogCapture;
   let served: Served;
+  let lingkod: ServedLingkod;
 
   beforeAll(async () => {
     db = await databaseBackends()[0].open();
-    ({ context, logs } = await startLingkod(db, {
-      ...TWILIO_ENV,
-      KANNEL_SENDSMS_URL: 'http://127.0.0.1:9/cgi-bin/sendsms',
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: 'kannel-password-42',
-      KANNEL_TOKEN,
-    }));
-    served = await serve(createApp(context));
+    lingkod = await serveWithChannels(db, { telegram: false });
+    ({ context, logs, served } = lingkod);
   });
   afterAll(async () => {
-    await served.close();
-    await context.close();
+    await lingkod.close();
   });
 
   /** Queues messages on a channel and records them as sent under provider ids, as a dispatcher would. */
@@ -117,6 +110,6 @@ describe('delivery reports shuffled and repeated', () => {
   });
 
   it('writes no phone number, token or message body to its logs', () => {
-    expect(scanLogs('status-callbacks', logs.lines, { phones: ['+639175900001'], secrets: [KANNEL_TOKEN, TWILIO_ENV.TWILIO_AUTH_TOKEN], bodies: ['Your request is ready for pick-up.'] })).toEqual([]);
+    expect(scanLogs('status-callbacks', logs.lines, { phones: ['+639175900001'], secrets: CHANNEL_SECRETS, bodies: ['Your request is ready for pick-up.'] })).toEqual([]);
   });
 });
