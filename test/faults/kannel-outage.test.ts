@@ -1,15 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppContext } from '../../src/context';
-import { createApp } from '../../src/http/app';
 import type { Database } from '../../src/store/sql';
-import { startLingkod, switchableDatabase, type LogCapture } from '../support/app';
+import { switchableDatabase, type LogCapture } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
 import { databaseBackends } from '../support/stores';
-import { Processes, findKannel, freePort, listening, readmeKannelConf, testKannelConf, textsTo, writeConf, type KannelRun } from '../channels/kannel/kannel-boxes';
+import { findKannel, readmeKannelConf, startKannelAndLingkod, textsTo, type KannelAndLingkod, type KannelRun, type Processes } from '../channels/kannel/kannel-boxes';
 
 /**
  * A real Kannel (bearerbox, smsbox and fakesmsc, with the README's kannel.conf) delivering a
@@ -26,61 +21,30 @@ if (runs.length === 0) process.stdout.write(`\nKannel is not installed: the Kann
 const FROM = '+639171110077';
 
 describe.each(runs)('a text through $name while the records store is away', ({ programs }) => {
-  const processes = new Processes();
-  let dir: string;
   let db: Database & { down: boolean };
-  let context: AppContext;
-  let logs: LogCapture;
-  let server: Server;
+  let boxes: KannelAndLingkod;
+  let dir: string;
   let run: KannelRun;
-  const answered: { path: string; status: number }[] = [];
+  let logs: LogCapture;
+  let processes: Processes;
+  let answered: KannelAndLingkod['answered'];
 
   beforeAll(async () => {
     if (!programs) throw new Error(`Kannel is not installed (${kannel.missing.join(', ')} missing)`);
-    dir = mkdtempSync(path.join(tmpdir(), 'lingkod-kannel-outage-'));
     db = switchableDatabase(await databaseBackends()[0].open());
-    let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
-    server = createServer((req, res) => handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const lingkodBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    run = {
-      dir,
-      adminPort: await freePort(),
-      boxPort: await freePort(),
-      sendsmsPort: await freePort(),
-      smscPort: await freePort(),
-      lingkodBase,
-      token: 'kannel-outage-token-0123456789',
-      password: 'sendsms-outage-secret',
-    };
     const readme = readmeKannelConf();
     expect(readme).toMatch(/^http-request-retry = 10\nhttp-queue-delay = 30$/m);
-    const conf = writeConf(run, testKannelConf(readme, run).replace(/^http-queue-delay = 30$/m, 'http-queue-delay = 1'));
-    ({ context, logs } = await startLingkod(db, {
-      PUBLIC_URL: lingkodBase,
-      KANNEL_SENDSMS_URL: `http://127.0.0.1:${run.sendsmsPort}/cgi-bin/sendsms`,
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: run.password,
-      KANNEL_TOKEN: run.token,
-      KANNEL_FROM: '2600',
-    }));
-    const app = createApp(context);
-    handle = (req, res) => {
-      res.once('finish', () => answered.push({ path: (req.url ?? '').split('?')[0], status: res.statusCode }));
-      app(req, res);
-    };
-    processes.start(programs.bearerbox, [conf], path.join(dir, 'bearerbox.out'));
-    await listening(run.boxPort);
-    await listening(run.smscPort);
-    processes.start(programs.smsbox, [conf], path.join(dir, 'smsbox.out'));
-    await listening(run.sendsmsPort);
-    context.dispatcher.start();
+    boxes = await startKannelAndLingkod(programs, db, {
+      name: 'kannel-outage',
+      token: 'kannel-outage-token-0123456789',
+      password: 'sendsms-outage-secret',
+      from: '2600',
+      conf: (conf) => conf.replace(/^http-queue-delay = 30$/m, 'http-queue-delay = 1'),
+    });
+    ({ dir, run, logs, processes, answered } = boxes);
   });
   afterAll(async () => {
-    await processes.stopAll();
-    await context?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await boxes?.stop();
   });
 
   const until = async (done: () => boolean | Promise<boolean>, what: string) => {

@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { accessSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { AppContext } from '../../../src/context';
+import type { Database } from '../../../src/store/sql';
+import { startLingkod, type LogCapture } from '../../support/app';
 
 /**
  * A real Kannel (Debian's `kannel` and `kannel-extras` packages) run by a test: bearerbox and
@@ -213,4 +218,81 @@ export function writeConf(run: KannelRun, conf: string): string {
   mkdirSync(path.join(run.dir, 'store'), { recursive: true });
   writeFileSync(file, conf);
   return file;
+}
+
+/** Lingkod and a real bearerbox and smsbox sending to it, as a test runs them. */
+export interface KannelAndLingkod {
+  /** The run's directory: the configuration and every box's and fakesmsc's output. */
+  dir: string;
+  run: KannelRun;
+  context: AppContext;
+  logs: LogCapture;
+  /** The boxes; a test starts its fakesmsc here too, so that stop() ends it. */
+  processes: Processes;
+  /** Every request Kannel made to Lingkod, with Lingkod's answer. */
+  answered: { path: string; status: number }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Lingkod on a loopback port with Kannel on (its port is known before the configuration
+ * is written), then bearerbox and smsbox with the README's kannel.conf, changed by `conf`
+ * where a test needs it, and Lingkod's dispatcher. `stop()` ends the boxes, Lingkod and the
+ * directory; it is safe after a start that failed half-way.
+ */
+export async function startKannelAndLingkod(
+  programs: KannelPrograms,
+  db: Database,
+  { name, token, password, from, conf = (readme) => readme }: { name: string; token: string; password: string; from: string; conf?: (readme: string) => string },
+): Promise<KannelAndLingkod> {
+  const dir = mkdtempSync(path.join(tmpdir(), `lingkod-${name}-`));
+  const processes = new Processes();
+  const answered: { path: string; status: number }[] = [];
+  let context: AppContext | undefined;
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  const server: Server = createHttpServer((req, res) => handle(req, res));
+  const stop = async () => {
+    await processes.stopAll();
+    await context?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const lingkodBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const run: KannelRun = {
+      dir,
+      adminPort: await freePort(),
+      boxPort: await freePort(),
+      sendsmsPort: await freePort(),
+      smscPort: await freePort(),
+      lingkodBase,
+      token,
+      password,
+    };
+    const confFile = writeConf(run, conf(testKannelConf(readmeKannelConf(), run)));
+    const started = await startLingkod(db, {
+      PUBLIC_URL: lingkodBase,
+      KANNEL_SENDSMS_URL: `http://127.0.0.1:${run.sendsmsPort}/cgi-bin/sendsms`,
+      KANNEL_USERNAME: 'lingkod',
+      KANNEL_PASSWORD: password,
+      KANNEL_TOKEN: token,
+      KANNEL_FROM: from,
+    });
+    context = started.context;
+    handle = (req, res) => {
+      res.once('finish', () => answered.push({ path: (req.url ?? '').split('?')[0], status: res.statusCode }));
+      started.app(req, res);
+    };
+    processes.start(programs.bearerbox, [confFile], path.join(dir, 'bearerbox.out'));
+    await listening(run.boxPort);
+    await listening(run.smscPort);
+    processes.start(programs.smsbox, [confFile], path.join(dir, 'smsbox.out'));
+    await listening(run.sendsmsPort);
+    context.dispatcher.start();
+    return { dir, run, context, logs: started.logs, processes, answered, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

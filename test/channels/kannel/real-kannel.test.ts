@@ -1,26 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { smsSize } from '../../../src/channels/sms/segments';
-import type { AppContext } from '../../../src/context';
-import { createApp } from '../../../src/http/app';
 import type { Database } from '../../../src/store/sql';
-import { startLingkod } from '../../support/app';
 import { databaseBackends } from '../../support/stores';
 import {
-  Processes,
   findKannel,
-  freePort,
-  listening,
   readmeKannelConf,
+  startKannelAndLingkod,
   testKannelConf,
   textsTo,
   ucs2Argument,
-  writeConf,
+  type KannelAndLingkod,
   type KannelPrograms,
   type KannelRun,
+  type Processes,
 } from './kannel-boxes';
 
 /**
@@ -51,65 +44,23 @@ describe('the kannel.conf in the README', () => {
 });
 
 describe.each(runs)('a text through $name', ({ programs }) => {
-  const processes = new Processes();
-  let dir: string;
   let db: Database;
-  let context: AppContext;
-  let server: Server;
+  let boxes: KannelAndLingkod;
+  let dir: string;
   let run: KannelRun;
+  let processes: Processes;
   /** Every request Kannel made to Lingkod, with Lingkod's answer. */
-  const answered: { path: string; status: number }[] = [];
+  let answered: KannelAndLingkod['answered'];
 
   beforeAll(async () => {
     if (!programs) throw new Error(`Kannel is not installed (${kannel.missing.join(', ')} missing); install kannel and kannel-extras`);
-    dir = mkdtempSync(path.join(tmpdir(), 'lingkod-kannel-'));
     db = await databaseBackends()[0].open();
-
-    // Lingkod on port 0, over real HTTP: the port is known before the configuration is made.
-    let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
-    server = createServer((req, res) => handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const lingkodBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-    run = {
-      dir,
-      adminPort: await freePort(),
-      boxPort: await freePort(),
-      sendsmsPort: await freePort(),
-      smscPort: await freePort(),
-      lingkodBase,
-      token: 'kannel-round-trip-token',
-      password: 'sendsms-round-trip',
-    };
-    const conf = writeConf(run, testKannelConf(readmeKannelConf(), run));
-
-    ({ context } = await startLingkod(db, {
-      PUBLIC_URL: lingkodBase,
-      KANNEL_SENDSMS_URL: `http://127.0.0.1:${run.sendsmsPort}/cgi-bin/sendsms`,
-      KANNEL_USERNAME: 'lingkod',
-      KANNEL_PASSWORD: run.password,
-      KANNEL_TOKEN: run.token,
-      KANNEL_FROM: SHORT_CODE,
-    }));
-    const app = createApp(context);
-    handle = (req, res) => {
-      res.once('finish', () => answered.push({ path: (req.url ?? '').split('?')[0], status: res.statusCode }));
-      app(req, res);
-    };
-
-    processes.start(programs.bearerbox, [conf], path.join(dir, 'bearerbox.out'));
-    await listening(run.boxPort);
-    await listening(run.smscPort);
-    processes.start(programs.smsbox, [conf], path.join(dir, 'smsbox.out'));
-    await listening(run.sendsmsPort);
-    context.dispatcher.start();
+    boxes = await startKannelAndLingkod(programs, db, { name: 'kannel', token: 'kannel-round-trip-token', password: 'sendsms-round-trip', from: SHORT_CODE });
+    ({ dir, run, processes, answered } = boxes);
   });
 
   afterAll(async () => {
-    await processes.stopAll();
-    await context?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await boxes?.stop();
   });
 
   /** Kannel's and fakesmsc's logs, for a failure message. */
