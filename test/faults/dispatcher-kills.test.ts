@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { recordFigure } from '../support/figures';
-import { adminServices, newKey, seedSubscribers, smsAndTelegram, throwawayPostgres } from '../support/ministries';
+import { exited, queuedBroadcast, startDispatcherProcess, until } from '../support/dispatcher-process';
+import { throwawayPostgres } from '../support/ministries';
 
 /**
  * A 1,000-message broadcast sent by a dispatcher process that is killed with SIGKILL twenty
@@ -12,36 +12,12 @@ import { adminServices, newKey, seedSubscribers, smsAndTelegram, throwawayPostgr
  * some for good); a message reaches the provider more than once only if it was in flight at
  * a kill, and those repeats are counted against the messages in flight at each kill.
  */
-const ROOT = path.resolve(__dirname, '..', '..');
-const CHILD = ['-r', './test/support/ts-register-cached.js', 'test/support/dispatcher-child.ts'];
+
 const KILLS = Number(process.env.DISPATCHER_KILLS ?? 20);
 const RECIPIENTS = 1000;
 /** Every this-many-th message is refused by the provider for good (a bad number). */
 const REFUSE_EVERY = 97;
 const RATE_PREFIX = `lktest:rate:${randomBytes(4).toString('hex')}:`;
-
-function startChild(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, CHILD, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let errors = '';
-    child.stderr?.on('data', (chunk: Buffer) => void (errors += chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('started')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`dispatcher process exited (${code}) before starting: ${errors}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-async function until(done: () => boolean | Promise<boolean>, limitMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await done())) {
-    if (Date.now() - start > limitMs) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const adminUrl = process.env.LINGKOD_TEST_POSTGRES;
 // Processes share the outbox through a database server: the real PostgreSQL (CI requires it).
@@ -74,23 +50,7 @@ describe.each(runs)('a dispatcher killed again and again during a broadcast ($na
     await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
     let child: ChildProcess | undefined;
     try {
-      const { sms, telegram } = smsAndTelegram({ sms: 200, telegram: 200 });
-      const { services } = await adminServices(database.db, [sms, telegram], { env: { BROADCAST_APPROVAL_THRESHOLD: '100000' }, now: () => new Date('2026-11-28T02:00:00Z') });
-      await seedSubscribers(database.db, { count: RECIPIENTS, topic: 'farming', municipalities: ['bas-lamitan'] });
-      const officer = (await newKey(database.db, 'mafar')).actor;
-      const created = await services.broadcasts.create(officer, {
-        ministryCode: 'mafar',
-        topic: 'farming',
-        municipalities: null,
-        channels: null,
-        languages: null,
-        texts: { en: 'Free rice seeds at the municipal agriculture office this week.' },
-        defaultLocale: 'en',
-        emergency: false,
-      });
-      await services.broadcasts.schedule(officer, created.id);
-      expect(await services.broadcasts.fanOutDue()).toBe(1);
-      const ids = (await database.db.query<{ id: string }>('SELECT id FROM outbox WHERE broadcast_id = $1', [created.id])).map((row) => Number(row.id));
+      const { broadcastId, ids } = await queuedBroadcast(database.db, RECIPIENTS, ['bas-lamitan']);
       expect(ids).toHaveLength(RECIPIENTS);
 
       const env = (life: number) => ({
@@ -101,26 +61,26 @@ describe.each(runs)('a dispatcher killed again and again during a broadcast ($na
         ...(process.env.LINGKOD_TEST_REDIS ? { REDIS_URL: process.env.LINGKOD_TEST_REDIS, RATE_PREFIX } : {}),
       });
       const left = async () =>
-        Number((await database.db.query<{ left: string }>("SELECT count(*) AS left FROM outbox WHERE broadcast_id = $1 AND status IN ('queued', 'sending')", [created.id]))[0].left);
+        Number((await database.db.query<{ left: string }>("SELECT count(*) AS left FROM outbox WHERE broadcast_id = $1 AND status IN ('queued', 'sending')", [broadcastId]))[0].left);
       /** The messages each killed life had claimed and not yet recorded: a dead process records nothing more. */
       const unrecordedAtKills: Set<number>[] = [];
       for (let kill = 0; kill < KILLS; kill++) {
-        child = await startChild(env(kill));
+        child = await startDispatcherProcess(env(kill));
         const before = accepted.length;
         // Killed after a few sends, mid-chunk: a few tens of messages per life.
         await until(() => accepted.length >= before + 5 || accepted.length >= RECIPIENTS - 40, 20_000, `the dispatcher (life ${kill + 1}) to send`);
         child.kill('SIGKILL');
         await exited(child);
-        const unrecorded = await database.db.query<{ id: string }>("SELECT id FROM outbox WHERE broadcast_id = $1 AND status = 'sending'", [created.id]);
+        const unrecorded = await database.db.query<{ id: string }>("SELECT id FROM outbox WHERE broadcast_id = $1 AND status = 'sending'", [broadcastId]);
         unrecordedAtKills.push(new Set(unrecorded.map((row) => Number(row.id))));
       }
       expect(await left()).toBeGreaterThan(0);
-      child = await startChild(env(KILLS));
+      child = await startDispatcherProcess(env(KILLS));
       await until(async () => (await left()) === 0, 40_000, 'the last dispatcher to finish the broadcast');
       child.kill('SIGTERM');
       await exited(child);
 
-      const rows = await database.db.query<{ id: string; status: string }>('SELECT id, status FROM outbox WHERE broadcast_id = $1', [created.id]);
+      const rows = await database.db.query<{ id: string; status: string }>('SELECT id, status FROM outbox WHERE broadcast_id = $1', [broadcastId]);
       const byStatus = (status: string) => rows.filter((row) => row.status === status).length;
       expect(rows.filter((row) => !['sent', 'delivered', 'failed'].includes(row.status))).toEqual([]);
       const refused = ids.filter((id) => id % REFUSE_EVERY === 0);

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { adminServices, newKey, seedSubscribers, smsAndTelegram, throwawayPostgres } from '../support/ministries';
+import { exited, queuedBroadcast, startDispatcherProcess, until } from '../support/dispatcher-process';
+import { throwawayPostgres } from '../support/ministries';
 
 /**
  * A dispatcher is a separate process here, killed with SIGKILL in the middle of a broadcast
@@ -13,38 +13,9 @@ import { adminServices, newKey, seedSubscribers, smsAndTelegram, throwawayPostgr
  * accepts a client reference, our outbox id, can drop the repeat).
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CHILD = ['-r', './test/support/ts-register.js', 'test/support/dispatcher-child.ts'];
-
-/** Starts a dispatcher process; resolves once it says it is sending. */
-function startChild(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, CHILD, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let errors = '';
-    child.stderr?.on('data', (chunk: Buffer) => void (errors += chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('started')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`dispatcher process exited (${code}) before starting: ${errors}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-/** Waits (polling, never asserting on time) until `done` holds; fails after `limitMs` so a broken run cannot hang. */
-async function until(done: () => boolean | Promise<boolean>, limitMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await done())) {
-    if (Date.now() - start > limitMs) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('a dispatcher process', () => {
   it('refuses to start without the database it should send from', async () => {
-    await expect(startChild({ DATABASE_URL: '', PROVIDER_URL: 'http://127.0.0.1:9' })).rejects.toThrow(/DATABASE_URL is required/);
+    await expect(startDispatcherProcess({ DATABASE_URL: '', PROVIDER_URL: 'http://127.0.0.1:9' })).rejects.toThrow(/DATABASE_URL is required/);
   });
 
   const adminUrl = process.env.LINGKOD_TEST_POSTGRES;
@@ -67,23 +38,7 @@ describe('a dispatcher process', () => {
       await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
       const children: ChildProcess[] = [];
       try {
-        const { sms, telegram } = smsAndTelegram({ sms: 400, telegram: 400 });
-        const { services } = await adminServices(database.db, [sms, telegram], { env: { BROADCAST_APPROVAL_THRESHOLD: '100000' }, now: () => new Date('2026-11-28T02:00:00Z') });
-        await seedSubscribers(database.db, { count: 3000, topic: 'farming', municipalities: ['bas-lamitan', 'bas-akbar'] });
-        const officer = (await newKey(database.db, 'mafar')).actor;
-        const created = await services.broadcasts.create(officer, {
-          ministryCode: 'mafar',
-          topic: 'farming',
-          municipalities: null,
-          channels: null,
-          languages: null,
-          texts: { en: 'Free rice seeds at the municipal agriculture office this week.' },
-          defaultLocale: 'en',
-          emergency: false,
-        });
-        await services.broadcasts.schedule(officer, created.id);
-        expect(await services.broadcasts.fanOutDue()).toBe(1);
-        const ids = (await database.db.query<{ id: string }>('SELECT id FROM outbox WHERE broadcast_id = $1', [created.id])).map((row) => Number(row.id));
+        const { broadcastId, ids } = await queuedBroadcast(database.db, 3000, ['bas-lamitan', 'bas-akbar']);
         expect(ids).toHaveLength(3000);
 
         const env = {
@@ -94,7 +49,7 @@ describe('a dispatcher process', () => {
           ...(process.env.LINGKOD_TEST_REDIS ? { REDIS_URL: process.env.LINGKOD_TEST_REDIS, RATE_PREFIX: `lktest:rate:${randomBytes(4).toString('hex')}:` } : {}),
           LOG_LEVEL: 'silent',
         };
-        const first = await startChild(env);
+        const first = await startDispatcherProcess(env);
         children.push(first);
         await until(() => received.length >= 800, 20_000, 'the first dispatcher to send 800 messages');
         first.kill('SIGKILL');
@@ -103,21 +58,21 @@ describe('a dispatcher process', () => {
           `SELECT count(*) FILTER (WHERE status = 'sent') AS sent, count(*) FILTER (WHERE status = 'sending') AS in_flight,
                   count(*) FILTER (WHERE status = 'queued') AS waiting
              FROM outbox WHERE broadcast_id = $1`,
-          [created.id],
+          [broadcastId],
         );
         // Killed in the middle: some sent, some not.
         expect(Number(atKill.sent)).toBeGreaterThan(0);
         expect(Number(atKill.waiting) + Number(atKill.in_flight)).toBeGreaterThan(0);
 
-        const second = await startChild(env);
+        const second = await startDispatcherProcess(env);
         children.push(second);
         const left = async () =>
-          Number((await database.db.query<{ left: string }>("SELECT count(*) AS left FROM outbox WHERE broadcast_id = $1 AND status IN ('queued', 'sending')", [created.id]))[0].left);
+          Number((await database.db.query<{ left: string }>("SELECT count(*) AS left FROM outbox WHERE broadcast_id = $1 AND status IN ('queued', 'sending')", [broadcastId]))[0].left);
         await until(async () => (await left()) === 0, 25_000, 'the restarted dispatcher to finish the broadcast');
         second.kill('SIGTERM');
         await exited(second);
 
-        const rows = await database.db.query<{ status: string; provider_id: string | null }>('SELECT status, provider_id FROM outbox WHERE broadcast_id = $1', [created.id]);
+        const rows = await database.db.query<{ status: string; provider_id: string | null }>('SELECT status, provider_id FROM outbox WHERE broadcast_id = $1', [broadcastId]);
         expect(rows.filter((row) => row.status !== 'sent' || !row.provider_id)).toEqual([]);
         expect(new Set(received)).toEqual(new Set(ids));
         const repeats = received.length - new Set(received).size;
