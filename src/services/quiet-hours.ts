@@ -34,9 +34,17 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+/** One formatter per zone: making one costs far more than using it, and the dispatcher asks on every claim. */
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Minutes after local midnight at `at` in `timeZone`. */
 function localMinute(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  let formatter = clockFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clockFormatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(at);
   const value = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
   return value('hour') * 60 + value('minute');
 }
