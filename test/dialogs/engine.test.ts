@@ -9,7 +9,7 @@ import type { EphemeralStore } from '../../src/store/ephemeral';
 import type { Database } from '../../src/store/sql';
 import { verhoeffCheckDigit } from '../../src/services/reference';
 import { databaseBackends, ephemeralBackends } from '../support/stores';
-import { TODAY, UssdPhone, optionNumber, startLingkod } from '../support/app';
+import { TODAY, UssdPhone, optionNumber, startLingkod, switchableDatabase, type SwitchableDatabase } from '../support/app';
 
 const layout = (screen: Parameters<typeof paginate>[0]) => paginate(screen, { gsm7: 182, ucs2: 80 });
 
@@ -117,27 +117,14 @@ describe('a dialog snapshot', () => {
   });
 });
 
-/** The records store with its transactions held back by `delayMs`: a slow submission. */
-function slowTransactions(db: Database): Database & { delayMs: number } {
-  const slow = Object.assign(Object.create(db) as Database, { delayMs: 0, engine: db.engine });
-  slow.transaction = async (work) => {
-    await new Promise((resolve) => setTimeout(resolve, slow.delayMs));
-    return db.transaction(work);
-  };
-  slow.query = (sql, params) => db.query(sql, params);
-  slow.exec = (script) => db.exec(script);
-  slow.close = () => db.close();
-  return slow;
-}
-
 describe.each(ephemeralBackends())('two instances sharing dialog state in $name', (backend) => {
-  let db: Database & { delayMs: number };
+  let db: SwitchableDatabase;
   let store: EphemeralStore;
   let first: AppContext;
   let second: AppContext;
 
   beforeAll(async () => {
-    db = slowTransactions(await databaseBackends()[0].open());
+    db = switchableDatabase(await databaseBackends()[0].open());
     store = backend.open();
     first = (await startLingkod(db, {}, { store })).context;
     second = (await startLingkod(db, {}, { store })).context;

@@ -120,14 +120,18 @@ export function optionNumber(screen: string, label: string | RegExp): string {
  * A records store that can be switched off, to see how Lingkod behaves while PostgreSQL is
  * unreachable: every call fails as a dropped connection does. With `refuse` set, only the
  * statements it matches fail (inside transactions too): the connection lost half-way through.
+ * With `delayMs`, each transaction waits that long before it starts: a slow database.
  */
-export function switchableDatabase(db: Database): Database & { down: boolean; refuse?: RegExp } {
+export type SwitchableDatabase = Database & { down: boolean; refuse?: RegExp; delayMs: number };
+
+export function switchableDatabase(db: Database): SwitchableDatabase {
   const failIf = (sql?: string) => {
     if (switchable.down || (sql !== undefined && switchable.refuse?.test(sql))) throw new StoreUnavailableError('PostgreSQL unavailable: ECONNREFUSED');
   };
-  const switchable: Database & { down: boolean; refuse?: RegExp } = {
+  const switchable: SwitchableDatabase = {
     down: false,
     refuse: undefined,
+    delayMs: 0,
     engine: db.engine,
     async query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<R[]> {
       failIf(sql);
@@ -139,6 +143,7 @@ export function switchableDatabase(db: Database): Database & { down: boolean; re
     },
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       failIf();
+      if (switchable.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, switchable.delayMs));
       return db.transaction((tx) =>
         work({
           query: <R extends Row = Row>(sql: string, params?: unknown[]) => {

@@ -12,7 +12,7 @@ import { phoneSender } from '../../../src/channels/sms';
 import type { AppContext } from '../../../src/context';
 import { OptOutService } from '../../../src/services/optout';
 import type { Database } from '../../../src/store/sql';
-import { LogCapture, startLingkod, switchableDatabase } from '../../support/app';
+import { LogCapture, startLingkod, switchableDatabase, type SwitchableDatabase } from '../../support/app';
 import { databaseBackends } from '../../support/stores';
 import { TWILIO_ENV } from '../sms/support';
 
@@ -41,7 +41,7 @@ class FakeSendsms {
 }
 
 describe.each(databaseBackends())('SMS through Kannel, records on $name', (backend) => {
-  let db: Database & { down: boolean; refuse?: RegExp };
+  let db: SwitchableDatabase;
   let context: AppContext;
   let app: Express;
   let logs: LogCapture;
