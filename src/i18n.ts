@@ -7,7 +7,7 @@ import type { ResolvedScreen, Screen, Text } from './dialogs/screen';
 export const LOCALES_DIR = path.resolve(__dirname, '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'locales');
 
 /** Reads every `locales/<lng>/<namespace>.json` into an i18next resource. */
-export function readLocales(dir = LOCALES_DIR): Resource {
+function readLocales(dir = LOCALES_DIR): Resource {
   const resources: Resource = {};
   for (const language of readdirSync(dir)) {
     const folder = path.join(dir, language);

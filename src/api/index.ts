@@ -13,7 +13,7 @@ import { ministryRoutes } from './routes/ministries';
 import { requestRoutes } from './routes/requests';
 
 /** The API's version, in the document and the path. */
-export const API_VERSION = '1.0.0';
+const API_VERSION = '1.0.0';
 
 /** Every operation of the API, in the order the document lists them. */
 export function apiRoutes(services: AdminServices): Route[] {

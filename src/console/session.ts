@@ -30,7 +30,7 @@ const SESSION_SECONDS = 12 * 3600;
 const MAX_COOKIE_VALUE = 400;
 
 /** The cookies of a request, by name (decoded; malformed ones skipped). */
-export function cookiesOf(req: Request): Record<string, string> {
+function cookiesOf(req: Request): Record<string, string> {
   const cookies: Record<string, string> = {};
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const index = part.indexOf('=');
@@ -61,7 +61,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 /** The CSRF token of a signed-in officer: an HMAC of their key. */
-export function csrfTokenFor(key: string): string {
+function csrfTokenFor(key: string): string {
   return createHmac('sha256', key).update('lingkod-console-csrf').digest('base64url');
 }
 

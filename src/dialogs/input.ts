@@ -19,7 +19,7 @@ export interface View {
 }
 
 /** Reserved inputs on every screen; the same on every keypad and in every language. */
-export const MORE = '98';
+const MORE = '98';
 export const BACK = '0';
 
 /**

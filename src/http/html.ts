@@ -17,7 +17,7 @@ export class SafeHtml {
 }
 
 /** Escapes the five characters that matter in text and attribute values. */
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 

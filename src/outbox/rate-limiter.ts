@@ -29,7 +29,7 @@ export interface LimiterClock {
 }
 
 /** The wall clock. */
-export const realClock: LimiterClock = {
+const realClock: LimiterClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
@@ -44,7 +44,7 @@ export function bucketCapacity(ratePerSecond: number): number {
  * most what it wants): sends then go out in small chunks rather than one Redis round trip and
  * one database write per message, and never faster than the rate.
  */
-export function minimumGrant(ratePerSecond: number, wanted: number): number {
+function minimumGrant(ratePerSecond: number, wanted: number): number {
   return Math.max(1, Math.min(wanted, Math.floor(ratePerSecond * 0.05)));
 }
 

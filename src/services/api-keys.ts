@@ -39,12 +39,12 @@ const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 6;
 const ENV_KEY_LOCK_ID = 741_0005;
 
 /** The stored form of a key. */
-export function hashKey(key: string): string {
+function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 /** A new random key. */
-export function newApiKey(): string {
+function newApiKey(): string {
   return KEY_PREFIX + randomBytes(32).toString('base64url');
 }
 

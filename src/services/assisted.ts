@@ -118,7 +118,7 @@ const SYSTEM: Actor = { keyId: null, ministryCode: null, label: 'system' };
 const EXPIRY_SWEEP_MS = 60_000;
 
 /** A phone number with its middle hidden: +63917•••4567. */
-export function maskPhone(address: string): string {
+function maskPhone(address: string): string {
   const number = address.replace(/^tel:/, '');
   return number.length <= 8 ? number : `${number.slice(0, 6)}•••${number.slice(-4)}`;
 }
@@ -147,7 +147,7 @@ function toAssisted(row: Record<string, unknown>): AssistedRequest {
 }
 
 /** Checks an operator's answers against the service's form; returns them cleaned, or throws with every problem. */
-export function checkAnswers(form: FormField[], answers: Record<string, string>, today: Date): Record<string, string> {
+function checkAnswers(form: FormField[], answers: Record<string, string>, today: Date): Record<string, string> {
   const problems: string[] = [];
   const clean: Record<string, string> = {};
   for (const key of Object.keys(answers)) if (!form.some((field) => field.key === key)) problems.push(`"${key}" is not a field of this form`);

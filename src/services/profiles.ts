@@ -12,7 +12,7 @@ export const RELATIONSHIPS = ['child', 'spouse', 'parent', 'sibling', 'grandpare
 export type Relationship = (typeof RELATIONSHIPS)[number];
 
 /** Most people one phone holds besides its holder: enough for a household, few enough for one USSD list. */
-export const MAX_PROFILES = 8;
+const MAX_PROFILES = 8;
 
 /** A name as typed: 2 to 40 characters with at least one letter (the dialogs ask for the same). */
 export const NAME_LENGTH = { min: 2, max: 40 } as const;

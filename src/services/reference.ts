@@ -28,7 +28,7 @@ for (let i = 1; i < 8; i++) PERMUTE.push(PERMUTE[i - 1].map((digit) => SIGMA[dig
 const INVERSE = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
 
 /** The digits a reference is made of, before its check digit. */
-export const REFERENCE_BODY_DIGITS = 10;
+const REFERENCE_BODY_DIGITS = 10;
 
 /** The Verhoeff check digit for a string of digits. */
 export function verhoeffCheckDigit(digits: string): number {

@@ -230,7 +230,7 @@ export class RequestStatusService {
  * The text of a status update in the citizen's language: reference, service, status, the
  * person on the phone it is for (a family profile) and the note, when there are.
  */
-export function statusMessage(
+function statusMessage(
   i18n: i18n,
   locale: string,
   message: { reference: string; serviceName: LocalizedText; status: string; note?: string; person?: string },

@@ -15,7 +15,7 @@ import type { LocalizedText } from './catalog-schema';
  */
 
 /** A code has six characters; see migrations/008 for how they are drawn. */
-export const CODE_LENGTH = 6;
+const CODE_LENGTH = 6;
 
 /** What a lookup found. `when` is local time (TIME_ZONE), `YYYY-MM-DD HH:MM`. */
 export type VerifyOutcome =

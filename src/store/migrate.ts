@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Database } from './sql';
 
 /** Where the plain `.sql` migrations live; they are applied in file-name order. */
-export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'migrations');
+const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'migrations');
 
 /** An arbitrary, fixed advisory-lock id, so two instances starting together migrate once. */
 const MIGRATION_LOCK_ID = 741_0001;

@@ -9,7 +9,7 @@ import type { i18n } from 'i18next';
  * TULONG or সাহায্য). A keyword is the whole text (with any case, stray spaces, a leading `/`
  * or a closing full stop); the four that take an argument take the rest of the text.
  */
-export const KEYWORD_KINDS = ['help', 'stop', 'start', 'menu', 'status', 'lang', 'info', 'mydata', 'delete', 'verify'] as const;
+const KEYWORD_KINDS = ['help', 'stop', 'start', 'menu', 'status', 'lang', 'info', 'mydata', 'delete', 'verify'] as const;
 export type KeywordKind = (typeof KEYWORD_KINDS)[number];
 
 /** A recognised keyword; `argument` is what followed STATUS, LANG, INFO or VERIFY, as typed. */

@@ -7,7 +7,7 @@ import { encodedLength, encodingOf, type Encoding } from '../gsm7';
  * surrogate pair that would straddle a boundary starts the next part, as handsets and Kannel
  * split. https://en.wikipedia.org/wiki/Concatenated_SMS
  */
-export const SMS_UNITS: Record<Encoding, { single: number; part: number }> = {
+const SMS_UNITS: Record<Encoding, { single: number; part: number }> = {
   gsm7: { single: 160, part: 153 },
   ucs2: { single: 70, part: 67 },
 };

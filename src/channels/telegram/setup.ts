@@ -5,7 +5,7 @@ import type { Config } from '../../config';
 import { translate } from '../../i18n';
 
 /** The commands the bot understands (handlers.ts), in the order Telegram's menu lists them. */
-export const BOT_COMMANDS = ['start', 'menu', 'status', 'language', 'help', 'stop'] as const;
+const BOT_COMMANDS = ['start', 'menu', 'status', 'language', 'help', 'stop'] as const;
 
 /**
  * The languages Telegram shows the command menu in: English for everyone, and each

@@ -15,7 +15,7 @@ import { preferGsm7 } from '../sms/lookalikes';
 export const TWILIO_CHANNEL = 'twilio';
 
 /** Twilio's error for a recipient who texted STOP to Twilio (or the carrier): never send again. */
-export const TWILIO_UNSUBSCRIBED = 21610;
+const TWILIO_UNSUBSCRIBED = 21610;
 
 /** Twilio is on when its account, token, sender and the public URL (to check signatures) are set. */
 export function twilioConfigured(config: Config): boolean {
