@@ -1,4 +1,15 @@
+import type { LanguageCode } from 'grammy/types';
 import type { Locale } from '../../config';
+
+/**
+ * Each translation as Telegram apps name it: the two-letter (ISO 639-1) code the command menu
+ * is set for, and any other tag those users' apps send. English is everyone else's. A new
+ * locale in SUPPORTED_LOCALES does not compile until it is named here.
+ */
+export const TELEGRAM_LANGUAGES: Record<Exclude<Locale, 'en'>, { code: LanguageCode; also: string[] }> = {
+  fil: { code: 'tl', also: ['fil'] },
+  bn: { code: 'bn', also: [] },
+};
 
 /**
  * The first guess at a Telegram user's language, from the `language_code` their app sends
@@ -9,7 +20,6 @@ import type { Locale } from '../../config';
 export function guessLocale(languageCode: string | undefined): Locale | undefined {
   if (!languageCode) return undefined;
   const primary = languageCode.toLowerCase().split(/[-_]/, 1)[0];
-  if (primary === 'fil' || primary === 'tl') return 'fil';
-  if (primary === 'bn') return 'bn';
-  return 'en';
+  const match = Object.entries(TELEGRAM_LANGUAGES).find(([, names]) => names.code === primary || names.also.includes(primary));
+  return match ? (match[0] as Locale) : 'en';
 }

@@ -3,16 +3,16 @@ import type { LanguageCode } from 'grammy/types';
 import type { i18n } from 'i18next';
 import type { Config } from '../../config';
 import { translate } from '../../i18n';
+import { TELEGRAM_LANGUAGES } from './language';
 
 /** The commands the bot understands (handlers.ts), in the order Telegram's menu lists them. */
 const BOT_COMMANDS = ['start', 'menu', 'status', 'language', 'help', 'stop'] as const;
 
-/**
- * The languages Telegram shows the command menu in: English for everyone, and each
- * translation for users whose app is in that language. Telegram takes two-letter ISO 639-1
- * codes here, so Filipino is `tl` (a Filipino user's `language_code` is `tl` or `fil`).
- */
-const MENU_LANGUAGES: { locale: string; languageCode?: LanguageCode }[] = [{ locale: 'en' }, { locale: 'fil', languageCode: 'tl' }, { locale: 'bn', languageCode: 'bn' }];
+/** The command menu in English for everyone, and in each translation for users whose app is in that language. */
+const MENU_LANGUAGES: { locale: string; languageCode?: LanguageCode }[] = [
+  { locale: 'en' },
+  ...Object.entries(TELEGRAM_LANGUAGES).map(([locale, names]) => ({ locale, languageCode: names.code })),
+];
 
 /** The update kinds the bot handles; others are never sent to it. */
 const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
