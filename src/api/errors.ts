@@ -1,22 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log';
-import { ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../services/access';
-import { StoreUnavailableError } from '../store/sql';
+import { httpStatusOf } from '../http/errors';
 import { UnauthorizedError } from './auth';
 import { InputError } from './route';
 import type { ErrorBody } from './schemas';
 
 /** How each kind of failure is answered: the caller's mistakes are 4xx with the reason, ours a bare 500. */
 function statusOf(error: unknown): number {
-  if (error instanceof InputError || error instanceof InvalidError) return 400;
-  if (error instanceof UnauthorizedError) return 401;
-  if (error instanceof ForbiddenError) return 403;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof ConflictError) return 409;
-  if (error instanceof StoreUnavailableError) return 503;
-  // Body-parser errors (malformed JSON, too large, wrong charset) carry their own 4xx.
-  const status = (error as { status?: number }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+  return error instanceof UnauthorizedError ? 401 : httpStatusOf(error);
 }
 
 const BODY_PARSER_MESSAGES: Record<string, string> = {

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { assertNotCentre, assertSuperAdmin, type Actor } from '../services/access';
+import { assertNotCentre, assertSuperAdmin, InvalidError, type Actor } from '../services/access';
 import { actorOf } from './auth';
 
 const empty = z.strictObject({});
@@ -96,7 +96,7 @@ export function route<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, 
 }
 
 /** A request whose path, query or body does not match its schema; the problems say where. */
-export class InputError extends Error {
+export class InputError extends InvalidError {
   override readonly name = 'InputError';
   constructor(readonly issues: { path: string; message: string }[]) {
     super('The request is not valid');

@@ -9,7 +9,8 @@ import type { Broadcast, BroadcastInput, BroadcastPreview, BroadcastStatus } fro
 import { pick } from '../services/localized';
 import type { ConsoleContext } from '.';
 import { progressBar } from './charts';
-import { action, FormError, page, reasonOf, statusOf } from './errors';
+import { httpStatusOf } from '../http/errors';
+import { action, FormError, page, reasonOf } from './errors';
 import { consolePage, formatMoment, LANGUAGE_NAMES } from './layout';
 import { nameLookup, type NamedCode } from './names';
 import { parseForm } from './requests';
@@ -198,7 +199,7 @@ ${result.nextCursor ? html`<p><a href="/console/broadcasts?before=${result.nextC
       const preview = await admin.broadcasts.previewDraft(officer.actor, inputOf(req.body, officer.actor, defaultLocale));
       res.type('html').send(previewFragment(preview, timeZone).value);
     } catch (error) {
-      const status = statusOf(error);
+      const status = httpStatusOf(error);
       if (status === 500) log.error({ err: error }, 'broadcast preview failed');
       res.status(status).type('html').send(html`<p class="error-text">${reasonOf(error, status)}</p>`.value);
     }
@@ -272,7 +273,7 @@ ${preview ? html`<section aria-labelledby="preview-title" class="card preview"><
       const progress = await admin.broadcasts.progress(officer.actor, id);
       res.json({ ...progress, statusText: STATUS_TEXT[progress.status] });
     } catch (error) {
-      const status = statusOf(error);
+      const status = httpStatusOf(error);
       if (status === 500) log.error({ err: error }, 'broadcast progress failed');
       res.status(status).json({ error: reasonOf(error, status) });
     }

@@ -1,25 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { html } from '../http/html';
 import type { Logger } from '../log';
-import { ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../services/access';
-import { StoreUnavailableError } from '../store/sql';
+import { httpStatusOf } from '../http/errors';
+import { InvalidError } from '../services/access';
 import { consolePage } from './layout';
 import { flash, officerOf } from './session';
 
 /** A console input that does not fit (a filter, a form field): 400 with the reason. */
-export class FormError extends Error {
+export class FormError extends InvalidError {
   override readonly name = 'FormError';
-}
-
-/** The status a failure is answered with: the same mapping as the REST API's. */
-export function statusOf(error: unknown): number {
-  if (error instanceof FormError || error instanceof InvalidError) return 400;
-  if (error instanceof ForbiddenError) return 403;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof ConflictError) return 409;
-  if (error instanceof StoreUnavailableError) return 503;
-  const status = (error as { status?: number }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
 }
 
 const TITLES: Record<number, string> = {
@@ -47,7 +36,7 @@ export function page(handler: (req: Request, res: Response) => Promise<void>, lo
     try {
       await handler(req, res);
     } catch (error) {
-      const status = statusOf(error);
+      const status = httpStatusOf(error);
       if (status === 500) log.error({ err: error }, 'console page failed');
       const title = TITLES[status] ?? TITLES[400];
       res.status(status).type('html').send(
@@ -73,7 +62,7 @@ export function action(handler: (req: Request, res: Response) => Promise<{ to: s
       flash(req, res, done.message);
       res.redirect(303, done.to);
     } catch (error) {
-      const status = statusOf(error);
+      const status = httpStatusOf(error);
       if (status === 500) log.error({ err: error }, 'console action failed');
       flash(req, res, `Not done: ${reasonOf(error, status)}`);
       res.redirect(303, back(req));

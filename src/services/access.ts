@@ -47,7 +47,7 @@ export class ConflictError extends Error {
 
 /** The request is well-formed but names something that does not fit (an unknown topic, a status not in the workflow). */
 export class InvalidError extends Error {
-  override readonly name = 'InvalidError';
+  override readonly name: string = 'InvalidError';
 }
 
 /** Refuses a service centre's key everything an officer does: it files assisted requests only. */
