@@ -220,6 +220,11 @@ describe.each(databaseBackends())('the phone simulator, records on $name', (back
     expect(menu.segments).toBeLessThanOrEqual(context.config.SMS_MAX_SEGMENTS);
     const [help] = await phone.text('HELP');
     expect(help.text).toContain('MENU');
+    // Every keyword the SMS adapter knows, answered the same way (one shared answering module).
+    const [held] = await phone.text('MYDATA');
+    expect(held.text).toContain('What Lingkod holds about you:');
+    const [erase] = await phone.text('DELETE');
+    expect(erase.text).toContain('Delete your number, answers, topics and messages?');
 
     const [stopped] = await phone.text('STOP');
     expect(stopped.text).toContain('no more announcements');

@@ -1,25 +1,18 @@
 import type { i18n } from 'i18next';
 import { SUPPORTED_LOCALES, type Config } from '../../config';
 import type { DialogEngine, Inbound } from '../../dialogs/engine';
-import type { ResolvedScreen } from '../../dialogs/screen';
-import { translate } from '../../i18n';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
 import { isAllowedCountry, phoneAddress } from '../../services/address';
 import type { CitizenService } from '../../services/citizens';
 import type { OptOutService } from '../../services/optout';
-import { parseReference } from '../../services/reference';
 import type { EphemeralStore } from '../../store/ephemeral';
 import type { Database, Queryable } from '../../store/sql';
-import { KeywordParser, normaliseInput, type Keyword } from './keywords';
-import { layoutSms } from './layout';
-import { preferGsm7 } from './lookalikes';
+import { KeywordParser, normaliseInput } from './keywords';
+import { MAX_TEXT, TextReplies, type PendingCodes, type TextTurn } from './replies';
 
 /** The channel name citizens' SMS conversations are recorded under, whichever provider carried them. */
 export const SMS_CHANNEL = 'sms';
-
-/** Longest text passed on to the dialogs; a form answer is never longer. */
-const MAX_INPUT = 320;
 
 /**
  * A text recorded but never marked handled is taken up again when its provider resends it this
@@ -70,11 +63,6 @@ export interface SmsConversationDeps {
   assisted?: PendingCodes;
 }
 
-/** Tells whether a text is the confirmation code of a request filed at a centre for this phone. */
-export interface PendingCodes {
-  isPendingCode(address: string, text: string): Promise<boolean>;
-}
-
 /**
  * What both SMS providers share once a webhook is verified and parsed: the number is
  * normalised and checked against the allowed countries, the message id is recorded once
@@ -84,10 +72,12 @@ export interface PendingCodes {
  */
 export class SmsConversation {
   private readonly keywords: KeywordParser;
+  private readonly replies: TextReplies;
   private readonly log: Logger;
 
   constructor(private readonly deps: SmsConversationDeps) {
     this.keywords = KeywordParser.fromLocales(deps.i18n, SUPPORTED_LOCALES);
+    this.replies = new TextReplies({ ...deps, keywords: this.keywords });
     this.log = deps.log.child({ name: 'channels:sms' });
   }
 
@@ -112,7 +102,7 @@ export class SmsConversation {
   /** What a text seen for the first time (or taken up again) gets: a keyword's effect, or a dialog's answer. */
   private async handle(address: string, message: IncomingSms): Promise<SmsOutcome> {
     const { metrics } = this.deps;
-    const text = normaliseInput(message.text).slice(0, MAX_INPUT);
+    const text = normaliseInput(message.text).slice(0, MAX_TEXT);
     const keyword = this.keywords.parse(text);
     if (keyword?.kind === 'stop') return this.stop(address);
     let notice: string | undefined;
@@ -122,15 +112,17 @@ export class SmsConversation {
     }
     if (!(await this.withinFloodLimit(address))) return this.silent('flood');
 
+    const inbound: Inbound = { channel: SMS_CHANNEL, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL };
     const stopTimer = metrics.hopSeconds.startTimer({ channel: SMS_CHANNEL });
     try {
-      const reply = await this.answer(address, text, keyword, notice, `${message.provider}:${message.providerId}`);
+      const turn: TextTurn = async (extra, layout) => (await this.deps.engine.turn({ ...inbound, ...extra }, layout)).text;
+      const reply = await this.replies.answer(turn, { address, channel: SMS_CHANNEL, text, keyword, notice, hopKey: `${message.provider}:${message.providerId}` });
       metrics.hops.inc({ channel: SMS_CHANNEL, outcome: 'ok' });
       return { kind: 'reply', address, text: reply };
     } catch (error) {
       this.log.error({ err: error }, 'SMS turn failed; answered with a polite notice');
       metrics.hops.inc({ channel: SMS_CHANNEL, outcome: 'error' });
-      return { kind: 'reply', address, text: this.plain(this.deps.config.DEFAULT_LOCALE, 'sms:unavailable') };
+      return { kind: 'reply', address, text: this.replies.plain(this.deps.config.DEFAULT_LOCALE, 'sms:unavailable') };
     } finally {
       stopTimer();
     }
@@ -167,65 +159,7 @@ export class SmsConversation {
     this.log.info({ citizenId: citizen.id }, 'citizen opted out by SMS');
     if (!(await this.withinFloodLimit(address))) return this.silent('flood');
     this.deps.metrics.hops.inc({ channel: SMS_CHANNEL, outcome: 'ok' });
-    return { kind: 'reply', address, text: this.plain(citizen.locale ?? config.DEFAULT_LOCALE, 'sms:stopped') };
-  }
-
-  /** Runs one turn of the dialogs, a keyword deciding where it starts. */
-  private async answer(address: string, text: string, keyword: Keyword | undefined, notice: string | undefined, messageKey: string): Promise<string> {
-    const { engine, citizens } = this.deps;
-    const inbound: Inbound = { channel: SMS_CHANNEL, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL };
-    const layout = (screen: ResolvedScreen) => this.layout(screen, notice);
-    switch (keyword?.kind) {
-      case 'help':
-        return (await engine.turn({ ...inbound, start: { dialog: 'help' } }, (screen) => this.layout(screen, undefined, 'sms:help'))).text;
-      case 'menu':
-      case 'start':
-        return (await engine.turn({ ...inbound, start: { dialog: 'menu' } }, layout)).text;
-      case 'mydata':
-        return (await engine.turn({ ...inbound, start: { dialog: 'mydata' } }, layout)).text;
-      case 'delete':
-        // Never at once: the dialog asks to confirm first.
-        return (await engine.turn({ ...inbound, start: { dialog: 'mydata', params: { step: 'delete' } } }, layout)).text;
-      case 'info':
-        return (await engine.turn({ ...inbound, start: { dialog: 'browse', params: keyword.argument ? { search: keyword.argument } : {} } }, layout)).text;
-      case 'verify':
-        return (await engine.turn({ ...inbound, start: { dialog: 'verify', params: keyword.argument ? { code: keyword.argument } : {} } }, layout)).text;
-      case 'lang': {
-        const locale = keyword.argument ? this.keywords.language(keyword.argument) : undefined;
-        if (!locale) return (await engine.turn({ ...inbound, start: { dialog: 'language' } }, layout)).text;
-        const citizen = await citizens.findOrCreate(address, SMS_CHANNEL);
-        await citizens.setLocale(citizen.id, locale);
-        return (await engine.turn({ ...inbound, start: { dialog: 'menu' } }, layout)).text;
-      }
-      case 'status': {
-        const parsed = keyword.argument ? parseReference(keyword.argument) : undefined;
-        if (parsed?.ok) return (await engine.turn({ ...inbound, start: { dialog: 'status', params: { reference: parsed.reference } } }, layout)).text;
-        const asked = await engine.turn({ ...inbound, start: { dialog: 'status' } }, layout);
-        // A mistyped reference: answered as if typed at the question, so the hint says what is wrong.
-        return keyword.argument ? (await engine.turn({ ...inbound, text: keyword.argument }, layout)).text : asked.text;
-      }
-      default:
-        // The six digits the centre's SMS asked for confirm that request, whatever the conversation was doing.
-        if (await this.deps.assisted?.isPendingCode(address, text)) {
-          return (await engine.turn({ ...inbound, start: { dialog: 'confirm-assisted', params: { code: text } } }, layout)).text;
-        }
-        // One turn for this text, keyed by its message id: a text taken up again after a cut-short
-        // handling gets the answer its first turn saved, never a second step.
-        return (await engine.turn({ ...inbound, hopKey: messageKey }, layout)).text;
-    }
-  }
-
-  /** The SMS layout of a screen, with a notice above it or a note below it (i18n keys), as a keyword wants. */
-  private layout(screen: ResolvedScreen, before?: string, after?: string): { text: string }[] {
-    const locale = screen.locale ?? this.deps.config.DEFAULT_LOCALE;
-    const t = (key: string) => translate(this.deps.i18n, locale, { key });
-    const body = [...(before ? [t(before)] : []), ...screen.body, ...(after ? [t(after)] : [])];
-    return layoutSms({ ...screen, body }, { maxSegments: this.deps.config.SMS_MAX_SEGMENTS, hints: { choice: t('sms:hint.choice'), final: t('sms:hint.final') } });
-  }
-
-  /** A one-line answer outside any dialog (STOP's confirmation), in GSM-7 when it can be. */
-  private plain(locale: string, key: string): string {
-    return preferGsm7([translate(this.deps.i18n, locale, { key })])[0];
+    return { kind: 'reply', address, text: this.replies.plain(citizen.locale ?? config.DEFAULT_LOCALE, 'sms:stopped') };
   }
 
   private silent(reason: Extract<SmsOutcome, { kind: 'silent' }>['reason']): SmsOutcome {

@@ -6,7 +6,8 @@ import type { Database } from '../../store/sql';
 import type { Channel, ChannelDeps, SendingChannel } from '../channel';
 import { KANNEL_CHANNEL, kannelConfigured, kannelSms } from '../kannel/kannel';
 import { TWILIO_CHANNEL, twilioConfigured, twilioSms } from '../twilio/twilio';
-import { SmsConversation, type PendingCodes } from './conversation';
+import { SmsConversation } from './conversation';
+import type { PendingCodes } from './replies';
 
 import { SMS_CHANNEL } from './conversation';
 
