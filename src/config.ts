@@ -18,9 +18,84 @@ const intInRange = (min: number, max: number, fallback: number) =>
 export const SUPPORTED_LOCALES = ['en', 'fil', 'bn'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 
+/** Enough to resist guessing for a secret an operator types into the environment. */
+const STRONG_SECRET_BITS = 128;
+
+/**
+ * A generous upper bound on the guessing entropy of a typed secret: its length times log2 of
+ * the alphabet its characters are drawn from (lower, upper, digits, others). `aaaa…` and
+ * `password1234…` score low however long; a random base64 string of 32 characters scores ~190.
+ */
+export function secretBits(secret: string): number {
+  const alphabets = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];
+  const sizes = [26, 26, 10, 33];
+  const alphabet = alphabets.reduce((sum, pattern, index) => sum + (pattern.test(secret) ? sizes[index] : 0), 0);
+  const distinct = new Set(secret).size;
+  // Repetition caps it: a string of few distinct characters is no stronger than their count
+  // allows, and a repeated run of six (`secret12secret12…`) counts once.
+  let length = secret.length;
+  for (let start = 0; start + 6 <= secret.length; start++) {
+    if (secret.indexOf(secret.slice(start, start + 6), start + 1) >= 0) length--;
+  }
+  return Math.max(0, length) * Math.log2(Math.max(2, Math.min(alphabet, distinct * 2)));
+}
+
+/** A secret of at least `min` characters and STRONG_SECRET_BITS of estimated entropy. */
+const strongSecret = (min: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .min(min, `must be at least ${min} characters (make one with: openssl rand -base64 32)`)
+      .refine((value) => secretBits(value) >= STRONG_SECRET_BITS, 'is too easy to guess: use random characters (openssl rand -base64 32)')
+      .optional(),
+  );
+
+/** `a.b.c.d/n` or an IPv6 `x::/n`, or a single address (taken as /32 or /128). */
+const CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*(?:\/\d{1,3})?)$/;
+/** Express's names for address ranges, accepted in TRUST_PROXY. */
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const cidrList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every((entry) => CIDR.test(entry)), 'must be addresses or CIDR ranges separated by commas, e.g. 203.0.113.0/24,198.51.100.7')
+    .optional(),
+);
+
 const configSchema = z.object({
+  /**
+   * `production` makes the unsafe conveniences refuse to start or stay off (see
+   * productionProblems below): the simulator, weak ADMIN_API_KEY, webhooks without PUBLIC_URL,
+   * an unguarded /metrics. Anything else (or unset) is a developer's machine.
+   */
+  NODE_ENV: z.preprocess(emptyToUndefined, z.string().default('development')),
   /** HTTP port of the one Express app. */
   PORT: intInRange(0, 65535, 3000),
+  /** Address to listen on: all interfaces when unset; 127.0.0.1 behind a reverse proxy on the same machine. */
+  HOST: optionalString,
+  /**
+   * Which forwarded client addresses (`X-Forwarded-For`) are believed: `off` (the default: the
+   * socket's address is the client), a number of proxy hops in front of Lingkod, or the proxies'
+   * addresses/CIDR ranges. Sign-in limits, guessing limits and USSD_ALLOWED_IPS use the result.
+   */
+  TRUST_PROXY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('off')
+      .transform((value): false | number | string[] => {
+        if (value === 'off') return false;
+        if (/^\d{1,2}$/.test(value)) return Number(value);
+        return value.split(',').map((entry) => entry.trim());
+      })
+      .refine((value) => value === false || typeof value === 'number' || value.every((entry) => CIDR.test(entry) || PROXY_NAMES.includes(entry)), 'must be off, a number of proxy hops (e.g. 1), or proxy addresses/CIDR ranges (or loopback, linklocal, uniquelocal) separated by commas'),
+  ),
+  /** Bearer token that /metrics requires (`Authorization: Bearer …`); in production /metrics is off without it or METRICS_PORT. */
+  METRICS_TOKEN: strongSecret(32),
+  /** Serve /metrics on this port of 127.0.0.1 only (for a scraper on the same machine), instead of the main port. */
+  METRICS_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).optional()),
   /** Public base URL, as providers see it; needed to verify Twilio signatures. */
   PUBLIC_URL: optionalUrl,
   /** Where the embedded PGlite database lives when DATABASE_URL is not set. */
@@ -41,7 +116,10 @@ const configSchema = z.object({
       .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
       .optional(),
   ),
-  /** While set, a super-admin API key with this value exists. */
+  /**
+   * While set, a super-admin API key with this value exists. At least 16 characters; in
+   * production at least 32 and hard to guess (productionProblems).
+   */
   ADMIN_API_KEY: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   /** Language for citizens who have not chosen one. */
   DEFAULT_LOCALE: z.preprocess(emptyToUndefined, z.enum(SUPPORTED_LOCALES).default('en')),
@@ -83,10 +161,11 @@ const configSchema = z.object({
       .transform((codes) => codes.split(',')),
   ),
   /**
-   * The phone simulator at /simulator: `on` (the default, so a first start has something to
-   * try) or `off` in production, where nobody should chat with the live service as a made-up phone.
+   * The phone simulator at /simulator: `on` or `off`. Unset, it is on (a first start has
+   * something to try) except in production, where nobody should chat with the live service as
+   * a made-up phone; `SIMULATOR=on` keeps it in production (a training instance).
    */
-  SIMULATOR: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
+  SIMULATOR: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).optional()),
   /** Whether to load the sample catalog into an empty database at start-up. */
   LOAD_SAMPLE_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
@@ -123,6 +202,35 @@ const configSchema = z.object({
   RETENTION_DAYS: intInRange(1, 3650, 90),
   /** Status lookups of references that do not exist allowed per citizen per hour; then lookups wait (reference guessing). */
   STATUS_LOOKUP_MISSES_PER_HOUR: intInRange(1, 1000, 5),
+  /** Misses allowed per hour from one gateway and mobile network together (numbers are free to a guesser; networks are not). */
+  STATUS_LOOKUP_MISSES_PER_NETWORK_PER_HOUR: intInRange(1, 100_000, 50),
+  /** Misses allowed per hour from everyone together; past it, lookups by reference wait for the hour (a distributed guesser). */
+  STATUS_LOOKUP_MISSES_TOTAL_PER_HOUR: intInRange(1, 1_000_000, 500),
+  /**
+   * The USSD gateway's shared secret: every USSD endpoint requires it as `?token=` in the
+   * callback URL (compared in constant time). At least 32 characters. With neither it nor
+   * USSD_ALLOWED_IPS set, USSD answers 403.
+   */
+  USSD_TOKEN: strongSecret(32),
+  /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
+  USSD_ALLOWED_IPS: cidrList,
+  /**
+   * Unsolicited SMS (finish-by-SMS and anything else sent to a phone that has not texted us):
+   * how many one number may get per day. Shared by every instance through the ephemeral store.
+   */
+  UNSOLICITED_SMS_PER_NUMBER_PER_DAY: intInRange(0, 1000, 3),
+  /** Unsolicited SMS caused through one gateway (a USSD gateway, a network) per hour. */
+  UNSOLICITED_SMS_PER_GATEWAY_PER_HOUR: intInRange(0, 1_000_000, 300),
+  /** Unsolicited SMS from every cause together per hour. */
+  UNSOLICITED_SMS_PER_HOUR: intInRange(0, 10_000_000, 1000),
+  /** Refused API keys and console sign-ins allowed per client address in 15 minutes; then 429. */
+  AUTH_FAILURES_PER_CLIENT: intInRange(1, 10_000, 20),
+  /** Refused API keys and console sign-ins allowed from everyone together in 15 minutes; then 429 for unknown keys. */
+  AUTH_FAILURES_TOTAL: intInRange(1, 1_000_000, 1000),
+  /** Minutes a console session lasts without activity. */
+  CONSOLE_SESSION_IDLE_MINUTES: intInRange(1, 24 * 60, 60),
+  /** Hours a console session lasts at most, however active (then sign in again). */
+  CONSOLE_SESSION_MAX_HOURS: intInRange(1, 7 * 24, 12),
   /** Twilio: the Account SID; Twilio SMS is on while it, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL are set. */
   TWILIO_ACCOUNT_SID: optionalString,
   /** Twilio: the Auth Token, which also signs Twilio's webhooks. */
@@ -167,7 +275,38 @@ const configSchema = z.object({
   VERIFY_LOOKUPS_PER_HOUR: intInRange(1, 1000, 10),
 });
 
-export type Config = z.infer<typeof configSchema>;
+type ParsedConfig = z.infer<typeof configSchema>;
+
+/** The validated configuration, with the settings that depend on others resolved. */
+export type Config = Omit<ParsedConfig, 'SIMULATOR'> & {
+  SIMULATOR: 'on' | 'off';
+  /** NODE_ENV is `production`. */
+  production: boolean;
+};
+
+/**
+ * What production refuses, one line per variable: settings that are fine on a developer's
+ * machine and dangerous on a public one.
+ */
+function productionProblems(config: ParsedConfig): string[] {
+  const problems: string[] = [];
+  if (config.ADMIN_API_KEY !== undefined && (config.ADMIN_API_KEY.length < 32 || secretBits(config.ADMIN_API_KEY) < STRONG_SECRET_BITS)) {
+    problems.push('ADMIN_API_KEY: in production it must be at least 32 random characters (make one with: openssl rand -base64 32), or unset (make keys with npm run admin)');
+  }
+  const webhooks = [
+    config.TWILIO_ACCOUNT_SID && 'Twilio',
+    config.KANNEL_SENDSMS_URL && 'Kannel',
+    config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_MODE === 'webhook' && 'Telegram',
+    (config.USSD_TOKEN || config.USSD_ALLOWED_IPS) && 'USSD',
+  ].filter(Boolean);
+  if (webhooks.length > 0 && !config.PUBLIC_URL) {
+    problems.push(`PUBLIC_URL: in production it is required while a webhook channel is configured (${webhooks.join(', ')}): the https:// address providers reach Lingkod at`);
+  }
+  if (config.PUBLIC_URL && !config.PUBLIC_URL.startsWith('https://')) {
+    problems.push('PUBLIC_URL: in production it must be an https:// address (providers send secrets and phone numbers to it)');
+  }
+  return problems;
+}
 
 /** A configuration error whose message is meant for the operator, one line per variable. */
 export class ConfigError extends Error {
@@ -177,7 +316,12 @@ export class ConfigError extends Error {
 /** Reads and validates the configuration; throws a ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const production = result.data.NODE_ENV === 'production';
+    const problems = production ? productionProblems(result.data) : [];
+    if (problems.length > 0) throw new ConfigError(`Invalid configuration for NODE_ENV=production:\n${problems.join('\n')}`);
+    return { ...result.data, production, SIMULATOR: result.data.SIMULATOR ?? (production ? 'off' : 'on') };
+  }
   const lines = result.error.issues.map((issue) => {
     const variable = String(issue.path[0]);
     // Secrets and URLs (which may hold passwords) are never echoed back.
