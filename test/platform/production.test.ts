@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import request from 'supertest';
 import { loadConfig } from '../../src/config';
+import { createMetricsApp } from '../../src/http/metrics';
 import { createLogger } from '../../src/log';
+import { createMetrics } from '../../src/metrics';
 import { start, type RunningLingkod } from '../../src/main';
 import type { EphemeralStore } from '../../src/store/ephemeral';
 import type { Database } from '../../src/store/sql';
@@ -203,6 +206,16 @@ describe('production mode, on a listening server', () => {
         expect(await signIn(base, ADMIN_KEY, { from: '127.0.0.8', forwardedFor: '203.0.113.8' })).toBe(303);
       });
     });
+  });
+});
+
+describe('the METRICS_PORT listener with METRICS_TOKEN set too', () => {
+  const app = createMetricsApp(createMetrics(false), METRICS_TOKEN);
+
+  it('still wants the token (other users of the machine reach loopback), and serves nothing but /metrics', async () => {
+    await request(app).get('/metrics').expect(401);
+    await request(app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
+    await request(app).get('/healthz').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(404);
   });
 });
 
