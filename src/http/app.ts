@@ -14,6 +14,7 @@ import { metricsExposure, metricsRoute, type MetricsSettings } from './metrics';
 export type AppSettings = MetricsSettings & Pick<Config, 'TRUST_PROXY'>;
 
 export interface AppDeps {
+  /** The same configuration as everything else (callers pass the context), so no caller can serve differently from main. */
   config: AppSettings;
   channels: Channel[];
   db: Database;
