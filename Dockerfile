@@ -10,8 +10,10 @@ COPY bench ./bench
 RUN npx tsc -p tsconfig.build.json
 
 # Runtime stage: production dependencies, compiled code, migrations, locales and sample data.
+# Production mode: the simulator off, weak keys refused, /metrics off until METRICS_TOKEN is set.
+# HOST is every interface of the container; publish the port as narrowly as you mean it.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000 DATA_DIR=/data
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -1,7 +1,87 @@
-import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from './config';
-import { createContext } from './context';
+import { createServer, type Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createContext, type AppContext, type ContextOverrides } from './context';
 import { createApp } from './http/app';
+import { createMetricsApp, METRICS_OFF_NOTICE, metricsExposure } from './http/metrics';
+
+/** A started Lingkod: its listeners, what they are made of, and how to stop them all. */
+export interface RunningLingkod {
+  context: AppContext;
+  /** The main listener, on HOST:PORT. */
+  server: Server;
+  /** The /metrics listener on 127.0.0.1:METRICS_PORT, while METRICS_PORT is set. */
+  metricsServer?: Server;
+  /** Closes the listeners (requests in flight finish), then the context. */
+  stop(): Promise<void>;
+}
+
+/** Listens and resolves once listening, or rejects (a port in use, an address not on this machine). */
+async function listen(server: Server, port: number, host?: string): Promise<Server> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+    server.listen(port, host);
+  });
+  return server;
+}
+
+/** Stops accepting, lets requests in flight finish, and closes idle keep-alive connections. */
+async function close(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Listens on HOST:PORT and, with METRICS_PORT, on 127.0.0.1:METRICS_PORT; closes the context if either fails. */
+async function listenAll(context: AppContext): Promise<RunningLingkod> {
+  const { config } = context;
+  const servers: Server[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map(close));
+    await context.close();
+  };
+  try {
+    const server = await listen(createServer(createApp(context)), config.PORT, config.HOST);
+    servers.push(server);
+    // Loopback only: for a scraper on this machine, never on the interfaces of the main port.
+    const metricsServer = config.METRICS_PORT === undefined ? undefined : await listen(createServer(createMetricsApp(context.metrics, config.METRICS_TOKEN)), config.METRICS_PORT, '127.0.0.1');
+    if (metricsServer) servers.push(metricsServer);
+    return { context, server, metricsServer, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Starts Lingkod with this configuration: builds the context, listens on HOST:PORT (all
+ * interfaces when HOST is unset) and on 127.0.0.1:METRICS_PORT when set, starts the outbox,
+ * the retention job and the channels, and says where everything is and, in production, what
+ * is off and how to turn it on.
+ */
+export async function start(config: Config, overrides: ContextOverrides = {}): Promise<RunningLingkod> {
+  const context = await createContext(config, overrides);
+  const running = await listenAll(context);
+  const { server } = running;
+  context.dispatcher.start();
+  context.retention.start();
+  for (const channel of context.channels) channel.start?.();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const base = `http://localhost:${port}`;
+  const simulator = config.SIMULATOR === 'on';
+  context.log.info(
+    { records: context.db.engine, ephemeral: context.store.engine },
+    `Lingkod is listening on ${base} (${simulator ? `phone simulator: ${base}/simulator, ` : ''}console: ${base}/console, USSD: POST ${base}/ussd/africastalking, health: ${base}/healthz)`,
+  );
+  // Production turns conveniences off; say once which, and how to turn each on.
+  if (config.production && !simulator) context.log.info('phone simulator is off in production: set SIMULATOR=on to serve it at /simulator (a training instance)');
+  if (metricsExposure(config) === 'off') context.log.info(METRICS_OFF_NOTICE);
+  // For a person at a terminal, a plain line besides the JSON log: where to start.
+  if (process.stdout.isTTY) {
+    const tryIt = simulator ? `  Try Lingkod on a simulated phone: ${base}/simulator\n` : '';
+    process.stdout.write(`\n${tryIt}  Ministries' console (sign in with an API key): ${base}/console\n\n`);
+  }
+  return running;
+}
 
 /** Starts Lingkod from the environment; stops cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -15,41 +95,20 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const context = await createContext(config);
-  const app = createApp(context);
-  const server: Server = app.listen(config.PORT);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  context.dispatcher.start();
-  context.retention.start();
-  for (const channel of context.channels) channel.start?.();
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  const base = `http://localhost:${port}`;
-  const simulator = config.SIMULATOR === 'on';
-  context.log.info(
-    { records: context.db.engine, ephemeral: context.store.engine },
-    `Lingkod is listening on ${base} (${simulator ? `phone simulator: ${base}/simulator, ` : ''}console: ${base}/console, USSD: POST ${base}/ussd/africastalking, health: ${base}/healthz)`,
-  );
-  // For a person at a terminal, a plain line besides the JSON log: where to start.
-  if (process.stdout.isTTY) {
-    const tryIt = simulator ? `  Try Lingkod on a simulated phone: ${base}/simulator\n` : '';
-    process.stdout.write(`\n${tryIt}  Ministries' console (sign in with an API key): ${base}/console\n\n`);
-  }
-
+  const running = await start(config);
   const stop = async (signal: string) => {
-    context.log.info({ signal }, 'stopping');
-    server.close();
-    await context.close();
+    running.context.log.info({ signal }, 'stopping');
+    await running.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`Lingkod could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+// Run when started as a program (node dist/src/main.js), not when a test imports start().
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`Lingkod could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,14 +1,21 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import { canSend, type Channel } from '../channels/channel';
+import type { Config } from '../config';
 import { createConsoleRouter } from '../console';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AdminServices } from '../services/admin';
 import type { EphemeralStore } from '../store/ephemeral';
 import type { Database } from '../store/sql';
+import { metricsExposure, metricsRoute, type MetricsSettings } from './metrics';
+
+/** The settings the app itself reads: which forwarded addresses to believe, and /metrics. */
+export type AppSettings = MetricsSettings & Pick<Config, 'TRUST_PROXY'>;
 
 export interface AppDeps {
+  /** The same configuration as everything else (callers pass the context), so no caller can serve differently from main. */
+  config: AppSettings;
   channels: Channel[];
   db: Database;
   store: EphemeralStore;
@@ -21,18 +28,20 @@ export interface AppDeps {
 }
 
 /**
- * The one Express app. Middleware order, top to bottom: security headers, health and
- * metrics (cheap, unauthenticated), the ministries' API at /api/v1 (its own key check and JSON
- * errors), channel webhooks (each parses its own body), 404, and one
- * terminal error handler that never leaks a stack trace.
+ * The one Express app. Middleware order, top to bottom: security headers, health (cheap,
+ * unauthenticated) and metrics (as METRICS_TOKEN, METRICS_PORT and production mode say), the
+ * ministries' API at /api/v1 (its own key check and JSON errors), channel webhooks (each
+ * parses its own body), 404, and one terminal error handler that never leaks a stack trace.
  */
-export function createApp({ channels, db, store, metrics, log, api, admin }: AppDeps): express.Express {
+export function createApp({ config, channels, db, store, metrics, log, api, admin }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag on every response: USSD screens, webhook replies and API answers are never cached,
   // and hashing each one cost CPU on every hop. Static assets set their own (http/html.ts).
   app.set('etag', false);
-  app.set('trust proxy', true);
+  // req.ip is the socket's address unless TRUST_PROXY names the proxies in front: believing
+  // any X-Forwarded-For let a client pick its address (and another's) for every per-client limit.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(helmet());
 
   app.get('/healthz', (_req, res) => {
@@ -53,9 +62,8 @@ export function createApp({ channels, db, store, metrics, log, api, admin }: App
       ephemeral: { engine: store.engine, ok: ephemeral },
     });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const exposure = metricsExposure(config);
+  if (exposure === 'public' || exposure === 'token') app.get('/metrics', metricsRoute(metrics, config.METRICS_TOKEN));
 
   if (api) app.use('/api/v1', api);
   // The web console: pages for officers, authorised by the same API keys and services as /api/v1.
