@@ -166,8 +166,11 @@ const configSchema = z.object({
    * a made-up phone; `SIMULATOR=on` keeps it in production (a training instance).
    */
   SIMULATOR: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).optional()),
-  /** Whether to load the sample catalog into an empty database at start-up. */
-  LOAD_SAMPLE_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
+  /**
+   * Whether to load the sample catalog into an empty database at start-up. Unset, it does
+   * except in production, where invented fees and offices must never reach a citizen.
+   */
+  LOAD_SAMPLE_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
@@ -278,8 +281,9 @@ const configSchema = z.object({
 type ParsedConfig = z.infer<typeof configSchema>;
 
 /** The validated configuration, with the settings that depend on others resolved. */
-export type Config = Omit<ParsedConfig, 'SIMULATOR'> & {
+export type Config = Omit<ParsedConfig, 'SIMULATOR' | 'LOAD_SAMPLE_DATA'> & {
   SIMULATOR: 'on' | 'off';
+  LOAD_SAMPLE_DATA: boolean;
   /** NODE_ENV is `production`. */
   production: boolean;
 };
@@ -320,7 +324,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const production = result.data.NODE_ENV === 'production';
     const problems = production ? productionProblems(result.data) : [];
     if (problems.length > 0) throw new ConfigError(`Invalid configuration for NODE_ENV=production:\n${problems.join('\n')}`);
-    return { ...result.data, production, SIMULATOR: result.data.SIMULATOR ?? (production ? 'off' : 'on') };
+    return {
+      ...result.data,
+      production,
+      SIMULATOR: result.data.SIMULATOR ?? (production ? 'off' : 'on'),
+      LOAD_SAMPLE_DATA: (result.data.LOAD_SAMPLE_DATA ?? (production ? 'false' : 'true')) === 'true',
+    };
   }
   const lines = result.error.issues.map((issue) => {
     const variable = String(issue.path[0]);

@@ -75,6 +75,12 @@ describe('production mode (NODE_ENV=production)', () => {
     expect(config.HOST).toBeUndefined();
   });
 
+  it('loads no sample catalog into an empty production database unless LOAD_SAMPLE_DATA=true says so', () => {
+    expect(loadConfig({ ...PRODUCTION }).LOAD_SAMPLE_DATA).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, LOAD_SAMPLE_DATA: 'true' }).LOAD_SAMPLE_DATA).toBe(true);
+    expect(loadConfig({}).LOAD_SAMPLE_DATA).toBe(true);
+  });
+
   it('keeps the simulator when SIMULATOR=on says so (a training instance)', () => {
     expect(loadConfig({ ...PRODUCTION, SIMULATOR: 'on' }).SIMULATOR).toBe('on');
   });
