@@ -89,14 +89,14 @@ export class SmsFinisher {
     const notice = (key: string, locale = defaultLocale) => translate(i18n, locale, { key });
     const noted = (screen: ResolvedScreen) => paginate({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
     // The long screen this session last had texted: paging on through it, its pages say so.
-    const textedKey = `ussd-sms:${session}:texted`;
-    const texted = await store.get(textedKey).catch(() => null);
+    const lastTextedKey = `ussd-sms:${session}:last`;
+    const lastTexted = await store.get(lastTextedKey).catch(() => null);
     let long: LongScreen | undefined;
     let promised: LongScreen | undefined;
 
     /** A long screen shown for the first time in this session: texted, and said so, if the budget allows. */
     const offer = async (reply: Reply): Promise<Reply> => {
-      if (!long || !reply.screen || texted === long.mark) return reply;
+      if (!long || !reply.screen || lastTexted === long.mark) return reply;
       if (!(await store.setIfAbsent(long.mark, '1', SENT_MARK_SECONDS))) return reply;
       if (!(await budget.take({ address, cause })).allowed) {
         await store.delete(long.mark);
@@ -115,7 +115,7 @@ export class SmsFinisher {
         if (laid.length <= pages) return laid;
         const text = smsText(screen, maxSegments);
         long = { screen, pages: laid, text, mark: this.markOf(session, text) };
-        return texted === long.mark ? noted(screen) : laid;
+        return lastTexted === long.mark ? noted(screen) : laid;
       },
       within: async (turn) => {
         let timer: NodeJS.Timeout | undefined;
@@ -146,7 +146,7 @@ export class SmsFinisher {
           await store.delete(promised.mark);
           throw error;
         }
-        await store.set(textedKey, promised.mark, SENT_MARK_SECONDS).catch(() => undefined);
+        await store.set(lastTextedKey, promised.mark, SENT_MARK_SECONDS).catch(() => undefined);
       },
       afterLate: (turn) => {
         turn
