@@ -27,6 +27,7 @@ import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
 import { RetentionJob } from './services/retention';
 import { SubscriptionService } from './services/subscriptions';
+import { UnsolicitedSmsBudget } from './services/unsolicited-sms';
 import { VerificationService, verificationStamp } from './services/verification';
 import type { EphemeralStore } from './store/ephemeral';
 import { migrate } from './store/migrate';
@@ -56,6 +57,8 @@ export interface AppContext {
   dataRights: DataRightsService;
   /** The ministries' side: API keys, catalog changes, request statuses, broadcasts, audit. */
   admin: AdminServices;
+  /** Take every SMS to a phone that has not texted us from this budget first (finish-by-SMS, codes, notices). */
+  unsolicitedSms: UnsolicitedSmsBudget;
   /** The ministries' REST API, mounted by the app at /api/v1. */
   api: Router;
   close(): Promise<void>;
@@ -140,6 +143,17 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Every message pushed (not a direct reply) ends with a code the citizen can VERIFY.
   const outbox = new Outbox(db, verificationStamp(i18n, SUPPORTED_LOCALES, config.DEFAULT_LOCALE));
   const deps = { config, engine, i18n, log, metrics, outbox };
+  const unsolicitedSms = new UnsolicitedSmsBudget({
+    db,
+    store,
+    log,
+    metrics,
+    limits: {
+      perNumberPerDay: config.UNSOLICITED_SMS_PER_NUMBER_PER_DAY,
+      perGatewayPerHour: config.UNSOLICITED_SMS_PER_GATEWAY_PER_HOUR,
+      perHour: config.UNSOLICITED_SMS_PER_HOUR,
+    },
+  });
   const finish = new SmsFinisher({
     outbox,
     store,
@@ -150,6 +164,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     pages: config.USSD_SMS_FINISH_PAGES,
     afterMs: config.USSD_SMS_FINISH_AFTER_MS,
     maxSegments: config.SMS_MAX_SEGMENTS,
+    budget: unsolicitedSms,
   });
   // The one list of channels; each adapter decides from the configuration whether it is on.
   const channels: Channel[] = [
@@ -209,6 +224,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     outbox,
     dispatcher,
     admin,
+    unsolicitedSms,
     api,
     retention,
     dataRights,

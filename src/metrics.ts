@@ -7,6 +7,12 @@ export interface Metrics {
   hops: Counter<'channel' | 'outcome'>;
   /** Time from a hop arriving to its reply, in seconds. */
   hopSeconds: Histogram<'channel'>;
+  /**
+   * SMS to phones that have not texted us, by cause (`ussd-finish`, …) and what the budget
+   * said: `allowed`, `texted` (the phone texted us lately: no budget used), or refused by the
+   * `number`'s, the `gateway`'s or the `total` allowance, or `unavailable` (the stores down).
+   */
+  unsolicitedSms: Counter<'cause' | 'outcome'>;
 }
 
 export function createMetrics(collectDefaults = true): Metrics {
@@ -20,6 +26,12 @@ export function createMetrics(collectDefaults = true): Metrics {
       help: 'Time to answer a hop',
       labelNames: ['channel'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    unsolicitedSms: new Counter({
+      name: 'lingkod_unsolicited_sms_total',
+      help: 'SMS to phones that have not texted us: allowed, or refused by which allowance',
+      labelNames: ['cause', 'outcome'],
       registers: [registry],
     }),
   };

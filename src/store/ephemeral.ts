@@ -12,8 +12,22 @@ export interface EphemeralStore {
   delete(key: string): Promise<void>;
   /** Adds one to a counter that starts its `ttlSeconds` window on the first increment; returns the count. */
   increment(key: string, ttlSeconds: number): Promise<number>;
+  /**
+   * Adds one to every counter of `quotas` when each is below its limit, atomically across
+   * instances (all or none: no two callers both pass a counter's last place, and a refusal
+   * counts nothing). Returns the index of the first counter already at its limit, or -1 when
+   * all were counted. Each counter starts its `ttlSeconds` window on its first count.
+   */
+  incrementAll(quotas: readonly Quota[]): Promise<number>;
   /** True when the store answers, for readiness checks. */
   ping(): Promise<boolean>;
   readonly engine: 'redis' | 'memory';
   close(): Promise<void>;
+}
+
+/** One counter of `incrementAll`: its key, the count it may reach, and its window. */
+export interface Quota {
+  key: string;
+  limit: number;
+  ttlSeconds: number;
 }

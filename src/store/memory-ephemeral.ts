@@ -1,4 +1,4 @@
-import type { EphemeralStore } from './ephemeral';
+import type { EphemeralStore, Quota } from './ephemeral';
 
 interface Entry {
   value: string;
@@ -59,6 +59,18 @@ export class MemoryEphemeralStore implements EphemeralStore {
     }
     entry.value = String(Number(entry.value) + 1);
     return Number(entry.value);
+  }
+
+  async incrementAll(quotas: readonly Quota[]): Promise<number> {
+    // One synchronous pass: nothing else runs in this process between the checks and the counts.
+    const full = quotas.findIndex((quota) => Number(this.live(quota.key)?.value ?? 0) >= quota.limit);
+    if (full >= 0) return full;
+    for (const quota of quotas) {
+      const entry = this.live(quota.key);
+      if (entry) entry.value = String(Number(entry.value) + 1);
+      else this.entries.set(quota.key, { value: '1', expiresAt: this.now() + quota.ttlSeconds * 1000 });
+    }
+    return -1;
   }
 
   async ping(): Promise<boolean> {

@@ -1,6 +1,21 @@
 import Redis from 'ioredis';
-import type { EphemeralStore } from './ephemeral';
+import type { EphemeralStore, Quota } from './ephemeral';
 import { StoreUnavailableError } from './sql';
+
+/**
+ * `incrementAll` as one script, which Redis runs without interleaving any other command:
+ * KEYS are the counters, ARGV their limits and then their windows in seconds. (All its keys
+ * must live on one server: fine for one Redis or Sentinel; a Cluster would need a hash tag.)
+ */
+const INCREMENT_ALL = `
+local n = #KEYS
+for i = 1, n do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i]) then return i - 1 end
+end
+for i = 1, n do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[n + i]) end
+end
+return -1`;
 
 /**
  * Redis as the ephemeral store, shared by every instance. Commands fail fast while Redis is
@@ -90,6 +105,12 @@ export class RedisEphemeralStore implements EphemeralStore {
     const full = this.prefix + key;
     const results = await this.run(() => this.redis.multi().incr(full).expire(full, ttlSeconds, 'NX').exec());
     return Number(results?.[0]?.[1] ?? 0);
+  }
+
+  async incrementAll(quotas: readonly Quota[]): Promise<number> {
+    const keys = quotas.map((quota) => this.prefix + quota.key);
+    const args = [...quotas.map((quota) => quota.limit), ...quotas.map((quota) => quota.ttlSeconds)];
+    return Number(await this.run(() => this.redis.eval(INCREMENT_ALL, keys.length, ...keys, ...args)));
   }
 
   async ping(): Promise<boolean> {

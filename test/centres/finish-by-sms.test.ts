@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { SmsFinisher, smsText } from '../../src/channels/africastalking/finish-by-sms';
+import { SmsFinisher, smsText, type SmsFinishOptions } from '../../src/channels/africastalking/finish-by-sms';
 import { africasTalkingUssd } from '../../src/channels/africastalking/ussd';
 import { encodedLength, encodingOf } from '../../src/channels/gsm7';
 import { loadConfig, SUPPORTED_LOCALES } from '../../src/config';
@@ -49,8 +49,14 @@ describe('a screen as one SMS', () => {
         return { units: encodedLength(text, encoding), page: page[encoding] };
       };
       const late = size('ussd.sms_later');
+      const again = size('ussd.late_dial_again');
       const rest = size('ussd.sms_rest');
-      expect({ locale, lateFits: late.units <= late.page, restFitsHalf: rest.units <= rest.page / 2 }).toEqual({ locale, lateFits: true, restFitsHalf: true });
+      expect({ locale, lateFits: late.units <= late.page, againFits: again.units <= again.page, restFitsHalf: rest.units <= rest.page / 2 }).toEqual({
+        locale,
+        lateFits: true,
+        againFits: true,
+        restFitsHalf: true,
+      });
     }
   });
 });
@@ -101,7 +107,7 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
   });
 
   /** The USSD adapter over an engine whose turns end when the test says, finishing by SMS after `afterMs`. */
-  function slowUssd({ smsOn = true, afterMs = 50 } = {}) {
+  function slowUssd({ smsOn = true, afterMs = 50, budget = h.context.unsolicitedSms as SmsFinishOptions['budget'] } = {}) {
     const turns: { resolve(reply: Reply): void; reject(error: Error): void }[] = [];
     const engine = {
       turn: (_inbound: unknown, paginate: Paginator) =>
@@ -124,6 +130,7 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
       pages: 3,
       afterMs,
       maxSegments: 3,
+      budget,
     });
     const app = express();
     app.use(africasTalkingUssd({ config, engine, i18n: h.context.i18n, log, metrics: createMetrics(), outbox: h.context.outbox, finish }).router);
@@ -168,6 +175,33 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
     expect((await ussd.hop('+639171237002')).text).toMatch(/^END This is taking longer/);
     ussd.turns[0].reject(new Error('ministry system down'));
     expect(await noticeFor('tel:+639171237002')).toMatch(/^Sorry, the service is busy\. Please dial again in a few minutes\.\n/);
+  });
+
+  it('ends a slow hop the budget refuses with "please dial again", and texts nothing when its turn ends', async () => {
+    const refusing: SmsFinishOptions['budget'] = { take: async () => ({ allowed: false, reason: 'number' }) };
+    const ussd = slowUssd({ budget: refusing });
+    expect((await ussd.hop('+639171237005')).text).toBe('END This is taking longer than usual. Please dial again in a few minutes.');
+    ussd.turns[0].resolve({ text: '', final: true, screen: screen(['Request for Crisis assistance (AICS) received. Your reference is 4821-7730-953.'], [], true) });
+    const failing = slowUssd({ budget: refusing });
+    expect((await failing.hop('+639171237006')).text).toMatch(/^END This is taking longer than usual\. Please dial again/);
+    failing.turns[0].reject(new Error('ministry system down'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await db.query(`SELECT id FROM outbox WHERE address IN ('tel:+639171237005', 'tel:+639171237006')`)).toEqual([]);
+  });
+
+  it('pages a long screen the budget refuses on over USSD, in the citizen\'s language, promising nothing', async () => {
+    const ussd = slowUssd({ afterMs: 30_000, budget: { take: async () => ({ allowed: false, reason: 'gateway' }) } });
+    const long = screen(
+      ['Mga kailangan sa huling pagpaparehistro ng kapanganakan'],
+      Array.from({ length: 20 }, (_, index) => `Dokumento bilang ${index + 1} na dadalhin`),
+    );
+    const hop = ussd.hop('+639171237007');
+    await ussd.turnAsked();
+    ussd.turns[0].resolve({ text: '', final: false, screen: { ...long, locale: 'fil' } });
+    const answer = (await hop).text;
+    expect(answer).toMatch(/^CON Mga kailangan/);
+    expect(answer).not.toContain('SMS');
+    expect(await db.query(`SELECT id FROM outbox WHERE address = 'tel:+639171237007'`)).toEqual([]);
   });
 
   it('answers a hop in time as usual, and without SMS never races the gateway at all', async () => {

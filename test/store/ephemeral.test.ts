@@ -32,6 +32,31 @@ describe.each(ephemeralBackends())('the ephemeral store on $name', (backend) => 
     expect(await store.increment('count', 60)).toBe(3);
   });
 
+  it('counts several quotas all or none, and says which one is full', async () => {
+    const quotas = [
+      { key: 'q:number', limit: 3, ttlSeconds: 60 },
+      { key: 'q:total', limit: 2, ttlSeconds: 60 },
+    ];
+    expect(await store.incrementAll(quotas)).toBe(-1);
+    expect(await store.incrementAll(quotas)).toBe(-1);
+    // The total is full: refused, and the number's count is left where it was.
+    expect(await store.incrementAll(quotas)).toBe(1);
+    expect(await store.get('q:number')).toBe('2');
+    expect(await store.incrementAll([{ key: 'q:other', limit: 0, ttlSeconds: 60 }])).toBe(0);
+    expect(await store.get('q:other')).toBeNull();
+  });
+
+  it('never lets concurrent takers past a quota', async () => {
+    const quotas = [
+      { key: 'race:one', limit: 50, ttlSeconds: 60 },
+      { key: 'race:all', limit: 7, ttlSeconds: 60 },
+    ];
+    const results = await Promise.all(Array.from({ length: 200 }, () => store.incrementAll(quotas)));
+    expect(results.filter((full) => full === -1)).toHaveLength(7);
+    expect(results.filter((full) => full === 1)).toHaveLength(193);
+    expect([await store.get('race:one'), await store.get('race:all')]).toEqual(['7', '7']);
+  });
+
   it('answers a ping', async () => {
     expect(await store.ping()).toBe(true);
   });
@@ -49,6 +74,11 @@ describe('the memory store', () => {
     expect(await store.increment('c', 5)).toBe(1);
     now += 5_001;
     expect(await store.increment('c', 5)).toBe(1);
+    // A quota's window starts at its first count and ends with its time to live.
+    expect(await store.incrementAll([{ key: 'w', limit: 1, ttlSeconds: 5 }])).toBe(-1);
+    expect(await store.incrementAll([{ key: 'w', limit: 1, ttlSeconds: 5 }])).toBe(0);
+    now += 5_001;
+    expect(await store.incrementAll([{ key: 'w', limit: 1, ttlSeconds: 5 }])).toBe(-1);
     await store.close();
   });
 });

@@ -6,6 +6,7 @@ import { translate } from '../../i18n';
 import type { Logger } from '../../log';
 import { PRIORITY, type Outbox } from '../../outbox/outbox';
 import { addressKind } from '../../services/address';
+import type { UnsolicitedCause, UnsolicitedSmsBudget } from '../../services/unsolicited-sms';
 import type { EphemeralStore } from '../../store/ephemeral';
 import { preferGsm7 } from '../sms/lookalikes';
 import { smsSize } from '../sms/segments';
@@ -18,6 +19,11 @@ import { smsSize } from '../sms/segments';
  * text is queued in the outbox on the logical channel `sms`, once: a key per session and
  * content in the ephemeral store means a gateway's retry, or paging on through the same long
  * screen, never queues it twice. Only for phones (`tel:`), and only while SMS is on.
+ *
+ * Each such SMS is paid for and goes to a number the USSD gateway merely claims, so each is
+ * taken from the unsolicited-SMS budget (services/unsolicited-sms.ts) before anything is
+ * promised. Refused, a long screen pages on over USSD as if SMS were off, and a slow hop ends
+ * with "please dial again": the screen never promises an SMS that will not come.
  */
 export interface SmsFinishOptions {
   outbox: Outbox;
@@ -33,17 +39,26 @@ export interface SmsFinishOptions {
   afterMs: number;
   /** Most SMS parts the text may take (SMS_MAX_SEGMENTS); a longer one is cut at a line. */
   maxSegments: number;
+  /** Every SMS sent here is taken from it first. */
+  budget: Pick<UnsolicitedSmsBudget, 'take'>;
 }
 
 /** How long the "already sent" mark is kept: longer than any USSD session. */
 const SENT_MARK_SECONDS = 15 * 60;
 
+/** A mobile network code as Africa's Talking sends it (MCC and MNC, e.g. 51502); anything else is one "unknown" network. */
+const NETWORK_CODE = /^\d{5,6}$/;
+
 /** One hop's view of finishing by SMS: the paginator to give the engine, and what to do after. */
 export interface HopFinish {
   paginate: Paginator;
-  /** Waits for the turn, or for the deadline: 'late' when the deadline came first. */
+  /**
+   * Waits for the turn, or for the deadline: 'late' when the deadline came first and an SMS
+   * may follow; a reply to show otherwise (the turn's own, with "we will send the rest by SMS"
+   * when its long screen is being texted, or "please dial again" when a late hop may not be).
+   */
   within(turn: Promise<Reply>): Promise<Reply | 'late'>;
-  /** After a turn in time: queues the screen when it was too long for USSD. */
+  /** After a turn in time: queues the long screen `within` promised. */
   afterTurn(reply: Reply): Promise<void>;
   /** After a late turn: queues whatever it ends with (an apology if it fails). */
   afterLate(turn: Promise<Reply>): void;
@@ -51,39 +66,91 @@ export interface HopFinish {
   lateNotice(): string;
 }
 
+/** A screen too long for USSD, as the engine laid it out, and what would be texted. */
+interface LongScreen {
+  screen: ResolvedScreen;
+  pages: { text: string }[];
+  text: string;
+  mark: string;
+}
+
 export class SmsFinisher {
   constructor(private readonly options: SmsFinishOptions) {}
 
-  /** For a hop from `address` in `session`; undefined when this hop cannot be finished by SMS. */
-  forHop(address: string, session: string, paginate: Paginator): HopFinish | undefined {
+  /**
+   * For a hop from `address` in `session` (through the mobile network `networkCode`);
+   * undefined when this hop cannot be finished by SMS. Never fails: without its store, a hop
+   * is simply not offered a screen already texted.
+   */
+  async forHop(address: string, session: string, paginate: Paginator, networkCode?: string): Promise<HopFinish | undefined> {
     if (addressKind(address) !== 'tel' || !this.options.smsOn()) return undefined;
-    const { i18n, pages, afterMs, defaultLocale, log } = this.options;
-    let long = false;
+    const { i18n, pages, afterMs, defaultLocale, log, store, budget, maxSegments } = this.options;
+    const cause: UnsolicitedCause = { kind: 'ussd-finish', source: `ussd:africastalking:${NETWORK_CODE.test(networkCode ?? '') ? networkCode : 'unknown'}` };
     const notice = (key: string, locale = defaultLocale) => translate(i18n, locale, { key });
+    const noted = (screen: ResolvedScreen) => paginate({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
+    // The long screen this session last had texted: paging on through it, its pages say so.
+    const lastTextedKey = `ussd-sms:${session}:last`;
+    const lastTexted = await store.get(lastTextedKey).catch(() => null);
+    let long: LongScreen | undefined;
+    let promised: LongScreen | undefined;
+
+    /** A long screen shown for the first time in this session: texted, and said so, if the budget allows. */
+    const offer = async (reply: Reply): Promise<Reply> => {
+      if (!long || !reply.screen || lastTexted === long.mark) return reply;
+      if (!(await store.setIfAbsent(long.mark, '1', SENT_MARK_SECONDS))) return reply;
+      if (!(await budget.take({ address, cause })).allowed) {
+        await store.delete(long.mark);
+        return reply;
+      }
+      promised = long;
+      // The same page, laid out with the note on top (the next hop lays it out so itself).
+      const page = Math.max(0, long.pages.findIndex((laid) => laid.text === reply.text));
+      const withNote = noted(long.screen);
+      return { ...reply, text: withNote[Math.min(page, withNote.length - 1)].text };
+    };
+
     return {
       paginate: (screen) => {
         const laid = paginate(screen);
         if (laid.length <= pages) return laid;
-        long = true;
-        return paginate({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
+        const text = smsText(screen, maxSegments);
+        long = { screen, pages: laid, text, mark: this.markOf(session, text) };
+        return lastTexted === long.mark ? noted(screen) : laid;
       },
       within: async (turn) => {
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<'late'>((resolve) => {
           timer = setTimeout(() => resolve('late'), afterMs);
         });
+        let raced: Reply | 'late';
         try {
-          return await Promise.race([turn, deadline]);
+          raced = await Promise.race([turn, deadline]);
         } finally {
           clearTimeout(timer);
         }
+        if (raced !== 'late') {
+          return offer(raced).catch((error: unknown) => {
+            log.warn({ err: error }, 'could not text a long USSD screen; it pages on over USSD');
+            return raced;
+          });
+        }
+        if ((await budget.take({ address, cause })).allowed) return 'late';
+        turn.catch((error: unknown) => log.error({ err: error }, 'a late USSD hop failed after its session ended'));
+        return { text: notice('ussd.late_dial_again'), final: true };
       },
-      afterTurn: async (reply) => {
-        if (long && reply.screen) await this.sendOnce(address, session, smsText(reply.screen, this.options.maxSegments), reply.screen.locale);
+      afterTurn: async () => {
+        if (!promised) return;
+        try {
+          await this.options.outbox.enqueue({ address, channel: 'sms', body: promised.text, kind: 'notice', priority: PRIORITY.reply, locale: promised.screen.locale });
+        } catch (error) {
+          await store.delete(promised.mark);
+          throw error;
+        }
+        await store.set(lastTextedKey, promised.mark, SENT_MARK_SECONDS).catch(() => undefined);
       },
       afterLate: (turn) => {
         turn
-          .then((reply) => this.sendOnce(address, session, reply.screen ? smsText(reply.screen, this.options.maxSegments) : reply.text, reply.screen?.locale))
+          .then((reply) => this.sendOnce(address, session, reply.screen ? smsText(reply.screen, maxSegments) : reply.text, reply.screen?.locale))
           .catch((error: unknown) => {
             log.error({ err: error }, 'a late USSD hop failed; the citizen is told by SMS');
             return this.sendOnce(address, session, notice('engine.unavailable'), defaultLocale);
@@ -94,9 +161,14 @@ export class SmsFinisher {
     };
   }
 
-  /** Queues `text` for `address` unless this session already queued the same text. */
+  /** The key that marks `text` as texted in `session`. */
+  private markOf(session: string, text: string): string {
+    return `ussd-sms:${session}:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+  }
+
+  /** Queues `text` for `address` unless this session already queued the same text (its budget was taken when it was promised). */
   private async sendOnce(address: string, session: string, text: string, locale: string | undefined): Promise<void> {
-    const key = `ussd-sms:${session}:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    const key = this.markOf(session, text);
     if (!(await this.options.store.setIfAbsent(key, '1', SENT_MARK_SECONDS))) return;
     try {
       await this.options.outbox.enqueue({ address, channel: 'sms', body: text, kind: 'notice', priority: PRIORITY.reply, locale });

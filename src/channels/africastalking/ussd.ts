@@ -55,7 +55,7 @@ export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish 
     const newest = hop.text === '' ? '' : (hop.text.split('*').pop() ?? '');
     const session = `at:${hop.sessionId}`;
     const layout = (screen: Parameters<typeof paginate>[0]) => paginate(screen, limits);
-    const bySms = finish?.forHop(address, session, layout);
+    const bySms = await finish?.forHop(address, session, layout, hop.networkCode);
     try {
       const turn = engine.turn(
         { channel: 'ussd', address, text: newest.slice(0, MAX_INPUT), session, hopKey: `${hop.sessionId}:${hop.text}` },

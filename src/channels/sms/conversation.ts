@@ -6,6 +6,7 @@ import type { Metrics } from '../../metrics';
 import { isAllowedCountry, phoneAddress } from '../../services/address';
 import type { CitizenService } from '../../services/citizens';
 import type { OptOutService } from '../../services/optout';
+import { recordTextFrom } from '../../services/unsolicited-sms';
 import type { EphemeralStore } from '../../store/ephemeral';
 import type { Database, Queryable } from '../../store/sql';
 import { KeywordParser, normaliseInput } from './keywords';
@@ -95,6 +96,8 @@ export class SmsConversation {
     await this.deps.db.transaction(async (tx) => {
       if (outcome.kind === 'reply' && deliver) await deliver(outcome, tx);
       await tx.query('UPDATE inbound_messages SET handled_at = now() WHERE channel = $1 AND provider_id = $2', [message.provider, message.providerId]);
+      // The network vouches for an SMS's sender: what we send this phone is no longer unsolicited.
+      await recordTextFrom(tx, address);
     });
     return outcome;
   }
