@@ -4,8 +4,9 @@ import type { EphemeralStore, Quota } from '../store/ephemeral';
 import type { Database, Queryable } from '../store/sql';
 
 /**
- * A phone that texted us within this many days is not sent "unsolicited" SMS: what we send it
- * is an answer to someone who writes to us, whose replies SMS_REPLIES_PER_MINUTE already limits.
+ * A phone that texted us within this many days is not held to the per-number allowance: what we
+ * send it answers someone who writes to us (SMS_REPLIES_PER_MINUTE limits those replies). Its
+ * messages still count against the gateway's and everyone's hourly allowances.
  */
 export const TEXTED_WITHIN_DAYS = 30;
 
@@ -21,7 +22,8 @@ export interface UnsolicitedCause {
 }
 
 /**
- * Whether a message may be sent. `texted`: the phone texted us lately, so no budget was used.
+ * Whether a message may be sent. `texted`: the phone texted us lately, so its own daily
+ * allowance was not used (the hourly ones were).
  * Refused because the number's day, the source's hour or everyone's hour is spent
  * (`number`, `gateway`, `total`), or because the budget could not be asked (`unavailable`:
  * the stores are down, and an SMS we cannot count is not sent).
@@ -54,7 +56,7 @@ const REFUSALS = ['number', 'gateway', 'total'] as const;
  *
  * "Has written to us" means an SMS from that number within TEXTED_WITHIN_DAYS days: the mobile
  * network authenticates an SMS sender, which no USSD gateway field does. The SMS channels
- * record it with `recordTextFrom`.
+ * record it with `recordTextFrom`. Such a phone skips its daily allowance but not the hourly ones.
  */
 export class UnsolicitedSmsBudget {
   private readonly log: Logger;
@@ -83,15 +85,17 @@ export class UnsolicitedSmsBudget {
   }
 
   private async decide(address: string, cause: UnsolicitedCause): Promise<UnsolicitedDecision> {
-    if (await this.texted(address)) return { allowed: true, texted: true };
+    // A phone that texted us lately is spared its own daily allowance, not the gateway's or
+    // everyone's: otherwise texting once from each SIM one controls would buy unlimited SMS.
+    const texted = await this.texted(address);
     const { perNumberPerDay, perGatewayPerHour, perHour } = this.deps.limits;
-    const quotas: Quota[] = [
-      { key: `unsolicited:number:${address}`, limit: perNumberPerDay, ttlSeconds: DAY },
-      { key: `unsolicited:gateway:${cause.source}`, limit: perGatewayPerHour, ttlSeconds: HOUR },
-      { key: 'unsolicited:total', limit: perHour, ttlSeconds: HOUR },
+    const allowances: { reason: (typeof REFUSALS)[number]; quota: Quota }[] = [
+      ...(texted ? [] : [{ reason: 'number' as const, quota: { key: `unsolicited:number:${address}`, limit: perNumberPerDay, ttlSeconds: DAY } }]),
+      { reason: 'gateway', quota: { key: `unsolicited:gateway:${cause.source}`, limit: perGatewayPerHour, ttlSeconds: HOUR } },
+      { reason: 'total', quota: { key: 'unsolicited:total', limit: perHour, ttlSeconds: HOUR } },
     ];
-    const full = await this.deps.store.incrementAll(quotas);
-    return full < 0 ? { allowed: true, texted: false } : { allowed: false, reason: REFUSALS[full] };
+    const full = await this.deps.store.incrementAll(allowances.map(({ quota }) => quota));
+    return full < 0 ? { allowed: true, texted } : { allowed: false, reason: allowances[full].reason };
   }
 
   /** Whether `address` texted us within TEXTED_WITHIN_DAYS days. */
