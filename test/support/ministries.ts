@@ -93,9 +93,9 @@ export async function adminServices(
   return { services, outbox, config };
 }
 
-/** A new API key, held by a person called `name`, and the actor behind it: a ministry's, or (null) a super-admin's. */
+/** A new API key and the actor behind it: a ministry's, or (null) a super-admin's; its holder is `name` at the ministry (keys of one name and ministry are one person's). */
 export async function newKey(db: Database, ministryCode: string | null, name = 'test key', role: KeyRole = 'officer'): Promise<{ key: string; actor: Actor; id: number }> {
-  const { key, record } = await new ApiKeyService(db).create(CLI_ACTOR, { ministryCode, name, holder: name, role: ministryCode === null ? undefined : role }, 'cli');
+  const { key, record } = await new ApiKeyService(db).create(CLI_ACTOR, { ministryCode, name, holder: `${name} (${ministryCode ?? 'super-admin'})`, role: ministryCode === null ? undefined : role }, 'cli');
   return { key, actor: keyActor(record.id, record.ministryCode, record.centreCode, record.role), id: record.id };
 }
 
