@@ -63,7 +63,7 @@ export interface BroadcastProgress extends MessageCounts {
 
 export interface BroadcastSettings {
   defaultLocale: string;
-  /** A broadcast to more recipients than this needs a second key's approval. */
+  /** A broadcast to more recipients than this needs a second person's approval. */
   approvalThreshold: number;
   quietHours: QuietHours | null;
   /** Channels that can send in this deployment, with their rates in messages per second. */
@@ -108,7 +108,7 @@ function toBroadcast(row: Record<string, unknown>): Broadcast {
 
 /**
  * Broadcasts: announcements to the subscribers of a topic. A ministry drafts one, previews it,
- * schedules it (now or later), and, above the approval threshold, a second key approves it.
+ * schedules it (now or later), and, above the approval threshold, a second person approves it.
  * When it is due, housekeeping fans it out with one INSERT … SELECT into the outbox, and the
  * dispatchers send it within each channel's rate, after replies and status updates. Stopping
  * cancels whatever has not gone out.
@@ -233,7 +233,7 @@ export class BroadcastService {
 
   /**
    * Schedules a draft for `at` (now when absent). Above the approval threshold it waits for a
-   * second key's approval first.
+   * second person's approval first.
    */
   async schedule(actor: Actor, broadcastId: number, at?: Date): Promise<Broadcast> {
     return this.db.transaction(async (tx) => {
