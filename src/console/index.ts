@@ -69,7 +69,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       plainPage(
         'Sign in',
         html`<h1>Lingkod console</h1>
-<p>Sign in with your API key. Your administrator makes one with <code>npm run admin -- create-key --ministry CODE</code>.</p>
+<p>Sign in with your API key. Your administrator makes one in your name with <code>npm run admin -- create-key --ministry CODE --holder "YOUR NAME"</code>.</p>
 ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
 <form method="post" action="/console/login" class="card">
   <input type="hidden" name="_csrf" value="${token}">

@@ -4,7 +4,7 @@ import type TestAgent from 'supertest/lib/agent';
 import type { AppContext } from '../../src/context';
 import { CLI_ACTOR } from '../../src/services/access';
 import type { Database } from '../../src/store/sql';
-import { TODAY, startLingkod } from '../support/app';
+import { LogCapture, TODAY, startLingkod } from '../support/app';
 import { databaseBackends } from '../support/stores';
 
 /** The _csrf value of the first form on a page. */
@@ -25,13 +25,16 @@ describe.each(databaseBackends())('console sessions, records on $name', (backend
   let db: Database;
   let context: AppContext;
   let app: Express;
+  let logs: LogCapture;
+  /** Every key and session id handed out, which no log line may show. */
+  const secrets: string[] = [];
   const clock = { now: TODAY.getTime() };
   const IDLE_MINUTES = 30;
   const MAX_HOURS = 8;
 
   beforeAll(async () => {
     db = await backend.open();
-    ({ context, app } = await startLingkod(
+    ({ context, app, logs } = await startLingkod(
       db,
       { CONSOLE_SESSION_IDLE_MINUTES: String(IDLE_MINUTES), CONSOLE_SESSION_MAX_HOURS: String(MAX_HOURS) },
       { now: () => new Date(clock.now) },
@@ -44,7 +47,11 @@ describe.each(databaseBackends())('console sessions, records on $name', (backend
     clock.now = TODAY.getTime();
   });
 
-  const newKey = async (holder: string) => (await context.admin.apiKeys.create(CLI_ACTOR, { ministryCode: 'mssd', name: `${holder}'s key`, holder }, 'cli'));
+  const newKey = async (holder: string) => {
+    const made = await context.admin.apiKeys.create(CLI_ACTOR, { ministryCode: 'mssd', name: `${holder}'s key`, holder }, 'cli');
+    secrets.push(made.key);
+    return made;
+  };
 
   /** Signs in with `key`; the agent keeps the cookie as a browser does. */
   async function signIn(key: string): Promise<{ agent: TestAgent; session: string; responses: request.Response[] }> {
@@ -53,6 +60,7 @@ describe.each(databaseBackends())('console sessions, records on $name', (backend
     const signedIn = await agent.post('/console/login').type('form').send({ _csrf: csrfIn(form.text), key }).expect(303);
     const session = sessionIn(signedIn);
     if (!session) throw new Error('no session cookie');
+    secrets.push(session);
     return { agent, session, responses: [signedIn] };
   }
 
@@ -137,5 +145,11 @@ describe.each(databaseBackends())('console sessions, records on $name', (backend
     for (const cookie of ['lingkod_session=', 'lingkod_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'lingkod_session=%E0%A4%A', `lingkod_session=${'x'.repeat(5000)}`]) {
       await request(app).get('/console').set('Accept', 'text/html').set('Cookie', cookie).expect(303).expect('Location', '/console/login');
     }
+  });
+
+  it('never logs a key or a session id', () => {
+    expect(secrets.length).toBeGreaterThan(8);
+    const all = logs.lines.join('\n');
+    for (const secret of secrets) expect(all).not.toContain(secret);
   });
 });
