@@ -44,7 +44,7 @@ export async function measureFanOut(size: number): Promise<FanOutFigures> {
       queued: () => undefined,
       catalogChanged: () => undefined,
     });
-    const { record } = await new ApiKeyService(db).create(CLI_ACTOR, { ministryCode: 'mssd', name: 'bench' }, 'cli');
+    const { record } = await new ApiKeyService(db).create(CLI_ACTOR, { ministryCode: 'mssd', name: 'bench', holder: 'bench' }, 'cli');
     const officer = keyActor(record.id, 'mssd');
     const broadcast = await services.broadcasts.create(officer, {
       ministryCode: 'mssd',

@@ -205,7 +205,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
     now: overrides.now,
   });
-  const api = createApiRouter(admin, log.child({ name: 'api' }));
+  const api = createApiRouter(admin, log.child({ name: 'api' }), store);
   const retention = new RetentionJob({ db, log, days: config.RETENTION_DAYS });
 
   return {

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { keyActor, type Actor } from '../services/access';
 import type { ApiKeyService } from '../services/api-keys';
+import { AuthThrottle } from './throttle';
 
 /** No key, a malformed Authorization header, or a key that is unknown or revoked: 401. */
 export class UnauthorizedError extends Error {
@@ -14,17 +15,22 @@ const MAX_KEY_LENGTH = 200;
 
 /**
  * Checks `Authorization: Bearer <key>` and remembers who is calling for the route. Keys are
- * looked up by hash on every request, so a revoked key is refused at once.
+ * looked up by hash on every request, so a revoked key is refused at once. Refused keys are
+ * counted by the throttle (429 past its limits); a request without any key is not a guess.
  */
-export function authenticate(apiKeys: ApiKeyService) {
+export function authenticate(apiKeys: ApiKeyService, throttle: AuthThrottle) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const header = req.get('authorization');
     if (!header) throw new UnauthorizedError('Missing API key: send Authorization: Bearer <key>');
+    const client = AuthThrottle.clientOf(req);
+    await throttle.assertClientAllowed(client);
     const match = /^Bearer +(\S+)$/i.exec(header.trim());
-    if (!match || match[1].length > MAX_KEY_LENGTH) throw new UnauthorizedError('Malformed Authorization header: expected Bearer <key>');
-    const record = await apiKeys.authenticate(match[1]);
-    if (!record) throw new UnauthorizedError('Unknown or revoked API key');
-    actors.set(req, keyActor(record.id, record.ministryCode, record.centreCode));
+    const record = match && match[1].length <= MAX_KEY_LENGTH ? await apiKeys.authenticate(match[1]) : undefined;
+    if (!record) {
+      await throttle.refused(client);
+      throw new UnauthorizedError(match ? 'Unknown or revoked API key' : 'Malformed Authorization header: expected Bearer <key>');
+    }
+    actors.set(req, keyActor(record.id, record.ministryCode, record.centreCode, record.role));
     next();
   };
 }

@@ -4,6 +4,7 @@ import { httpStatusOf } from '../http/errors';
 import { UnauthorizedError } from './auth';
 import { InputError } from './route';
 import type { ErrorBody } from './schemas';
+import { ThrottledError } from './throttle';
 
 /** How each kind of failure is answered: the caller's mistakes are 4xx with the reason, ours a bare 500. */
 function statusOf(error: unknown): number {
@@ -29,6 +30,7 @@ export function apiErrorHandler(log: Logger) {
     } else if (status === 503) body = { error: 'The records store is unavailable; try again shortly' };
     else body = { error: (error.type && BODY_PARSER_MESSAGES[error.type]) ?? error.message };
     if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="lingkod"');
+    if (error instanceof ThrottledError) res.set('Retry-After', String(error.retryAfterSeconds));
     res.status(status).json(body);
   };
 }

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type { Logger } from '../log';
 import type { AdminServices } from '../services/admin';
+import type { EphemeralStore } from '../store/ephemeral';
 import { authenticate } from './auth';
 import { apiErrorHandler } from './errors';
 import { openApiDocument } from './openapi';
@@ -11,6 +12,7 @@ import { broadcastRoutes } from './routes/broadcasts';
 import { catalogRoutes } from './routes/catalog';
 import { ministryRoutes } from './routes/ministries';
 import { requestRoutes } from './routes/requests';
+import { AuthThrottle } from './throttle';
 
 /** The API's version, in the document and the path. */
 const API_VERSION = '1.0.0';
@@ -29,10 +31,11 @@ export function apiRoutes(services: AdminServices): Route[] {
 
 /**
  * The ministries' REST API, mounted at /api/v1. Order: JSON body parser, the OpenAPI document
- * (public), the API key check (401), the routes (each checks ownership: 403), a JSON 404, and
+ * (public), the API key check (401; 429 past the refused-key limits, counted in `store`), the
+ * routes (each checks ownership: 403, or 404 for a record another ministry's), a JSON 404, and
  * a JSON error handler that never shows a stack trace.
  */
-export function createApiRouter(services: AdminServices, log: Logger): Router {
+export function createApiRouter(services: AdminServices, log: Logger, store: EphemeralStore): Router {
   const routes = apiRoutes(services);
   const document = openApiDocument(routes, API_VERSION);
   const router = express.Router();
@@ -40,7 +43,8 @@ export function createApiRouter(services: AdminServices, log: Logger): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  router.use(authenticate(services.apiKeys));
+  const throttle = new AuthThrottle(store, { perClient: services.config.AUTH_FAILURES_PER_CLIENT, total: services.config.AUTH_FAILURES_TOTAL });
+  router.use(authenticate(services.apiKeys, throttle));
   mountRoutes(router, routes);
   router.use((_req, res) => {
     res.status(404).json({ error: 'No such API route; see /api/v1/openapi.json' });

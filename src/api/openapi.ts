@@ -23,11 +23,12 @@ function properties(schema: z.ZodType): { name: string; schema: JsonSchema; requ
 }
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is not valid; `issues` says where',
+  400: 'The request is not valid (also: a NUL or other control character in any text); `issues` says where',
   401: 'No API key, or an unknown or revoked one',
-  403: "The key may not do this (another ministry's record, or super-admin only)",
-  404: 'No such record',
+  403: "The key may not do this (another ministry's, super-admin only, or an officer's key making keys)",
+  404: "No such record, or another ministry's (the same answer)",
   409: 'The record is not in a state that allows this',
+  429: 'Too many refused API keys from this address (AUTH_FAILURES_PER_CLIENT), or unknown keys while everyone\'s refusals are past AUTH_FAILURES_TOTAL; see Retry-After',
   503: 'The records store is unavailable',
 };
 
@@ -47,7 +48,7 @@ export function openApiDocument(routes: Route[], version: string): Record<string
       ...(route.params ? properties(route.params).map((p) => ({ in: 'path', name: p.name, required: true, schema: p.schema, ...(p.description ? { description: p.description } : {}) })) : []),
       ...(route.query ? properties(route.query).map((p) => ({ in: 'query', name: p.name, required: p.required, schema: p.schema, ...(p.description ? { description: p.description } : {}) })) : []),
     ];
-    const errors = [400, 401, 403, ...route.errors].sort();
+    const errors = [400, 401, 403, ...route.errors, 429].sort();
     paths[openApiPath(route.path)] ??= {};
     paths[openApiPath(route.path)][route.method] = {
       operationId: route.operationId,
@@ -80,7 +81,8 @@ export function openApiDocument(routes: Route[], version: string): Record<string
       version,
       description:
         'Manage ministries, API keys, the service catalog, citizens\u2019 requests and broadcasts. Every call needs `Authorization: Bearer <key>`. ' +
-        "A ministry's key reaches only that ministry's records (403 otherwise); a super-admin key reaches all. Every change is in the audit log.",
+        "A ministry's key reaches only that ministry's records (403 otherwise; 404 for a record named by reference or id, as if it did not exist); a super-admin key reaches all. " +
+        'Every key names its holder; two-person approval compares holders. Every change is in the audit log.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearerAuth: [] }],

@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { assertNotCentre, assertSuperAdmin, InvalidError, type Actor } from '../services/access';
+import { controlCharacterPath } from '../services/plain-text';
 import { actorOf } from './auth';
 
 const empty = z.strictObject({});
@@ -103,7 +104,17 @@ export class InputError extends InvalidError {
   }
 }
 
+/** What a text with a control character is told; every route says the same. */
+export const CONTROL_CHARACTER_MESSAGE = 'must not contain NUL or other control characters (only tab and newline)';
+
+/**
+ * Parses one part of a request. Before its schema, every string in it (and every object key)
+ * is checked for control characters, once for every route: text fields never store a NUL
+ * (PostgreSQL refuses it: a 500 before this) nor the other control characters.
+ */
 function parsePart(part: string, schema: z.ZodType, value: unknown): unknown {
+  const unsafe = controlCharacterPath(value);
+  if (unsafe) throw new InputError([{ path: [part, ...unsafe].join('.'), message: CONTROL_CHARACTER_MESSAGE }]);
   const result = schema.safeParse(value ?? (part === 'body' ? undefined : {}));
   if (result.success) return result.data;
   if (part === 'body' && value === undefined) throw new InputError([{ path: 'body', message: 'a JSON body is required (Content-Type: application/json)' }]);

@@ -16,8 +16,11 @@ import type { Database } from '../store/sql';
  */
 
 const USAGE = `Usage: npm run admin -- COMMAND
-  create-key --ministry CODE [--name NAME]   prints a new key for the ministry (shown once)
-  create-key --super-admin [--name NAME]     prints a new super-admin key (shown once)
+  create-key --ministry CODE --holder PERSON [--role admin|officer] [--name NAME]
+                                             prints a new key for the ministry (shown once);
+                                             an admin key makes and revokes the ministry's keys
+  create-key --super-admin --holder PERSON [--name NAME]
+                                             prints a new super-admin key (shown once)
   list-keys [--ministry CODE]                lists live keys (never the keys themselves)
   revoke-key ID                              revokes a key at once
   telegram-setup                             registers the bot with Telegram: the webhook at
@@ -38,7 +41,7 @@ export async function runAdmin(args: string[], db: Database, output: Output): Pr
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { ministry: { type: 'string' }, name: { type: 'string' }, 'super-admin': { type: 'boolean' } },
+      options: { ministry: { type: 'string' }, name: { type: 'string' }, holder: { type: 'string' }, role: { type: 'string' }, 'super-admin': { type: 'boolean' } },
     });
   } catch (error) {
     output.err(`${(error as Error).message}\n${USAGE}`);
@@ -47,17 +50,28 @@ export async function runAdmin(args: string[], db: Database, output: Output): Pr
   const { values, positionals } = parsed;
   const keys = new ApiKeyService(db);
   try {
-    if (command === 'create-key' && positionals.length === 0 && (values.ministry !== undefined) !== (values['super-admin'] === true)) {
+    const role = values.role;
+    if (
+      command === 'create-key' &&
+      positionals.length === 0 &&
+      (values.ministry !== undefined) !== (values['super-admin'] === true) &&
+      values.holder !== undefined &&
+      (role === undefined || ((role === 'admin' || role === 'officer') && values.ministry !== undefined))
+    ) {
       const ministryCode = values.ministry ?? null;
       const name = values.name ?? (ministryCode ? `${ministryCode} key (admin command)` : 'super-admin key (admin command)');
-      const { key, record } = await keys.create(CLI_ACTOR, { ministryCode, name }, 'cli');
+      const { key, record } = await keys.create(CLI_ACTOR, { ministryCode, name, holder: values.holder, role }, 'cli');
       output.out(`${key}\n`);
-      output.err(`Created API key ${record.id} (${ministryCode ? `ministry ${ministryCode}` : 'super-admin'}). It is shown only this once: keep it somewhere safe.\n`);
+      output.err(
+        `Created API key ${record.id} (${ministryCode ? `ministry ${ministryCode}, ${record.role}` : 'super-admin'}) for ${record.holder}. It is shown only this once: keep it somewhere safe.\n`,
+      );
       return 0;
     }
-    if (command === 'list-keys' && positionals.length === 0 && values['super-admin'] === undefined && values.name === undefined) {
+    if (command === 'list-keys' && positionals.length === 0 && values['super-admin'] === undefined && values.name === undefined && values.holder === undefined && role === undefined) {
       for (const record of await keys.list(CLI_ACTOR, { ministry: values.ministry })) {
-        output.out(`${record.id}\t${record.ministryCode ?? '(super-admin)'}\t${record.prefix}…\t${record.source}\t${record.createdAt.toISOString()}\t${record.name}\n`);
+        output.out(
+          `${record.id}\t${record.ministryCode ?? '(super-admin)'}\t${record.role}\t${record.prefix}…\t${record.source}\t${record.createdAt.toISOString()}\t${record.name}\t${record.holder}\n`,
+        );
       }
       return 0;
     }

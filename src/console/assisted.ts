@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { code } from '../api/schemas';
 import { SUPPORTED_LOCALES } from '../config';
@@ -70,15 +70,10 @@ function answersOf(body: Record<string, unknown>): Record<string, string> {
  * Assisted requests in the console: a service centre's operator files a request for a citizen
  * (choose the service, then fill its form with the citizen's phone), and sees which of the
  * centre's requests still wait for the citizen's confirmation. Officers see those of the centre
- * keys their ministry answers for. A centre key sees only this page: the dashboard sends it here.
+ * keys of their ministry. A centre key sees only these pages (the console's centre fence, index.ts).
  */
 export function assistedRoutes(router: Router, context: ConsoleContext, log: Logger): void {
   const { admin, timeZone } = context;
-
-  router.get('/', (req: Request, res: Response, next: NextFunction) => {
-    if (officerOf(req).actor.centreCode !== undefined) res.redirect(303, '/console/assisted');
-    else next();
-  });
 
   router.get(
     '/assisted',
@@ -132,7 +127,7 @@ ${result.nextCursor ? html`<p><a href="/console/assisted?${new URLSearchParams({
       const officer = officerOf(req);
       if (officer.actor.centreCode === undefined) throw new FormError("Only a service centre's key files assisted requests.");
       const chosen = parseForm(z.object({ service: optional(code) }), req.query).service;
-      const services = await admin.assisted.services();
+      const services = await admin.assisted.services(officer.actor.ministryCode);
       const service = services.find((candidate) => candidate.code === chosen);
       const body = html`<p><a href="/console/assisted">← Assisted requests</a></p>
 <h1>File a request for a citizen</h1>

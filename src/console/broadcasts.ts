@@ -76,7 +76,7 @@ function previewFragment(preview: BroadcastPreview, timeZone: string): SafeHtml 
   <dt>Estimated cost</dt><dd>${pesos(preview.costPhp)}</dd>
   <dt>Time to send</dt><dd>${duration(preview.estimatedSeconds)}</dd>
   <dt>Starts</dt><dd>${preview.heldByQuietHours ? `held by quiet hours until ${formatMoment(preview.startsAt, timeZone)}` : 'as soon as it is sent'}</dd>
-  <dt>Approval</dt><dd>${preview.needsApproval ? `needed: more than ${preview.approvalThreshold} recipients, so a second key must approve` : 'not needed'}</dd>
+  <dt>Approval</dt><dd>${preview.needsApproval ? `needed: more than ${preview.approvalThreshold} recipients, so a second person must approve` : 'not needed'}</dd>
 </dl>
 ${
   preview.channels.length > 0

@@ -1,7 +1,10 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { CONTROL_CHARACTER_MESSAGE } from '../api/route';
+import { AuthThrottle, ThrottledError } from '../api/throttle';
 import { asset, html, ICON_SVG, webPageHeaders } from '../http/html';
 import type { Logger } from '../log';
 import type { AdminServices } from '../services/admin';
+import { controlCharacterPath } from '../services/plain-text';
 import type { EphemeralStore } from '../store/ephemeral';
 import type { Queryable } from '../store/sql';
 import { CONSOLE_CSS } from './assets/console-css';
@@ -13,7 +16,7 @@ import { dashboardRoutes } from './dashboard';
 import { plainPage } from './layout';
 import { CatalogNames } from './names';
 import { requestRoutes } from './requests';
-import { loginCsrf, loginCsrfValid, requireCsrf, requireOfficer, signIn, signOut } from './session';
+import { loginCsrf, loginCsrfValid, officerOf, requireCsrf, requireOfficer, signIn, signOut } from './session';
 import { ConsoleStats } from './stats';
 
 /** What the console is built from. */
@@ -24,17 +27,12 @@ export interface ConsoleDeps {
   log: Logger;
   /** Channels that can push messages, offered as a broadcast's channels. */
   sendingChannels: readonly string[];
-  /** Counts refused sign-ins per client, shared by every instance. */
+  /** Counts refused sign-ins per client and in total (with the API's refused keys), shared by every instance. */
   store: EphemeralStore;
 }
 
-/**
- * Refused sign-ins one client (IP address) may make per window before the form stops checking
- * keys. A key is 256 random bits, so this is not what keeps keys safe: it keeps a script from
- * making the console hash and look up keys without end.
- */
-const SIGN_IN_FAILURES = 20;
-const SIGN_IN_WINDOW_SECONDS = 15 * 60;
+/** Longest key the sign-in form hashes and looks up. */
+const MAX_KEY_LENGTH = 200;
 
 /** Everything a section of the console is given. */
 export interface ConsoleContext extends ConsoleDeps {
@@ -46,27 +44,32 @@ export interface ConsoleContext extends ConsoleDeps {
 /**
  * The ministries' web console at /console: server-rendered pages, a small script of our own,
  * nothing from another origin. Middleware order: security headers (CSP 'self' only), static
- * assets, the sign-in form, then for everything else the API key check (the REST API's
- * own) and, on every POST, the CSRF token. Each section calls the same admin services as the
- * API's routes, with the officer's key as the actor.
+ * assets, the sign-in form (refused keys throttled with the API's, src/api/throttle.ts), then for
+ * everything else the session (src/console/session.ts), a centre key's fence (its assisted
+ * requests and sign-out only) and, on every POST, the CSRF token. Each section calls the same
+ * admin services as the API's routes, with the officer's key as the actor.
  */
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const timeZone = deps.admin.config.TIME_ZONE;
   const context: ConsoleContext = { ...deps, names: new CatalogNames(deps.db), stats: new ConsoleStats(deps.db, timeZone), timeZone };
   const log = deps.log.child({ name: 'console' });
+  const { config } = deps.admin;
+  const throttle = new AuthThrottle(deps.store, { perClient: config.AUTH_FAILURES_PER_CLIENT, total: config.AUTH_FAILURES_TOTAL });
+  const sessions = deps.admin.consoleSessions;
   const router = express.Router();
   router.use(webPageHeaders());
   router.get('/console.css', asset('text/css', CONSOLE_CSS));
   router.get('/icon.svg', asset('image/svg+xml', ICON_SVG));
   router.get('/console.js', asset('text/javascript', `(${consoleScript.toString()})();\n`));
   router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
+  router.use(refuseControlCharacters);
 
   const loginForm = (res: Response, token: string, error?: string) =>
     res.type('html').send(
       plainPage(
         'Sign in',
         html`<h1>Lingkod console</h1>
-<p>Sign in with your API key. Your administrator makes one with <code>npm run admin -- create-key --ministry CODE</code>.</p>
+<p>Sign in with your API key. Your administrator makes one in your name with <code>npm run admin -- create-key --ministry CODE --holder "YOUR NAME"</code>.</p>
 ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
 <form method="post" action="/console/login" class="card">
   <input type="hidden" name="_csrf" value="${token}">
@@ -74,7 +77,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   <input id="key" name="key" type="password" autocomplete="current-password" required maxlength="200" spellcheck="false">
   <button type="submit">Sign in</button>
 </form>
-<p class="hint">The key is kept in a cookie this browser sends only to the console. Sign out on a shared computer.</p>`,
+<p class="hint">The key is checked once and not kept: this browser keeps only a session, which ends when you sign out, after ${config.CONSOLE_SESSION_IDLE_MINUTES} minutes without use, or ${config.CONSOLE_SESSION_MAX_HOURS} hours after signing in. Sign out on a shared computer.</p>`,
       ),
     );
   router.get('/login', (req: Request, res: Response) => {
@@ -87,36 +90,72 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
       loginForm(res, loginCsrf(req, res), 'The form expired. Please sign in again.');
       return;
     }
-    const failures = `console-sign-in:${req.ip ?? 'unknown'}`;
-    if (Number((await deps.store.get(failures)) ?? 0) >= SIGN_IN_FAILURES) {
-      res.status(429).set('Retry-After', String(SIGN_IN_WINDOW_SECONDS));
-      loginForm(res, loginCsrf(req, res), 'Too many refused sign-ins from here. Please wait 15 minutes and try again.');
-      return;
+    const client = AuthThrottle.clientOf(req);
+    try {
+      await throttle.assertClientAllowed(client);
+      const record = key && key.length <= MAX_KEY_LENGTH ? await deps.admin.apiKeys.authenticate(key) : undefined;
+      if (!record) {
+        await throttle.refused(client);
+        log.info('console sign-in refused: unknown or revoked key');
+        res.status(401);
+        loginForm(res, loginCsrf(req, res), 'That key is unknown or has been revoked.');
+        return;
+      }
+      log.info({ keyId: record.id }, 'console sign-in');
+      await signIn(req, res, sessions, record.id);
+      res.redirect(303, '/console');
+    } catch (error) {
+      if (!(error instanceof ThrottledError)) throw error;
+      res.status(429).set('Retry-After', String(error.retryAfterSeconds));
+      const why = error.scope === 'client' ? 'Too many refused sign-ins from here.' : 'Too many refused sign-ins at once: unknown keys are refused for a while.';
+      loginForm(res, loginCsrf(req, res), `${why} Please wait 15 minutes and try again.`);
     }
-    const record = key && key.length <= 200 ? await deps.admin.apiKeys.authenticate(key) : undefined;
-    if (!record) {
-      await deps.store.increment(failures, SIGN_IN_WINDOW_SECONDS);
-      log.info('console sign-in refused: unknown or revoked key');
-      res.status(401);
-      loginForm(res, loginCsrf(req, res), 'That key is unknown or has been revoked.');
-      return;
-    }
-    log.info({ keyId: record.id }, 'console sign-in');
-    signIn(req, res, key);
-    res.redirect(303, '/console');
   });
 
-  router.use(requireOfficer(deps.admin.apiKeys));
+  router.use(requireOfficer(sessions));
   router.post('/*splat', requireCsrf);
-  router.post('/logout', (req: Request, res: Response) => {
-    signOut(req, res);
+  router.post('/logout', async (req: Request, res: Response) => {
+    await signOut(req, res, sessions);
     res.redirect(303, '/console/login');
   });
-  // Before the dashboard: a service centre's key is sent from it to its one page.
+  // A service centre's key opens its assisted requests and nothing else (the dashboard sends it there).
+  router.use(centreFence);
   assistedRoutes(router, context, log);
   dashboardRoutes(router, context, log);
   requestRoutes(router, context, log);
   broadcastRoutes(router, context, log);
   auditRoutes(router, context, log);
   return router;
+}
+
+/**
+ * Keeps a service centre's key on its one section: the dashboard sends it to its assisted
+ * requests, and every other page (the broadcast compose page, requests, audit) answers 403,
+ * before anything is rendered. The services refuse a centre key too; this is the console's own fence.
+ */
+function centreFence(req: Request, res: Response, next: NextFunction): void {
+  if (officerOf(req).actor.centreCode === undefined || req.path === '/assisted' || req.path.startsWith('/assisted/')) {
+    next();
+    return;
+  }
+  if (req.method === 'GET' && req.path === '/') {
+    res.redirect(303, '/console/assisted');
+    return;
+  }
+  res.status(403).type('html').send(
+    plainPage('Not allowed', html`<h1>Not allowed</h1><p class="error-text">A service centre's key can only file assisted requests and list its centre's.</p><p><a href="/console/assisted">Assisted requests</a></p>`),
+  );
+}
+
+/**
+ * Every form and query the console reads, checked once for control characters (as the API
+ * checks every request, src/api/route.ts): 400 naming the field, nothing stored.
+ */
+function refuseControlCharacters(req: Request, res: Response, next: NextFunction): void {
+  const field = controlCharacterPath(req.body) ?? controlCharacterPath(req.query);
+  if (!field) {
+    next();
+    return;
+  }
+  res.status(400).type('html').send(plainPage('That did not work', html`<h1>That did not work</h1><p class="error-text">Check ${field.join('.')}: it ${CONTROL_CHARACTER_MESSAGE}.</p>`));
 }

@@ -26,12 +26,12 @@ export interface ConsolePage {
   flash?: string;
 }
 
-/** Who the officer is, as the header says it: the ministry (or super-admin) and the key's id. */
+/** Who the officer is, as the header says it: the key's holder, the ministry (or super-admin, or centre) and the key's id. */
 function whoIs(officer: Officer): string {
   const { actor } = officer;
-  if (actor.centreCode !== undefined) return `Centre ${actor.centreCode} · key ${actor.keyId ?? ''}`;
+  if (actor.centreCode !== undefined) return `${officer.holder} · Centre ${actor.centreCode} · key ${actor.keyId ?? ''}`;
   const ministry = isSuperAdmin(actor) ? 'Super-admin' : `Ministry ${actor.ministryCode?.toUpperCase()}`;
-  return `${ministry} · key ${actor.keyId ?? ''}`;
+  return `${officer.holder} · ${ministry} · key ${actor.keyId ?? ''}`;
 }
 
 /** A signed-in page: skip link, header with navigation and sign-out, the flash message, the content. */

@@ -1,33 +1,35 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { actorOf, authenticate, UnauthorizedError } from '../api/auth';
-import type { Actor } from '../services/access';
-import type { ApiKeyService } from '../services/api-keys';
+import { UnauthorizedError } from '../api/auth';
+import { keyActor, type Actor } from '../services/access';
+import type { ConsoleSessionService } from '../services/console-sessions';
 
 /**
- * The console's sign-in: the officer's API key itself is the session, kept in a cookie the
- * page's script cannot read (HttpOnly), that no other site's page can make the browser send
- * (SameSite=Strict), only to /console, and only over HTTPS when the console is served over
- * HTTPS. Every request is authenticated by the REST API's own middleware (src/api/auth.ts), so
- * the console can do exactly what the key can do through /api/v1, no more.
+ * The console's sign-in. The API key is checked once, at sign-in, and never leaves the server
+ * again: the browser gets a session id (32 random bytes, stored server-side only as its
+ * sha256, src/services/console-sessions.ts) in a cookie the page's script cannot read
+ * (HttpOnly), that no other site's page can make the browser send (SameSite=Strict), only to
+ * /console, and only over HTTPS when the console is served over HTTPS. The cookie is set at
+ * sign-in and cleared at sign-out, never re-sent in between. Each request resumes the session,
+ * which reads the key (revoked: signed out at once) and so acts with exactly what the key may
+ * do through /api/v1, no more. A session id is not a key: sent as `Authorization: Bearer`, it is
+ * an unknown key.
  *
  * Forms carry a CSRF token as well (defence in depth behind SameSite): before sign-in a random
- * value doubled in a cookie; after, an HMAC of the key, which no one without the key can make.
+ * value doubled in a cookie; after, an HMAC of the session id, which no one without it can make.
  */
 
-/** The cookie that holds the API key. */
-export const KEY_COOKIE = 'lingkod_key';
-/** The sign-in form's CSRF value, before there is a key. */
+/** The cookie that holds the session id. */
+export const SESSION_COOKIE = 'lingkod_session';
+/** The sign-in form's CSRF value, before there is a session. */
 const LOGIN_CSRF_COOKIE = 'lingkod_login_csrf';
 /** A one-time message for the next page (after a redirect). */
 const FLASH_COOKIE = 'lingkod_flash';
 /** Where the console's cookies are sent. */
 const COOKIE_PATH = '/console';
-/** Signed-in officers stay signed in this long without activity: a working day. */
-const SESSION_SECONDS = 12 * 3600;
 
-/** Longest cookie value we read (an API key is 46 characters; ADMIN_API_KEY may be longer). */
-const MAX_COOKIE_VALUE = 400;
+/** Longest cookie value we read (a session id is 43 characters; a flash message up to 300). */
+const MAX_COOKIE_VALUE = 1000;
 
 /** The cookies of a request, by name (decoded; malformed ones skipped). */
 function cookiesOf(req: Request): Record<string, string> {
@@ -60,14 +62,15 @@ function sameText(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** The CSRF token of a signed-in officer: an HMAC of their key. */
-function csrfTokenFor(key: string): string {
-  return createHmac('sha256', key).update('lingkod-console-csrf').digest('base64url');
+/** The CSRF token of a signed-in officer: an HMAC keyed by their session id. */
+function csrfTokenFor(sessionId: string): string {
+  return createHmac('sha256', sessionId).update('lingkod-console-csrf').digest('base64url');
 }
 
-/** Who is signed in, and the token their forms carry. */
+/** Who is signed in (their key, as an actor, and its holder), and the token their forms carry. */
 export interface Officer {
   actor: Actor;
+  holder: string;
   csrf: string;
 }
 
@@ -81,29 +84,19 @@ export function officerOf(req: Request): Officer {
 }
 
 /**
- * Authenticates the key in the cookie with the REST API's middleware; a missing, unknown or
- * revoked key sends a page request to the sign-in form and refuses anything else with 401.
- * On success the cookie's lifetime is renewed.
+ * Resumes the session in the cookie; a missing, unknown, ended, idle or expired session (or one
+ * whose key was revoked) sends a page request to the sign-in form and refuses anything else with 401.
  */
-export function requireOfficer(apiKeys: ApiKeyService): RequestHandler {
-  const check = authenticate(apiKeys);
+export function requireOfficer(sessions: ConsoleSessionService): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const key = cookiesOf(req)[KEY_COOKIE];
-    try {
-      if (!key) throw new UnauthorizedError('Not signed in');
-      // The API's own check, given the key as the API receives it.
-      req.headers.authorization = `Bearer ${key}`;
-      await check(req, res, () => undefined);
-    } catch (error) {
-      if (!(error instanceof UnauthorizedError)) throw error;
+    const id = cookiesOf(req)[SESSION_COOKIE];
+    const record = id ? await sessions.resume(id) : undefined;
+    if (!id || !record) {
       if (req.method === 'GET' && req.accepts(['html', 'json']) === 'html') res.redirect(303, '/console/login');
-      else res.status(401).json({ error: 'Not signed in, or the key was revoked: sign in again' });
+      else res.status(401).json({ error: 'Not signed in, or the session ended: sign in again' });
       return;
-    } finally {
-      delete req.headers.authorization;
     }
-    officers.set(req, { actor: actorOf(req), csrf: csrfTokenFor(key) });
-    setCookie(req, res, KEY_COOKIE, key, SESSION_SECONDS);
+    officers.set(req, { actor: keyActor(record.id, record.ministryCode, record.centreCode, record.role), holder: record.holder, csrf: csrfTokenFor(id) });
     next();
   };
 }
@@ -118,15 +111,18 @@ export function requireCsrf(req: Request, res: Response, next: NextFunction): vo
   next();
 }
 
-/** Signs in: remembers the key. */
-export function signIn(req: Request, res: Response, key: string): void {
-  setCookie(req, res, KEY_COOKIE, key, SESSION_SECONDS);
+/** Signs in with a key that has just been checked: starts a session and gives the browser its id, never the key. */
+export async function signIn(req: Request, res: Response, sessions: ConsoleSessionService, keyId: number): Promise<void> {
+  const session = await sessions.start(keyId);
+  setCookie(req, res, SESSION_COOKIE, session.id, session.maxAgeSeconds);
   setCookie(req, res, LOGIN_CSRF_COOKIE, '', 0);
 }
 
-/** Signs out: forgets the key. */
-export function signOut(req: Request, res: Response): void {
-  setCookie(req, res, KEY_COOKIE, '', 0);
+/** Signs out: ends the session at once (a copy of the cookie is refused from now on) and clears the cookie. */
+export async function signOut(req: Request, res: Response, sessions: ConsoleSessionService): Promise<void> {
+  const id = cookiesOf(req)[SESSION_COOKIE];
+  if (id) await sessions.end(id);
+  setCookie(req, res, SESSION_COOKIE, '', 0);
 }
 
 /** A fresh CSRF value for the sign-in form, set in its cookie. */

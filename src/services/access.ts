@@ -15,14 +15,19 @@ export interface Actor {
   label: string;
   /** Set for a service centre's key: it may file and list its centre's assisted requests, nothing else. */
   centreCode?: string;
+  /** A ministry key's role: `admin` manages the ministry's keys, `officer` (the default) does not. */
+  role?: KeyRole;
 }
+
+/** What a ministry's key may do beyond its ministry's work: an `admin` makes and revokes its keys; an `officer` makes none. */
+export type KeyRole = 'admin' | 'officer';
 
 /** The admin command (`npm run admin`): an operator on the server, with every right. */
 export const CLI_ACTOR: Actor = { keyId: null, ministryCode: null, label: 'cli' };
 
-/** The actor behind an API key (a centre key names its centre). */
-export function keyActor(keyId: number, ministryCode: string | null, centreCode?: string | null): Actor {
-  return { keyId, ministryCode, label: `key:${keyId}`, ...(centreCode ? { centreCode } : {}) };
+/** The actor behind an API key (a centre key names its centre; a ministry's admin key says so). */
+export function keyActor(keyId: number, ministryCode: string | null, centreCode?: string | null, role: KeyRole = 'officer'): Actor {
+  return { keyId, ministryCode, label: `key:${keyId}`, ...(centreCode ? { centreCode } : {}), role };
 }
 
 /** True for a super-admin key or the admin command (never a centre's key). */
@@ -61,6 +66,25 @@ export function assertMinistry(actor: Actor, ministryCode: string): void {
   if (!isSuperAdmin(actor) && actor.ministryCode !== ministryCode) {
     throw new ForbiddenError(`this key belongs to ministry "${actor.ministryCode}" and cannot reach records of ministry "${ministryCode}"`);
   }
+}
+
+/**
+ * Throws NotFoundError, as for a record that does not exist, unless the actor may reach
+ * `ministryCode`'s records: a key never learns that another ministry's request, broadcast or
+ * key exists (a 403 would tell it that the reference is real).
+ */
+export function assertVisible(actor: Actor, ministryCode: string | null, notFound: string): void {
+  const visible = actor.centreCode === undefined && (isSuperAdmin(actor) || (ministryCode !== null && actor.ministryCode === ministryCode));
+  if (!visible) throw new NotFoundError(notFound);
+}
+
+/**
+ * Throws ForbiddenError unless the actor manages `ministryCode`'s keys: a super-admin, or that
+ * ministry's admin key (an officer's key makes no keys, so it cannot make itself a second approver).
+ */
+export function assertKeyAdmin(actor: Actor, ministryCode: string): void {
+  assertMinistry(actor, ministryCode);
+  if (!isSuperAdmin(actor) && actor.role !== 'admin') throw new ForbiddenError("only a super-admin or the ministry's admin key can make or revoke keys; this is an officer's key");
 }
 
 /** Throws ForbiddenError unless the actor is a super-admin. */

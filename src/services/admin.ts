@@ -9,6 +9,7 @@ import { AssistedService } from './assisted';
 import { countSubscribers, type SubscriberCountFilter, type SubscriberGroup } from './audience';
 import { AuditLog } from './audit';
 import { BroadcastService } from './broadcasts';
+import { ConsoleSessionService } from './console-sessions';
 import { CatalogAdmin } from './catalog-admin';
 import { MinistryService } from './ministries';
 import { ProfileService } from './profiles';
@@ -20,6 +21,8 @@ import { RequestService } from './requests';
 export interface AdminServices {
   config: Config;
   apiKeys: ApiKeyService;
+  /** Signed-in consoles: a session id in the cookie, never the key. */
+  consoleSessions: ConsoleSessionService;
   ministries: MinistryService;
   catalog: CatalogAdmin;
   requests: RequestStatusService;
@@ -56,6 +59,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   return {
     config,
     apiKeys: new ApiKeyService(db),
+    consoleSessions: new ConsoleSessionService(db, { idleMinutes: config.CONSOLE_SESSION_IDLE_MINUTES, maxHours: config.CONSOLE_SESSION_MAX_HOURS, now }),
     ministries: new MinistryService(db),
     catalog: new CatalogAdmin(db, deps.catalogChanged),
     requests: new RequestStatusService({ db, outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, sendingChannels: channelNames, queued: deps.queued }),

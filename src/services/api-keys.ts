@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../store/sql';
-import { assertMinistry, assertSuperAdmin, ConflictError, InvalidError, ministryScope, NotFoundError, type Actor } from './access';
+import { assertKeyAdmin, assertSuperAdmin, assertVisible, ConflictError, ForbiddenError, InvalidError, isSuperAdmin, ministryScope, NotFoundError, type Actor, type KeyRole } from './access';
 import { recordChange } from './audit';
+import { hasControlCharacter } from './plain-text';
 
 /**
  * The ministries' API keys. A key is 32 random bytes (`lk_` + base64url), so its sha256 is as
@@ -25,6 +26,10 @@ export interface ApiKeyRecord {
   /** The centre of a centre key; null for an officer's. */
   centreCode: string | null;
   name: string;
+  /** Who holds it: a person, or a centre's operator. Two-person rules compare holders, not keys. */
+  holder: string;
+  /** `admin` (makes and revokes its ministry's keys; every super-admin key) or `officer`. */
+  role: KeyRole;
   /** The key's first characters, to tell keys apart. */
   prefix: string;
   source: KeySource;
@@ -48,15 +53,35 @@ function newApiKey(): string {
   return KEY_PREFIX + randomBytes(32).toString('base64url');
 }
 
-const COLUMNS = 'id, ministry_code, kind, centre_code, name, prefix, source, created_by, created_at, revoked_at';
+const COLUMNS = 'id, ministry_code, kind, centre_code, name, holder, role, prefix, source, created_by, created_at, revoked_at';
 
-function toRecord(row: Record<string, unknown>): ApiKeyRecord {
+/** The holder of the ADMIN_API_KEY key: whoever sets the variable on the server. */
+export const ENV_KEY_HOLDER = 'ADMIN_API_KEY (operator)';
+
+/** A holder's name as stored: spaces collapsed; 2-80 characters, no control characters. */
+function cleanHolder(holder: string): string {
+  const clean = holder.replace(/[ \t\n\r]+/g, ' ').trim();
+  if (clean.length < 2 || clean.length > 80 || hasControlCharacter(clean)) throw new InvalidError('holder must be the name of the person who holds the key (2-80 characters)');
+  return clean;
+}
+
+/** The key's columns under a table alias, for a query that joins api_keys (console sessions). */
+export function keyColumns(alias: string): string {
+  return COLUMNS.split(', ')
+    .map((column) => `${alias}.${column}`)
+    .join(', ');
+}
+
+/** A key as listed, from a row of `keyColumns`. */
+export function toRecord(row: Record<string, unknown>): ApiKeyRecord {
   return {
     id: Number(row.id),
     ministryCode: (row.ministry_code as string | null) ?? null,
     kind: row.kind as KeyKind,
     centreCode: (row.centre_code as string | null) ?? null,
     name: row.name as string,
+    holder: row.holder as string,
+    role: row.role as KeyRole,
     prefix: row.prefix as string,
     source: row.source as KeySource,
     createdBy: row.created_by === null ? null : Number(row.created_by),
@@ -76,32 +101,41 @@ export class ApiKeyService {
 
   /**
    * Makes a key for a ministry (or, `ministryCode` null, a super-admin key) and returns it: the
-   * only time the key is ever shown. A ministry key may make keys for its own ministry (a
-   * second officer, a second approver); only a super-admin makes super-admin keys. With
-   * `centreCode`, the key is a service centre's: it belongs to that centre and to the ministry
-   * that answers for it, which (or a super-admin) makes it.
+   * only time the key is ever shown, to whoever made it. Only a super-admin or the ministry's
+   * admin key makes a ministry's keys (an officer's key makes none, so a drafter cannot make
+   * itself a second approver); only a super-admin makes super-admin keys. `role` is `officer`
+   * unless `admin` is asked for (a ministry admin may make another, never a super-admin). With
+   * `centreCode`, the key is a service centre's: it belongs to that centre and to a ministry
+   * that answers for it (centre_ministries: a super-admin's first centre key for the pair
+   * records it; after that the ministry's admins may make more).
    */
   async create(
     actor: Actor,
-    input: { ministryCode: string | null; name: string; centreCode?: string },
+    input: { ministryCode: string | null; name: string; holder: string; centreCode?: string; role?: KeyRole },
     source: KeySource = 'api',
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     if (input.centreCode !== undefined && input.ministryCode === null) {
       throw new InvalidError('a centre key belongs to the ministry that answers for the centre: give its ministry');
     }
+    if (input.centreCode !== undefined && input.role === 'admin') throw new InvalidError("a centre key is an operator's: it cannot be an admin key");
     if (input.ministryCode === null) assertSuperAdmin(actor, 'create super-admin keys');
-    else assertMinistry(actor, input.ministryCode);
+    else assertKeyAdmin(actor, input.ministryCode);
+    const holder = cleanHolder(input.holder);
+    const role: KeyRole = input.ministryCode === null ? 'admin' : (input.role ?? 'officer');
     const key = newApiKey();
     return this.db.transaction(async (tx) => {
       if (input.ministryCode !== null) await assertMinistryExists(tx, input.ministryCode);
-      if (input.centreCode !== undefined) await assertCentreExists(tx, input.centreCode);
+      if (input.centreCode !== undefined && input.ministryCode !== null) await this.assertAnswersFor(tx, actor, input.ministryCode, input.centreCode);
       const [row] = await tx.query(
-        `INSERT INTO api_keys (ministry_code, kind, centre_code, name, key_hash, prefix, source, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        `INSERT INTO api_keys (ministry_code, kind, centre_code, name, holder, role, key_hash, prefix, source, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
         [
           input.ministryCode,
           input.centreCode === undefined ? 'officer' : 'centre',
           input.centreCode ?? null,
           input.name,
+          holder,
+          role,
           hashKey(key),
           key.slice(0, SHOWN_PREFIX_LENGTH),
           source,
@@ -113,10 +147,24 @@ export class ApiKeyService {
         ministryCode: record.ministryCode,
         action: 'key.create',
         target: `key:${record.id}`,
-        details: { name: record.name, superAdmin: record.ministryCode === null, source, ...(record.centreCode ? { centre: record.centreCode } : {}) },
+        details: { name: record.name, holder, role, superAdmin: record.ministryCode === null, source, ...(record.centreCode ? { centre: record.centreCode } : {}) },
       });
       return { key, record };
     });
+  }
+
+  /**
+   * Refuses a centre key for a centre its ministry does not answer for; a super-admin's first
+   * key for the pair is what makes the ministry answer for it.
+   */
+  private async assertAnswersFor(tx: Queryable, actor: Actor, ministryCode: string, centreCode: string): Promise<void> {
+    await assertCentreExists(tx, centreCode);
+    if (isSuperAdmin(actor)) {
+      await tx.query('INSERT INTO centre_ministries (centre_code, ministry_code) VALUES ($1, $2) ON CONFLICT DO NOTHING', [centreCode, ministryCode]);
+      return;
+    }
+    const [row] = await tx.query('SELECT 1 FROM centre_ministries WHERE centre_code = $1 AND ministry_code = $2', [centreCode, ministryCode]);
+    if (!row) throw new ForbiddenError(`ministry "${ministryCode}" does not answer for centre "${centreCode}": a super-admin makes a ministry's first key for a centre`);
   }
 
   /** Keys newest first: a ministry key sees its ministry's, a super-admin all (or one ministry's). */
@@ -129,20 +177,24 @@ export class ApiKeyService {
     return rows.map(toRecord);
   }
 
-  /** One key, if the actor may see it. */
+  /** One key, if the actor may see it (another ministry's, or a super-admin's, is not found). */
   async get(actor: Actor, id: number, tx: Queryable = this.db): Promise<ApiKeyRecord> {
     const [row] = await tx.query(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
     if (!row) throw new NotFoundError(`no API key ${id}`);
     const record = toRecord(row);
-    if (record.ministryCode === null) assertSuperAdmin(actor, 'see super-admin keys');
-    else assertMinistry(actor, record.ministryCode);
+    assertVisible(actor, record.ministryCode, `no API key ${id}`);
     return record;
   }
 
-  /** Revokes a key at once: its next request gets 401. The ADMIN_API_KEY key goes when the variable is removed. */
+  /**
+   * Revokes a key at once: its next request gets 401, and its console sessions end (they read revoked_at on every request). Only a
+   * super-admin or the ministry's admin key revokes. The ADMIN_API_KEY key goes when the variable is removed.
+   */
   async revoke(actor: Actor, id: number): Promise<ApiKeyRecord> {
     return this.db.transaction(async (tx) => {
       const record = await this.get(actor, id, tx);
+      if (record.ministryCode === null) assertSuperAdmin(actor, 'revoke super-admin keys');
+      else assertKeyAdmin(actor, record.ministryCode);
       if (record.source === 'env') throw new ConflictError('this is the ADMIN_API_KEY key: remove ADMIN_API_KEY from the environment to revoke it');
       if (record.revokedAt) throw new ConflictError(`API key ${id} was already revoked`);
       const [row] = await tx.query(`UPDATE api_keys SET revoked_at = now(), revoked_by = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, actor.keyId]);
@@ -177,8 +229,8 @@ export class ApiKeyService {
       const [row] = existing
         ? await tx.query<{ id: string }>('UPDATE api_keys SET revoked_at = NULL, revoked_by = NULL WHERE id = $1 RETURNING id', [existing.id])
         : await tx.query<{ id: string }>(
-            `INSERT INTO api_keys (ministry_code, name, key_hash, prefix, source) VALUES (NULL, 'ADMIN_API_KEY', $1, 'env', 'env') RETURNING id`,
-            [hash],
+            `INSERT INTO api_keys (ministry_code, name, holder, role, key_hash, prefix, source) VALUES (NULL, 'ADMIN_API_KEY', $2, 'admin', $1, 'env', 'env') RETURNING id`,
+            [hash, ENV_KEY_HOLDER],
           );
       await recordChange(tx, system, { ministryCode: null, action: 'key.create', target: `key:${row.id}`, details: { name: 'ADMIN_API_KEY', superAdmin: true, source: 'env' } });
     });

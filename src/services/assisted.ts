@@ -196,7 +196,8 @@ export class AssistedService {
 
   /**
    * Files a request for the citizen behind `input.phone` (created on first sight, without
-   * counting as their contact) and texts them the code to confirm it. Only a centre's key may.
+   * counting as their contact) and texts them the code to confirm it. Only a centre's key may,
+   * and only for a service of the key's ministry.
    */
   async file(actor: Actor, input: AssistedInput): Promise<{ request: AssistedRequest; notification: AssistedNotification }> {
     const centre = actor.centreCode;
@@ -205,9 +206,16 @@ export class AssistedService {
     const address = phoneAddress(input.phone);
     if (!address) throw new InvalidError('phone is not a valid phone number');
     if (!isAllowedCountry(address, this.deps.allowedCountryCodes)) throw new InvalidError('phone is outside the countries this deployment serves');
-    const [service] = await db.query<{ code: string; name: LocalizedText; form: FormField[] | null }>('SELECT code, name, form FROM services WHERE code = $1', [input.service]);
+    const [service] = await db.query<{ code: string; name: LocalizedText; form: FormField[] | null; ministry_code: string }>(
+      'SELECT code, name, form, ministry_code FROM services WHERE code = $1',
+      [input.service],
+    );
     if (!service) throw new InvalidError(`unknown service "${input.service}"`);
     if (!service.form || service.form.length === 0) throw new InvalidError(`service "${input.service}" takes no requests; the citizen must visit its office`);
+    // A centre key files for its own ministry's services only, so every filing it makes is one its ministry may see.
+    if (service.ministry_code !== actor.ministryCode) {
+      throw new ForbiddenError(`service "${input.service}" is not one of ministry "${actor.ministryCode}"'s: this centre key files that ministry's services only`);
+    }
     const answers = checkAnswers(service.form, input.answers, now());
     const person = input.person ? checkPerson(input.person) : null;
     const operator = input.operator?.replace(/\s+/g, ' ').trim() || null;
@@ -336,8 +344,9 @@ export class AssistedService {
   }
 
   /**
-   * Assisted requests newest first: a centre's key sees its centre's, a ministry's key those
-   * of the centre keys it answers for, a super-admin all (or one ministry's or centre's).
+   * Assisted requests newest first: a centre's key sees those its ministry's keys filed at its
+   * centre (never another ministry's filings at the same centre), a ministry's key its own
+   * centre keys' filings, a super-admin all (or one ministry's or centre's).
    */
   async list(actor: Actor, filter: AssistedFilter): Promise<{ items: AssistedRequest[]; nextCursor: string | null }> {
     const scope = this.scopeOf(actor, filter);
@@ -357,7 +366,7 @@ export class AssistedService {
     if (actor.centreCode !== undefined) {
       if (filter.centre !== undefined && filter.centre !== actor.centreCode) throw new ForbiddenError(`this key belongs to centre "${actor.centreCode}"`);
       if (filter.ministry !== undefined && filter.ministry !== actor.ministryCode) throw new ForbiddenError(`this key belongs to ministry "${actor.ministryCode}"`);
-      return { centre: actor.centreCode };
+      return { centre: actor.centreCode, ministry: actor.ministryCode ?? undefined };
     }
     if (isSuperAdmin(actor)) return { centre: filter.centre, ministry: filter.ministry };
     if (filter.ministry !== undefined && filter.ministry !== actor.ministryCode) {
@@ -380,10 +389,13 @@ export class AssistedService {
     return rows.map(toAssisted);
   }
 
-  /** The services a centre can file for (those with a form), with their forms, by name. */
-  async services(): Promise<{ code: string; name: LocalizedText; ministry: string; form: FormField[] }[]> {
+  /** The services a centre key of `ministryCode` can file for (its ministry's with a form), with their forms, by name. */
+  async services(ministryCode: string | null): Promise<{ code: string; name: LocalizedText; ministry: string; form: FormField[] }[]> {
     const rows = await this.deps.db.query<{ code: string; name: LocalizedText; ministry_code: string; form: FormField[] }>(
-      `SELECT code, name, ministry_code, form FROM services WHERE form IS NOT NULL AND jsonb_array_length(form) > 0 ORDER BY name->>'en', code`,
+      `SELECT code, name, ministry_code, form FROM services
+        WHERE form IS NOT NULL AND jsonb_array_length(form) > 0 AND ministry_code = $1
+        ORDER BY name->>'en', code`,
+      [ministryCode],
     );
     return rows.map((row) => ({ code: row.code, name: row.name, ministry: row.ministry_code, form: row.form }));
   }

@@ -1,7 +1,7 @@
 import { smsSize, type SmsSize } from '../channels/sms/segments';
 import { CODE_SLOT, EMERGENCY_BROADCAST_PRIORITY, PRIORITY, type MessageCounts, type Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
-import { assertMinistry, ConflictError, InvalidError, ministryScope, NotFoundError, type Actor } from './access';
+import { assertMinistry, assertVisible, ConflictError, ForbiddenError, InvalidError, ministryScope, type Actor } from './access';
 import { audienceQuery, type AudienceFilter } from './audience';
 import { recordChange } from './audit';
 import { isQuiet, quietUntil, type QuietHours } from './quiet-hours';
@@ -63,7 +63,7 @@ export interface BroadcastProgress extends MessageCounts {
 
 export interface BroadcastSettings {
   defaultLocale: string;
-  /** A broadcast to more recipients than this needs a second key's approval. */
+  /** A broadcast to more recipients than this needs a second person's approval. */
   approvalThreshold: number;
   quietHours: QuietHours | null;
   /** Channels that can send in this deployment, with their rates in messages per second. */
@@ -108,7 +108,7 @@ function toBroadcast(row: Record<string, unknown>): Broadcast {
 
 /**
  * Broadcasts: announcements to the subscribers of a topic. A ministry drafts one, previews it,
- * schedules it (now or later), and, above the approval threshold, a second key approves it.
+ * schedules it (now or later), and, above the approval threshold, a second person approves it.
  * When it is due, housekeeping fans it out with one INSERT … SELECT into the outbox, and the
  * dispatchers send it within each channel's rate, after replies and status updates. Stopping
  * cancels whatever has not gone out.
@@ -153,10 +153,9 @@ export class BroadcastService {
 
   async get(actor: Actor, broadcastId: number, tx: Queryable = this.db, lock = false): Promise<Broadcast> {
     const [row] = await tx.query(`SELECT ${COLUMNS} FROM broadcasts WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [broadcastId]);
-    if (!row) throw new NotFoundError(`no broadcast ${broadcastId}`);
-    const broadcast = toBroadcast(row);
-    assertMinistry(actor, broadcast.ministryCode);
-    return broadcast;
+    // Another ministry's broadcast is not found, as one that does not exist.
+    assertVisible(actor, row ? (row.ministry_code as string) : null, `no broadcast ${broadcastId}`);
+    return toBroadcast(row);
   }
 
   async list(actor: Actor, filter: { ministry?: string; status?: BroadcastStatus; limit: number; before?: number }): Promise<{ items: Broadcast[]; nextCursor: string | null }> {
@@ -234,7 +233,7 @@ export class BroadcastService {
 
   /**
    * Schedules a draft for `at` (now when absent). Above the approval threshold it waits for a
-   * second key's approval first.
+   * second person's approval first.
    */
   async schedule(actor: Actor, broadcastId: number, at?: Date): Promise<Broadcast> {
     return this.db.transaction(async (tx) => {
@@ -258,16 +257,37 @@ export class BroadcastService {
     });
   }
 
-  /** A second key (neither the one that drafted nor the one that scheduled it) lets a large broadcast go. */
+  /**
+   * A second person lets a large broadcast go: the approving key's holder must be neither the
+   * holder of the key that drafted it nor of the one that scheduled it, and the approving key
+   * must not have been made by either of them (whoever makes a key sees it once, so could hold
+   * it). Compared by holder, not by key: one person's second key is still one person. The audit
+   * entry names both holders.
+   */
   async approve(actor: Actor, broadcastId: number): Promise<Broadcast> {
     return this.db.transaction(async (tx) => {
       const broadcast = await this.get(actor, broadcastId, tx, true);
       if (broadcast.status !== 'pending_approval') throw new ConflictError(`broadcast ${broadcastId} is ${broadcast.status}, not waiting for approval`);
-      if (actor.keyId === null || actor.keyId === broadcast.createdBy || actor.keyId === broadcast.scheduledBy) {
-        throw new ConflictError('a second key must approve: not the key that drafted or scheduled this broadcast');
+      if (actor.keyId === null) throw new ForbiddenError('a broadcast is approved with a key whose holder is a person');
+      const holders = await approvalHolders(tx, broadcast, actor.keyId);
+      const person = (holder: string | null) => holder?.toLowerCase() ?? null;
+      const sameHolder = (holder: string | null) => holder !== null && (person(holder) === person(holders.approver) || person(holder) === person(holders.approverMadeBy));
+      if (sameHolder(holders.drafter) || sameHolder(holders.scheduler)) {
+        throw new ConflictError(
+          `a second person must approve: this key is held by ${holders.approver}${holders.approverMadeBy ? ` (made by ${holders.approverMadeBy})` : ''}, and ${holders.drafter} drafted this broadcast${holders.scheduler && holders.scheduler !== holders.drafter ? ` and ${holders.scheduler} scheduled it` : ''}`,
+        );
       }
       const [row] = await tx.query(`UPDATE broadcasts SET status = 'scheduled', approved_by = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [broadcastId, actor.keyId]);
-      await recordChange(tx, actor, { ministryCode: broadcast.ministryCode, action: 'broadcast.approve', target: `broadcast:${broadcastId}`, details: { recipients: broadcast.recipients } });
+      await recordChange(tx, actor, {
+        ministryCode: broadcast.ministryCode,
+        action: 'broadcast.approve',
+        target: `broadcast:${broadcastId}`,
+        details: {
+          recipients: broadcast.recipients,
+          draftedBy: { key: broadcast.createdBy, holder: holders.drafter },
+          approvedBy: { key: actor.keyId, holder: holders.approver },
+        },
+      });
       return toBroadcast(row);
     });
   }
@@ -381,6 +401,28 @@ export class BroadcastService {
     const [row] = await tx.query<{ recipients: string }>(`SELECT count(*) AS recipients FROM (${audience.sql}) a WHERE a.channel IS NOT NULL`, audience.params);
     return Number(row.recipients);
   }
+}
+
+/**
+ * The holders a second approval is checked against (stored with spaces collapsed): the
+ * drafter's, the scheduler's, the approving key's, and that of whoever made the approving key
+ * (null for a key made by the admin command or ADMIN_API_KEY).
+ */
+async function approvalHolders(
+  tx: Queryable,
+  broadcast: Broadcast,
+  approverKeyId: number,
+): Promise<{ drafter: string; scheduler: string | null; approver: string; approverMadeBy: string | null }> {
+  const [row] = await tx.query<{ drafter: string; scheduler: string | null; approver: string; approver_made_by: string | null }>(
+    `SELECT d.holder AS drafter, s.holder AS scheduler, a.holder AS approver, m.holder AS approver_made_by
+       FROM api_keys d
+       LEFT JOIN api_keys s ON s.id = $2
+       JOIN api_keys a ON a.id = $3
+       LEFT JOIN api_keys m ON m.id = a.created_by
+      WHERE d.id = $1`,
+    [broadcast.createdBy, broadcast.scheduledBy, approverKeyId],
+  );
+  return { drafter: row.drafter, scheduler: row.scheduler, approver: row.approver, approverMadeBy: row.approver_made_by };
 }
 
 function roundPesos(amount: number): number {

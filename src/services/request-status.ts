@@ -2,7 +2,7 @@ import type { i18n } from 'i18next';
 import { translate } from '../i18n';
 import type { Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
-import { assertMinistry, ConflictError, InvalidError, ministryScope, NotFoundError, type Actor } from './access';
+import { assertVisible, ConflictError, InvalidError, ministryScope, type Actor } from './access';
 import { recordChange } from './audit';
 import type { LocalizedText } from './catalog-schema';
 import { pick } from './localized';
@@ -145,8 +145,8 @@ export class RequestStatusService {
         WHERE r.reference = $1`,
       [reference],
     );
-    if (!row) throw new NotFoundError(`no request ${reference}`);
-    assertMinistry(actor, row.ministry_code as string);
+    // Another ministry's request is not found, as one that does not exist: no key learns a reference is real.
+    assertVisible(actor, row ? (row.ministry_code as string) : null, `no request ${reference}`);
     const events = await tx.query('SELECT status, note, actor, created_at FROM request_events WHERE request_id = $1 ORDER BY id', [row.id]);
     return {
       ...toListItem(row),
@@ -179,8 +179,7 @@ export class RequestStatusService {
           WHERE r.reference = $1 FOR UPDATE OF r`,
         [reference],
       );
-      if (!row) throw new NotFoundError(`no request ${reference}`);
-      assertMinistry(actor, row.ministry_code as string);
+      assertVisible(actor, row ? (row.ministry_code as string) : null, `no request ${reference}`);
       const workflow = row.workflow as string[];
       const from = row.status as string;
       assertMove(workflow, from, change);

@@ -19,12 +19,16 @@ describe.each(databaseBackends())('the ministries API on $name', (backend) => {
   let api: ApiHarness;
   let mssd: { key: string; id: number };
   let mssdSecond: { key: string; id: number };
+  let mssdAdmin: { key: string; id: number };
 
   beforeAll(async () => {
     db = switchableDatabase(await backend.open());
-    api = await startApi(db, { BROADCAST_APPROVAL_THRESHOLD: '20' });
+    // Every route is called with refused keys from this one client: the refused-key throttle
+    // (test/api/throttle.test.ts) is set out of the way.
+    api = await startApi(db, { BROADCAST_APPROVAL_THRESHOLD: '20', AUTH_FAILURES_PER_CLIENT: '10000', AUTH_FAILURES_TOTAL: '100000' });
     mssd = await api.keyFor('mssd', 'MSSD officer');
     mssdSecond = await api.keyFor('mssd', 'MSSD supervisor');
+    mssdAdmin = await api.keyFor('mssd', 'MSSD key administrator', { role: 'admin' });
   });
   afterAll(async () => {
     await api.context.close();
@@ -47,9 +51,10 @@ describe.each(databaseBackends())('the ministries API on $name', (backend) => {
     });
 
     it('shows a new key once, lists it without the key, and refuses it from the moment it is revoked', async () => {
-      const created = await request(api.app).post('/api/v1/keys').set(bearer(mssd.key)).send({ ministry: 'mssd', name: 'temporary' });
+      const created = await request(api.app).post('/api/v1/keys').set(bearer(mssdAdmin.key)).send({ ministry: 'mssd', name: 'temporary', holder: 'Nasser Ali' });
       expect(created.status).toBe(201);
       api.expectDocumented('createApiKey', created.body);
+      expect(created.body).toMatchObject({ holder: 'Nasser Ali', role: 'officer', createdBy: mssdAdmin.id });
       expect(created.body.key).toMatch(/^lk_[A-Za-z0-9_-]{43}$/);
       const listed = await request(api.app).get('/api/v1/keys').set(bearer(mssd.key));
       expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
@@ -59,11 +64,13 @@ describe.each(databaseBackends())('the ministries API on $name', (backend) => {
       expect(stored.key_hash).not.toContain(created.body.key);
 
       expect((await request(api.app).get('/api/v1/ministries/mssd').set(bearer(created.body.key))).status).toBe(200);
-      const revoked = await request(api.app).post(`/api/v1/keys/${created.body.id}/revoke`).set(bearer(mssd.key));
+      // An officer's key neither makes nor revokes keys; the ministry's admin key does.
+      expect((await request(api.app).post(`/api/v1/keys/${created.body.id}/revoke`).set(bearer(mssd.key))).status).toBe(403);
+      const revoked = await request(api.app).post(`/api/v1/keys/${created.body.id}/revoke`).set(bearer(mssdAdmin.key));
       expect(revoked.status).toBe(200);
       expect(revoked.body.revokedAt).toEqual(expect.any(String));
       expect((await request(api.app).get('/api/v1/ministries/mssd').set(bearer(created.body.key))).status).toBe(401);
-      expect((await request(api.app).post(`/api/v1/keys/${created.body.id}/revoke`).set(bearer(mssd.key))).status).toBe(409);
+      expect((await request(api.app).post(`/api/v1/keys/${created.body.id}/revoke`).set(bearer(mssdAdmin.key))).status).toBe(409);
     });
 
     it('keeps the ADMIN_API_KEY key exactly while the variable is set', async () => {
@@ -81,7 +88,7 @@ describe.each(databaseBackends())('the ministries API on $name', (backend) => {
 
     it('never writes a key to the logs', async () => {
       const text = api.logs.lines.join('\n');
-      for (const key of [ADMIN_KEY, mssd.key, mssdSecond.key]) expect(text).not.toContain(key);
+      for (const key of [ADMIN_KEY, mssd.key, mssdSecond.key, mssdAdmin.key]) expect(text).not.toContain(key);
     });
   });
 

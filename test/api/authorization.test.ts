@@ -1,16 +1,19 @@
 import request from 'supertest';
 import { apiRoutes } from '../../src/api';
+import { hasValidCheckDigit } from '../../src/services/reference';
 import type { Database } from '../../src/store/sql';
 import { ADMIN_KEY, bearer, startApi, type ApiHarness } from '../support/api';
 import { databaseBackends } from '../support/stores';
 
 /**
  * Every route of the API, called with the Ministry of Health's key on the Ministry of Social
- * Services' records: each is refused (403), or, for a list, shows none of them. The route
- * table is read from the API itself, so a new route without a case here fails this file.
+ * Services' records: each is refused (403; 404 for a record named by its reference or id, as
+ * for one that does not exist, so no key learns that another ministry's reference is real), or,
+ * for a list, shows none of them. The route table is read from the API itself, so a new route
+ * without a case here fails this file.
  */
 
-type Probe = { name: string; send(api: ApiHarness, key: string): request.Test; expect: 403 | ((body: Record<string, unknown>) => void) };
+type Probe = { name: string; send(api: ApiHarness, key: string): request.Test; expect: 403 | 404 | ((body: Record<string, unknown>) => void) };
 
 /** What MSSD owns, made before the probes. */
 interface Owned {
@@ -46,11 +49,11 @@ const probes: Record<string, Probe[]> = {
     { name: 'lists only its own keys', send: (api, key) => request(api.app).get('/api/v1/keys').set(bearer(key)), expect: noneOfMssd('ministry') },
   ],
   createApiKey: [
-    { name: 'cannot make an MSSD key', send: (api, key) => request(api.app).post('/api/v1/keys').set(bearer(key)).send({ ministry: 'mssd', name: 'x' }), expect: 403 },
-    { name: 'cannot make a super-admin key', send: (api, key) => request(api.app).post('/api/v1/keys').set(bearer(key)).send({ ministry: null, name: 'x' }), expect: 403 },
+    { name: 'cannot make an MSSD key', send: (api, key) => request(api.app).post('/api/v1/keys').set(bearer(key)).send({ ministry: 'mssd', name: 'x', holder: 'Intruder' }), expect: 403 },
+    { name: 'cannot make a super-admin key', send: (api, key) => request(api.app).post('/api/v1/keys').set(bearer(key)).send({ ministry: null, name: 'x', holder: 'Intruder' }), expect: 403 },
   ],
-  getApiKey: [{ name: "cannot read an MSSD key", send: (api, key) => request(api.app).get(`/api/v1/keys/${owned.keyId}`).set(bearer(key)), expect: 403 }],
-  revokeApiKey: [{ name: 'cannot revoke an MSSD key', send: (api, key) => request(api.app).post(`/api/v1/keys/${owned.keyId}/revoke`).set(bearer(key)), expect: 403 }],
+  getApiKey: [{ name: "cannot read an MSSD key", send: (api, key) => request(api.app).get(`/api/v1/keys/${owned.keyId}`).set(bearer(key)), expect: 404 }],
+  revokeApiKey: [{ name: 'cannot revoke an MSSD key', send: (api, key) => request(api.app).post(`/api/v1/keys/${owned.keyId}/revoke`).set(bearer(key)), expect: 404 }],
   putCategory: [{ name: 'cannot change a shared category', send: (api, key) => request(api.app).put('/api/v1/categories/health').set(bearer(key)).send({ name: 'Mine' }), expect: 403 }],
   listServices: [
     { name: "cannot list MSSD's services", send: (api, key) => request(api.app).get('/api/v1/services?ministry=mssd').set(bearer(key)), expect: 403 },
@@ -65,9 +68,9 @@ const probes: Record<string, Probe[]> = {
     { name: "cannot list MSSD's requests", send: (api, key) => request(api.app).get('/api/v1/requests?ministry=mssd').set(bearer(key)), expect: 403 },
     { name: 'lists only its own requests', send: (api, key) => request(api.app).get('/api/v1/requests').set(bearer(key)), expect: noneOfMssd('ministry') },
   ],
-  getRequest: [{ name: 'cannot read an MSSD request', send: (api, key) => request(api.app).get(`/api/v1/requests/${owned.reference}`).set(bearer(key)), expect: 403 }],
+  getRequest: [{ name: 'cannot read an MSSD request', send: (api, key) => request(api.app).get(`/api/v1/requests/${owned.reference}`).set(bearer(key)), expect: 404 }],
   changeRequestStatus: [
-    { name: 'cannot move an MSSD request', send: (api, key) => request(api.app).post(`/api/v1/requests/${owned.reference}/status`).set(bearer(key)).send({ status: 'approved' }), expect: 403 },
+    { name: 'cannot move an MSSD request', send: (api, key) => request(api.app).post(`/api/v1/requests/${owned.reference}/status`).set(bearer(key)).send({ status: 'approved' }), expect: 404 },
   ],
   listBroadcasts: [
     { name: "cannot list MSSD's broadcasts", send: (api, key) => request(api.app).get('/api/v1/broadcasts?ministry=mssd').set(bearer(key)), expect: 403 },
@@ -80,12 +83,12 @@ const probes: Record<string, Probe[]> = {
       expect: 403,
     },
   ],
-  getBroadcast: [{ name: 'cannot read an MSSD broadcast', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}`).set(bearer(key)), expect: 403 }],
-  previewBroadcast: [{ name: 'cannot preview it', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}/preview`).set(bearer(key)), expect: 403 }],
-  scheduleBroadcast: [{ name: 'cannot schedule it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/schedule`).set(bearer(key)).send({}), expect: 403 }],
-  approveBroadcast: [{ name: 'cannot approve it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/approve`).set(bearer(key)), expect: 403 }],
-  stopBroadcast: [{ name: 'cannot stop it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/stop`).set(bearer(key)), expect: 403 }],
-  broadcastProgress: [{ name: 'cannot follow it', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}/progress`).set(bearer(key)), expect: 403 }],
+  getBroadcast: [{ name: 'cannot read an MSSD broadcast', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}`).set(bearer(key)), expect: 404 }],
+  previewBroadcast: [{ name: 'cannot preview it', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}/preview`).set(bearer(key)), expect: 404 }],
+  scheduleBroadcast: [{ name: 'cannot schedule it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/schedule`).set(bearer(key)).send({}), expect: 404 }],
+  approveBroadcast: [{ name: 'cannot approve it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/approve`).set(bearer(key)), expect: 404 }],
+  stopBroadcast: [{ name: 'cannot stop it', send: (api, key) => request(api.app).post(`/api/v1/broadcasts/${owned.broadcastId}/stop`).set(bearer(key)), expect: 404 }],
+  broadcastProgress: [{ name: 'cannot follow it', send: (api, key) => request(api.app).get(`/api/v1/broadcasts/${owned.broadcastId}/progress`).set(bearer(key)), expect: 404 }],
   listAuditLog: [
     { name: "cannot read MSSD's audit log", send: (api, key) => request(api.app).get('/api/v1/audit?ministry=mssd').set(bearer(key)), expect: 403 },
     { name: 'reads only its own entries', send: (api, key) => request(api.app).get('/api/v1/audit').set(bearer(key)), expect: noneOfMssd('ministry') },
@@ -143,14 +146,26 @@ describe.each(databaseBackends())("the API refuses another ministry's key on $na
   const cases = Object.entries(probes).flatMap(([operationId, list]) => list.map((probe) => [operationId, probe.name, probe] as const));
   it.each(cases)('%s: a ministry key %s', async (operationId, _name, probe) => {
     const response = await probe.send(api, mohKey);
-    if (probe.expect === 403) {
-      expect(response.status).toBe(403);
+    if (probe.expect === 403 || probe.expect === 404) {
+      expect(response.status).toBe(probe.expect);
       expect(response.body.error).toEqual(expect.any(String));
     } else {
       expect(response.status).toBe(200);
       api.expectDocumented(operationId, response.body);
       probe.expect(response.body);
     }
+  });
+
+  it("answers another ministry's request, broadcast and key exactly as ones that do not exist", async () => {
+    const unknownReference = `1234567890${[...Array(10).keys()].find((digit) => hasValidCheckDigit(`1234567890${digit}`))}`;
+    const answer = async (path: string) => {
+      const response = await request(api.app).get(`/api/v1${path}`).set(bearer(mohKey));
+      return [response.status, response.body.error.replace(/\d+/g, 'N')];
+    };
+    expect(await answer(`/requests/${owned.reference}`)).toEqual(await answer(`/requests/${unknownReference}`));
+    expect(await answer(`/broadcasts/${owned.broadcastId}`)).toEqual(await answer('/broadcasts/999999'));
+    expect(await answer(`/keys/${owned.keyId}`)).toEqual(await answer('/keys/999999'));
+    expect(await answer(`/requests/${owned.reference}`)).toEqual([404, 'no request N']);
   });
 
   it.each(Object.entries(shared))('%s: a ministry key %s', async (operationId, probe) => {

@@ -32,10 +32,17 @@ describe.each(databaseBackends())('service centres through the API, records on $
 
   const get = (path: string, key: string) => request(h.app).get(`/api/v1${path}`).set(bearer(key));
 
+  /** A ministry's admin key (it makes and revokes the ministry's keys), made by the super-admin. */
+  const adminKeyOf = async (ministry: string) =>
+    (await request(h.app).post('/api/v1/keys').set(bearer(ADMIN_KEY)).send({ ministry, name: `${ministry} key admin`, holder: `${ministry} key admin`, role: 'admin' })).body.key as string;
+
   it('makes centre keys for the centre\'s ministry, tied to the centre, and says so in the list and the audit log', async () => {
-    const made = await request(h.app).post('/api/v1/keys').set(bearer(mssd.key)).send({ ministry: 'mssd', name: 'Marawi counter 3', centre: MARAWI });
+    const made = await request(h.app)
+      .post('/api/v1/keys')
+      .set(bearer(await adminKeyOf('mssd')))
+      .send({ ministry: 'mssd', name: 'Marawi counter 3', holder: 'Marawi counter 3 operator', centre: MARAWI });
     expect(made.status).toBe(201);
-    expect(made.body).toMatchObject({ ministry: 'mssd', kind: 'centre', centre: MARAWI });
+    expect(made.body).toMatchObject({ ministry: 'mssd', kind: 'centre', centre: MARAWI, role: 'officer', holder: 'Marawi counter 3 operator' });
     const listed = await get('/keys', mssd.key);
     expect(listed.body.items.find((key: { id: number }) => key.id === made.body.id)).toMatchObject({ kind: 'centre', centre: MARAWI });
     expect(listed.body.items.find((key: { id: number }) => key.id === mssd.id)).toMatchObject({ kind: 'officer', centre: null });
@@ -44,13 +51,30 @@ describe.each(databaseBackends())('service centres through the API, records on $
   });
 
   it('refuses a centre key for another ministry, without a ministry, or for a centre that does not exist', async () => {
-    const post = (key: string, body: object) => request(h.app).post('/api/v1/keys').set(bearer(key)).send(body);
+    const post = (key: string, body: object) => request(h.app).post('/api/v1/keys').set(bearer(key)).send({ holder: 'An operator', ...body });
     expect((await post(moh.key, { ministry: 'mssd', name: 'x', centre: MARAWI })).status).toBe(403);
     const orphan = await post(ADMIN_KEY, { ministry: null, name: 'x', centre: MARAWI });
     expect([orphan.status, orphan.body.error]).toEqual([400, expect.stringContaining('give its ministry')]);
     const nowhere = await post(ADMIN_KEY, { ministry: 'mssd', name: 'x', centre: 'no-such-centre' });
     expect([nowhere.status, nowhere.body.error]).toEqual([400, 'unknown centre "no-such-centre"']);
     expect((await post(marawi.key, { ministry: 'mssd', name: 'x' })).status).toBe(403);
+  });
+
+  it("refuses a ministry a key in the name of a centre it does not answer for (finding 4: then it read another ministry's filings there)", async () => {
+    // Before: MOH's key made itself a Marawi centre key and listed MSSD's assisted requests filed at Marawi.
+    const filed = (await h.file(marawi.key, { phone: '09171234090' })).body.request.id as number;
+    const mohAdmin = await adminKeyOf('moh');
+    const attempt = await request(h.app).post('/api/v1/keys').set(bearer(mohAdmin)).send({ ministry: 'moh', name: 'Marawi (MOH)', holder: 'Somebody', centre: MARAWI });
+    expect([attempt.status, attempt.body.error]).toEqual([403, expect.stringContaining('does not answer for centre "lds-marawi-hall"')]);
+    // A centre key of MOH at the same centre, made by the super-admin, still sees only MOH's filings there, and files only MOH's services.
+    const mohMarawi = await h.keyFor('moh', MARAWI);
+    const listed = await get('/assisted-requests', mohMarawi.key);
+    expect([listed.status, listed.body.items]).toEqual([200, []]);
+    expect((await get(`/assisted-requests?centre=${MARAWI}`, mohMarawi.key)).body.items.map((item: { id: number }) => item.id)).not.toContain(filed);
+    const foreign = await h.file(mohMarawi.key, { phone: '09171234091' });
+    expect([foreign.status, foreign.body.error]).toEqual([403, expect.stringContaining('not one of ministry "moh"\'s')]);
+    // Once the super-admin made it, MOH's admins may make more keys for Marawi.
+    expect((await request(h.app).post('/api/v1/keys').set(bearer(mohAdmin)).send({ ministry: 'moh', name: 'Marawi (MOH) 2', holder: 'Somebody', centre: MARAWI })).status).toBe(201);
   });
 
   it('refuses a centre key every route but the assisted requests, with 403', async () => {

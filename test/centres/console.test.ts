@@ -49,6 +49,28 @@ describe.each(databaseBackends())('assisted requests in the console, records on 
     expect(refused.text).toContain('can only file assisted requests');
   });
 
+  it('refuses a centre key the broadcast compose page and every page beyond its centre\'s (finding 6: it opened the compose page)', async () => {
+    const { agent } = await signedIn(centre.key);
+    const csrf = csrfIn((await agent.get('/console/assisted')).text);
+    for (const path of ['/console/broadcasts/new', '/console/broadcasts', '/console/broadcasts/1', '/console/audit', '/console/requests/48217730953']) {
+      const response = await agent.get(path);
+      expect([path, response.status]).toEqual([path, 403]);
+      expect(response.text).not.toContain('name="text_en"');
+    }
+    await agent.get('/console?days=7').expect(303).expect('Location', '/console/assisted');
+    const posted = await agent.post('/console/broadcasts/preview').type('form').send({ _csrf: csrf, topic: 'aid-payouts', text_en: 'x' });
+    expect(posted.status).toBe(403);
+    // Signing out is still the centre operator's to do.
+    await agent.post('/console/logout').type('form').send({ _csrf: csrf }).expect(303).expect('Location', '/console/login');
+  });
+
+  it("offers a centre's operator only its own ministry's services", async () => {
+    const { agent } = await signedIn(centre.key);
+    const chooser = await agent.get('/console/assisted/new').expect(200);
+    expect(chooser.text).toContain('value="mssd-aics"');
+    expect(chooser.text).not.toContain('value="moh-');
+  });
+
   it('files a request from the form of the chosen service, texting the citizen, and lists it as waiting', async () => {
     const { agent } = await signedIn(centre.key);
     const chooser = await agent.get('/console/assisted/new').expect(200);

@@ -45,7 +45,7 @@ export async function startCentres(db: Database, env: Record<string, string> = {
       const response = await request(app)
         .post('/api/v1/keys')
         .set(bearer(ADMIN_KEY))
-        .send({ ministry, name: centre ? `${centre} counter` : `${ministry} officer`, ...(centre ? { centre } : {}) });
+        .send({ ministry, name: centre ? `${centre} counter` : `${ministry} officer`, holder: centre ? `${centre} operator` : `${ministry} officer`, ...(centre ? { centre } : {}) });
       if (response.status !== 201) throw new Error(`could not make a key: ${response.status} ${response.text}`);
       return { key: response.body.key as string, id: response.body.id as number };
     },

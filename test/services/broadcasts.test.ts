@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, InvalidError, type Actor } from '../../src/services/access';
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, type Actor } from '../../src/services/access';
 import type { AdminServices } from '../../src/services/admin';
 import type { BroadcastInput } from '../../src/services/broadcasts';
 import type { Database } from '../../src/store/sql';
@@ -138,7 +138,8 @@ describe.each(databaseBackends())('broadcasts on $name', (backend) => {
     expect(await services.broadcasts.fanOutDue()).toBe(0);
     await expect(services.broadcasts.approve(moh, created.id)).rejects.toThrow(ConflictError);
     await expect(services.broadcasts.approve(mohSecond, created.id)).rejects.toThrow(ConflictError);
-    await expect(services.broadcasts.approve(mssd, created.id)).rejects.toThrow(ForbiddenError);
+    // Another ministry's broadcast is not found, as one that does not exist.
+    await expect(services.broadcasts.approve(mssd, created.id)).rejects.toThrow(NotFoundError);
     const approved = await services.broadcasts.approve(superAdmin, created.id);
     expect(approved).toMatchObject({ status: 'scheduled', approvedBy: superAdmin.keyId });
     await expect(services.broadcasts.approve(superAdmin, created.id)).rejects.toThrow(ConflictError);
@@ -226,8 +227,8 @@ describe.each(databaseBackends())('broadcasts on $name', (backend) => {
     await expect(services.broadcasts.create(moh, draft({ defaultLocale: 'bn' }))).rejects.toThrow(InvalidError);
     await expect(services.broadcasts.create(mssd, draft())).rejects.toThrow(ForbiddenError);
     const created = await services.broadcasts.create(moh, draft());
-    await expect(services.broadcasts.preview(mssd, created.id)).rejects.toThrow(ForbiddenError);
-    await expect(services.broadcasts.progress(mssd, created.id)).rejects.toThrow(ForbiddenError);
+    await expect(services.broadcasts.preview(mssd, created.id)).rejects.toThrow(NotFoundError);
+    await expect(services.broadcasts.progress(mssd, created.id)).rejects.toThrow(NotFoundError);
     await expect(services.broadcasts.list(mssd, { ministry: 'moh', limit: 10 })).rejects.toThrow(ForbiddenError);
     expect((await services.broadcasts.list(mssd, { limit: 10 })).items).toEqual([]);
   });

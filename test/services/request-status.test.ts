@@ -96,8 +96,9 @@ describe.each(databaseBackends())('request statuses on $name', (backend) => {
 
   it("refuses another ministry's key, changing nothing", async () => {
     const { reference } = await requestFrom('tel:+639171110004', 'sms', null);
-    await expect(services.requests.changeStatus(moh, reference, { status: 'approved' })).rejects.toThrow(ForbiddenError);
-    await expect(services.requests.detail(moh, reference)).rejects.toThrow(ForbiddenError);
+    // Not found, as a reference that does not exist: another ministry never learns it is real.
+    await expect(services.requests.changeStatus(moh, reference, { status: 'approved' })).rejects.toThrow(NotFoundError);
+    await expect(services.requests.detail(moh, reference)).rejects.toThrow(NotFoundError);
     expect((await services.requests.detail(mssd, reference)).status).toBe('received');
     expect(await outboxFor(reference)).toHaveLength(0);
   });

@@ -19,8 +19,11 @@ export interface ApiHarness {
   logs: LogCapture;
   sms: FakeProvider;
   telegram: FakeProvider;
-  /** Makes a key through the API with the admin key: a ministry's, or (null) a super-admin's. */
-  keyFor(ministry: string | null, name?: string): Promise<{ key: string; id: number }>;
+  /**
+   * Makes a key through the API with the admin key: a ministry's (an officer's unless `role`
+   * says admin), or (null) a super-admin's; held by a person called `name` unless `holder` is given.
+   */
+  keyFor(ministry: string | null, name?: string, options?: { role?: 'admin' | 'officer'; holder?: string }): Promise<{ key: string; id: number }>;
   /** Checks a 2xx body against the response schema its route declares (and the OpenAPI document shows). */
   expectDocumented(operationId: string, body: unknown): void;
 }
@@ -36,8 +39,11 @@ export async function startApi(db: Database, env: Record<string, string> = {}): 
     logs,
     sms,
     telegram,
-    async keyFor(ministry, name = `${ministry ?? 'super'} key`) {
-      const response = await request(app).post('/api/v1/keys').set(bearer(ADMIN_KEY)).send({ ministry, name });
+    async keyFor(ministry, name = `${ministry ?? 'super'} key`, options = {}) {
+      const response = await request(app)
+        .post('/api/v1/keys')
+        .set(bearer(ADMIN_KEY))
+        .send({ ministry, name, holder: options.holder ?? name, ...(options.role ? { role: options.role } : {}) });
       if (response.status !== 201) throw new Error(`could not make a key: ${response.status} ${response.text}`);
       return { key: response.body.key as string, id: response.body.id as number };
     },

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createI18n } from '../../src/i18n';
 import { Outbox } from '../../src/outbox/outbox';
 import type { LimiterClock } from '../../src/outbox/rate-limiter';
-import { keyActor, type Actor } from '../../src/services/access';
+import { CLI_ACTOR, keyActor, type Actor, type KeyRole } from '../../src/services/access';
 import { createAdminServices, type AdminServices } from '../../src/services/admin';
 import { ApiKeyService } from '../../src/services/api-keys';
 import { loadSampleCatalogIfEmpty } from '../../src/services/catalog-import';
@@ -93,10 +93,10 @@ export async function adminServices(
   return { services, outbox, config };
 }
 
-/** A new API key and the actor behind it: a ministry's, or (null) a super-admin's. */
-export async function newKey(db: Database, ministryCode: string | null, name = 'test key'): Promise<{ key: string; actor: Actor; id: number }> {
-  const { key, record } = await new ApiKeyService(db).create({ keyId: null, ministryCode: null, label: 'cli' }, { ministryCode, name }, 'cli');
-  return { key, actor: keyActor(record.id, record.ministryCode), id: record.id };
+/** A new API key and the actor behind it: a ministry's, or (null) a super-admin's; its holder is `name` at the ministry (keys of one name and ministry are one person's). */
+export async function newKey(db: Database, ministryCode: string | null, name = 'test key', role: KeyRole = 'officer'): Promise<{ key: string; actor: Actor; id: number }> {
+  const { key, record } = await new ApiKeyService(db).create(CLI_ACTOR, { ministryCode, name, holder: `${name} (${ministryCode ?? 'super-admin'})`, role: ministryCode === null ? undefined : role }, 'cli');
+  return { key, actor: keyActor(record.id, record.ministryCode, record.centreCode, record.role), id: record.id };
 }
 
 /** What a seeded subscriber is, to compute expectations independently of the SQL under test. */

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { KEY_COOKIE } from '../../src/console/session';
+import { SESSION_COOKIE } from '../../src/console/session';
 import type { AppContext } from '../../src/context';
 import { createApp } from '../../src/http/app';
 import { CLI_ACTOR } from '../../src/services/access';
@@ -131,7 +131,7 @@ beforeAll(async () => {
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     context.dispatcher.start();
-    for (const name of ['Officer A', 'Officer B']) keys.push((await context.admin.apiKeys.create(CLI_ACTOR, { ministryCode: 'mssd', name }, 'cli')).key);
+    for (const name of ['Officer A', 'Officer B']) keys.push((await context.admin.apiKeys.create(CLI_ACTOR, { ministryCode: 'mssd', name, holder: name }, 'cli')).key);
   })();
   [browser] = await Promise.all([launchChromium(), started]);
   [phone, officerA, officerB] = await Promise.all([openPage(PHONE_VIEWPORT), openPage(DESK_VIEWPORT), openPage(DESK_VIEWPORT)]);
@@ -231,7 +231,7 @@ describe(`the simulator and the console in Chromium, records on ${backend.name}`
     await checkAccessibility('login', page);
     await screenshot(page, '05-console-login');
     await signIn(officerA, keys[0]);
-    const cookie = (await page.context().cookies()).find((candidate) => candidate.name === KEY_COOKIE);
+    const cookie = (await page.context().cookies()).find((candidate) => candidate.name === SESSION_COOKIE);
     expect(cookie).toEqual(expect.objectContaining({ httpOnly: true, sameSite: 'Strict', path: '/console' }));
 
     await firstVisit(officerA, 'requests', '/console/requests');
@@ -282,7 +282,7 @@ describe(`the simulator and the console in Chromium, records on ${backend.name}`
     // The officer who drafted it cannot approve it.
     await page.click('button:has-text("Approve")');
     await page.waitForSelector('.flash');
-    expect(await flashOf(page)).toContain('a second key must approve');
+    expect(await flashOf(page)).toContain('a second person must approve');
 
     const second = officerB.page;
     await second.goto(`${base}/console/login`);

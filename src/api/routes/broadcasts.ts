@@ -206,7 +206,7 @@ export function broadcastRoutes(services: AdminServices): Route[] {
       path: '/broadcasts/:id/schedule',
       tag: 'broadcasts',
       summary: 'Schedule a draft (now, or at a time)',
-      description: 'Above BROADCAST_APPROVAL_THRESHOLD recipients the broadcast waits in `pending_approval` for a second key.',
+      description: 'Above BROADCAST_APPROVAL_THRESHOLD recipients the broadcast waits in `pending_approval` for a second person\'s approval.',
       params: idParams,
       body: z.strictObject({ at: timestamp.optional().describe('when to start; now when absent') }),
       response: broadcast,
@@ -218,8 +218,10 @@ export function broadcastRoutes(services: AdminServices): Route[] {
       method: 'post',
       path: '/broadcasts/:id/approve',
       tag: 'broadcasts',
-      summary: 'Approve a broadcast waiting for a second key',
-      description: 'Neither the key that drafted it nor the key that scheduled it may approve it (409).',
+      summary: "Approve a broadcast waiting for a second person's approval",
+      description:
+        'The approving key must be held by another person than the holders of the keys that drafted and scheduled it, ' +
+        'and must not have been made by either of them (409 otherwise). The audit entry names both holders.',
       params: idParams,
       response: broadcast,
       errors: [409],

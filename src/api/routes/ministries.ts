@@ -14,6 +14,8 @@ const apiKey = z.object({
   kind: z.enum(['officer', 'centre']).describe("an officer's key, or a service centre's (it files assisted requests only)"),
   centre: code.nullable().describe("a centre key's centre; null for an officer's"),
   name: z.string(),
+  holder: z.string().describe('who holds the key: a person, or a centre\'s operator; two-person approval compares holders'),
+  role: z.enum(['admin', 'officer']).describe("a ministry's `admin` key makes and revokes its keys; an `officer`'s makes none; super-admin keys are `admin`"),
   prefix: z.string().describe('the first characters of the key, to tell keys apart'),
   source: z.enum(['api', 'cli', 'env']),
   createdBy: z.number().int().nullable(),
@@ -29,6 +31,8 @@ const presentKey = (k: ApiKeyRecord): z.input<typeof apiKey> => ({
   kind: k.kind,
   centre: k.centreCode,
   name: k.name,
+  holder: k.holder,
+  role: k.role,
   prefix: k.prefix,
   source: k.source,
   createdBy: k.createdBy,
@@ -104,18 +108,22 @@ export function ministryRoutes(services: AdminServices): Route[] {
       summary: 'Create an API key',
       description:
         'The key is in the answer and nowhere else: it is stored hashed and cannot be shown again. ' +
-        "`ministry: null` makes a super-admin key (super-admin keys only); a ministry's key may make keys for its own ministry. " +
-        "With `centre`, the key is that service centre's (kind `centre`): it can file assisted requests and list its centre's, nothing else; " +
-        'it belongs to the ministry given, which answers for the centre.',
+        '`holder` names the person who will hold it (or the centre operator). ' +
+        "`ministry: null` makes a super-admin key (super-admin keys only); a super-admin or a ministry's `admin` key makes keys for that ministry " +
+        "(an `officer`'s key makes none), with `role` `officer` unless `admin` is asked for. " +
+        "With `centre`, the key is that service centre's (kind `centre`): it can file assisted requests for its ministry's services and list its own, nothing else; " +
+        "it belongs to the ministry given, which must answer for the centre (a super-admin's first centre key for the pair makes it answer; then the ministry's admins may make more).",
       body: z.strictObject({
         ministry: code.nullable(),
         name: z.string().trim().min(1).max(80),
+        holder: z.string().trim().min(2).max(80).describe('the person who holds the key, or the centre operator'),
+        role: z.enum(['admin', 'officer']).optional().describe("`officer` (the default) or `admin` (makes and revokes the ministry's keys)"),
         centre: code.optional().describe("makes a service centre's key for this centre"),
       }),
       response: apiKey.extend({ key: z.string().describe('the key; shown only this once') }),
       status: 201,
       handle: async ({ actor, body }) => {
-        const { key, record } = await services.apiKeys.create(actor, { ministryCode: body.ministry, name: body.name, centreCode: body.centre });
+        const { key, record } = await services.apiKeys.create(actor, { ministryCode: body.ministry, name: body.name, holder: body.holder, role: body.role, centreCode: body.centre });
         return { ...presentKey(record), key };
       },
     }),
@@ -135,7 +143,9 @@ export function ministryRoutes(services: AdminServices): Route[] {
       path: '/keys/:id/revoke',
       tag: 'keys',
       summary: 'Revoke an API key',
-      description: 'From the next request on, the key gets 401. The ADMIN_API_KEY key is revoked by removing the variable.',
+      description:
+        "From the next request on, the key gets 401 and its console sessions end. A super-admin or the ministry's `admin` key revokes. " +
+        'The ADMIN_API_KEY key is revoked by removing the variable.',
       params: z.strictObject({ id: numericId }),
       response: apiKey,
       errors: [409],
