@@ -6,7 +6,6 @@ import { translate } from '../../i18n';
 import type { Logger } from '../../log';
 import { PRIORITY, type Outbox } from '../../outbox/outbox';
 import { addressKind } from '../../services/address';
-import type { UnsolicitedCause, UnsolicitedSmsBudget } from '../../services/unsolicited-sms';
 import type { EphemeralStore } from '../../store/ephemeral';
 import { preferGsm7 } from '../sms/lookalikes';
 import { smsSize } from '../sms/segments';
@@ -39,8 +38,13 @@ export interface SmsFinishOptions {
   afterMs: number;
   /** Most SMS parts the text may take (SMS_MAX_SEGMENTS); a longer one is cut at a line. */
   maxSegments: number;
-  /** Every SMS sent here is taken from it first. */
-  budget: Pick<UnsolicitedSmsBudget, 'take'>;
+  /** Every SMS sent here is taken from it first (the unsolicited-SMS budget, services/unsolicited-sms.ts). */
+  budget: SmsBudget;
+}
+
+/** What this needs of the unsolicited-SMS budget: may one more SMS go to `address`, caused by `cause`? */
+export interface SmsBudget {
+  take(request: { address: string; cause: { kind: string; source: string } }): Promise<{ allowed: boolean }>;
 }
 
 /** How long the "already sent" mark is kept: longer than any USSD session. */
@@ -85,7 +89,7 @@ export class SmsFinisher {
   async forHop(address: string, session: string, paginate: Paginator, networkCode?: string): Promise<HopFinish | undefined> {
     if (addressKind(address) !== 'tel' || !this.options.smsOn()) return undefined;
     const { i18n, pages, afterMs, defaultLocale, log, store, budget, maxSegments } = this.options;
-    const cause: UnsolicitedCause = { kind: 'ussd-finish', source: `ussd:africastalking:${NETWORK_CODE.test(networkCode ?? '') ? networkCode : 'unknown'}` };
+    const cause = { kind: 'ussd-finish', source: `ussd:africastalking:${NETWORK_CODE.test(networkCode ?? '') ? networkCode : 'unknown'}` };
     const notice = (key: string, locale = defaultLocale) => translate(i18n, locale, { key });
     const noted = (screen: ResolvedScreen) => paginate({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
     // The long screen this session last had texted: paging on through it, its pages say so.
