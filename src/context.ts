@@ -15,14 +15,16 @@ import { createI18n } from './i18n';
 import { createLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import { Dispatcher } from './outbox/dispatcher';
-import { Outbox } from './outbox/outbox';
+import { Outbox, PRIORITY } from './outbox/outbox';
 import { MemoryRateLimiter, RedisRateLimiter } from './outbox/rate-limiter';
 import { createAdminServices, type AdminServices } from './services/admin';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
 import { DataRightsService } from './services/data-rights';
+import { addressKind } from './services/address';
 import { LookupGuard } from './services/lookup-guard';
+import { PhoneProofService, type ProofSender } from './services/phone-proof';
 import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
 import { RetentionJob } from './services/retention';
@@ -95,6 +97,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const dataRights = new DataRightsService(db, log);
   const profiles = new ProfileService(db);
   const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
+  // Every one-time code that proves a phone leaves through this one function (wrap it to budget
+  // them): by SMS to a phone, to the simulator's inbox for a simulated one; false when neither is on.
+  const sendProof: ProofSender = async ({ address, body, locale }) => {
+    const channel = addressKind(address) === 'sim' ? 'simulator' : 'sms';
+    if (addressKind(address) === 'telegram' || !channels.some((candidate) => candidate.name === channel && canSend(candidate))) return false;
+    await outbox.enqueue({ address, channel, body, kind: 'reply', priority: PRIORITY.reply, locale });
+    dispatcher.nudge();
+    return true;
+  };
+  const proofs = new PhoneProofService({ store, i18n, send: sendProof });
   const effects: DialogEffects & PrivacyEffects & TrustEffects = {
     saveLanguage: (citizenId, locale) => citizens.setLocale(citizenId, locale),
     loadForm: async (serviceCode, citizenId) => ({
@@ -111,6 +123,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     declineAssisted: ({ citizenId, id }) => admin.assisted.decline(citizenId, id),
     addProfile: ({ citizenId, name, relationship }) => profiles.add(citizenId, { name, relationship }),
     removeProfile: ({ citizenId, profileId }) => profiles.remove(citizenId, profileId),
+    requestProof: ({ address, purpose, locale }) => proofs.issue(address, purpose, locale),
+    checkProof: ({ address, purpose, code }) => proofs.check(address, purpose, code),
     subscribe: ({ citizenId, topic, municipality }) => subscriptions.subscribe(citizenId, topic, municipality),
     unsubscribe: async ({ citizenId, topic, municipality }) => {
       await subscriptions.unsubscribe(citizenId, topic, municipality);

@@ -3,6 +3,7 @@ import type { AssistedService } from '../services/assisted';
 import type { CatalogService } from '../services/catalog';
 import type { DataHeld } from '../services/data-rights';
 import type { LookupOutcome } from '../services/lookup-guard';
+import type { ProofCheck, ProofIssue, ProofPurpose } from '../services/phone-proof';
 import type { ProfileService } from '../services/profiles';
 import type { RequestService } from '../services/requests';
 import type { SubscriptionService } from '../services/subscriptions';
@@ -34,13 +35,27 @@ export type DialogName =
   | 'confirm-assisted';
 
 /** What the engine sends a dialog: a chosen option's value, a validated answer, or back. */
-export type DialogEvent = { type: 'CHOOSE'; value: string } | { type: 'ANSWER'; value: string } | { type: 'BACK' } | { type: 'RESUME' };
+export type DialogEvent =
+  | { type: 'CHOOSE'; value: string }
+  | { type: 'ANSWER'; value: string }
+  | { type: 'BACK' }
+  /** A form taken up again in a new network session; `proven` when the channel itself authenticates the address. */
+  | { type: 'RESUME'; proven: boolean };
 
 /** What a dialog starts with: who is talking, and where it was sent from (e.g. which service). */
 export interface DialogInput {
   citizenId: number;
   /** The channel of this conversation, recorded on what the citizen submits. */
   channel: string;
+  /** Who is talking (`tel:+63…`): where a one-time code goes when the phone must be proven. */
+  address: string;
+  /** The language the conversation is in, for what is sent outside it (a code's SMS). */
+  locale: string;
+  /**
+   * The channel itself authenticates the address (the mobile network an SMS's sender, Telegram
+   * a chat), so no code is needed to prove it. False for USSD, whose gateway says who calls.
+   */
+  proven: boolean;
   params: Record<string, string>;
 }
 
@@ -102,7 +117,7 @@ export interface PrivacyEffects {
   eraseCitizen(input: { citizenId: number; channel: string }): Promise<void>;
 }
 
-/** The writes of the trust dialogs: checking a message, answering a centre's request, family profiles. */
+/** The writes of the trust dialogs: checking a message, answering a centre's request, family profiles, proving the phone. */
 export interface TrustEffects {
   /** Looks a verification code up among the citizen's messages (rate-limited). */
   verifyMessage(input: { citizenId: number; code: string }): Promise<VerifyOutcome>;
@@ -113,6 +128,10 @@ export interface TrustEffects {
   /** Adds a person to the phone; rejects with a ProfileError ('full', 'duplicate', 'invalid'). */
   addProfile(input: { citizenId: number; name: string; relationship: string }): Promise<{ id: number }>;
   removeProfile(input: { citizenId: number; profileId: number }): Promise<boolean>;
+  /** Sends a one-time code by SMS to the address, to prove the phone (src/services/phone-proof.ts). */
+  requestProof(input: { address: string; purpose: ProofPurpose; locale: string }): Promise<ProofIssue>;
+  /** Checks a code typed back; the right one is spent. */
+  checkProof(input: { address: string; purpose: ProofPurpose; code: string }): Promise<ProofCheck>;
 }
 
 /** The value every dialog's `0` at its first screen leads to. */

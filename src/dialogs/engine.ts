@@ -35,6 +35,12 @@ export interface Inbound {
   /** Starts this dialog whatever the saved state (a keyword such as MENU, HELP or STATUS <ref>). */
   start?: { dialog: DialogName; params?: Record<string, string> };
   /**
+   * The channel itself authenticates `address`: the mobile network an SMS's sender, Telegram a
+   * chat. Absent (USSD, whose gateway only says who calls): acts that cannot be undone need
+   * a code sent to the phone first (src/dialogs/proof.ts).
+   */
+  proven?: boolean;
+  /**
    * The channel's guess at the citizen's language (Telegram's `language_code`), used until the
    * citizen chooses one.
    */
@@ -151,7 +157,14 @@ export class DialogEngine {
     let page = 0;
     let hint: Text | undefined;
     let suspended = saved?.suspended;
-    const input = (params: Record<string, string> = {}): DialogInput => ({ citizenId: citizen.id, channel: inbound.channel, params });
+    const input = (params: Record<string, string> = {}): DialogInput => ({
+      citizenId: citizen.id,
+      channel: inbound.channel,
+      address: inbound.address,
+      locale,
+      proven: inbound.proven === true,
+      params,
+    });
     const start = (name: DialogName, params?: Record<string, string>) => this.start(name, input(params));
 
     const current = saved && this.restorable(saved) ? saved : undefined;
@@ -183,7 +196,7 @@ export class DialogEngine {
       running.actor.stop();
       if (output.next === 'apply' && output.params?.resume && suspended) {
         running = this.restore(suspended);
-        running.actor.send({ type: 'RESUME' });
+        running.actor.send({ type: 'RESUME', proven: inbound.proven === true });
         suspended = undefined;
       } else {
         running = await start(output.next, output.params);

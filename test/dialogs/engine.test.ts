@@ -96,7 +96,7 @@ describe('a dialog snapshot', () => {
   };
 
   it('survives being stringified mid-dialog and restored, with the same outcome as an unbroken run', async () => {
-    const input = { citizenId: 7, channel: 'ussd', params: { service: 'mssd-aics' } };
+    const input = { citizenId: 7, channel: 'ussd', address: 'tel:+639170000207', locale: 'en', proven: false, params: { service: 'mssd-aics' } };
     const unbroken = createActor(machine, { input }).start();
     await settle(unbroken);
     for (const value of ['Amina', '5']) unbroken.send({ type: 'ANSWER', value });
