@@ -180,7 +180,11 @@ describe('every USSD screen of every dialog in every locale', () => {
         return [{ type: 'ANSWER', value: sample }, ...back];
       }
       case 'apply.review':
-        return [...choose(['confirm', 'edit']), ...back];
+        return [...choose(['confirm', 'reveal', 'edit']), ...back];
+      case 'apply.proofBySms':
+      case 'apply.proofExpired':
+      case 'apply.proofLocked':
+        return [...choose(['edit']), ...back];
       case 'apply.submitting':
         return [done('submitRequest', { reference: '48217730953' }), failed('submitRequest')];
       case 'status.ask':
@@ -301,6 +305,7 @@ describe('every USSD screen of every dialog in every locale', () => {
         'profiles.list', 'profiles.name', 'profiles.relationship', 'profiles.added', 'profiles.notAdded', 'profiles.person', 'profiles.confirmRemove',
         'profiles.removed', 'mydata.summary', 'mydata.confirm', 'mydata.erased', 'mydata.failed', 'subscribe.subscribed', 'subscribe.unsubscribed', 'help.help', 'resume.ask',
         'mydata.proofCode', 'mydata.proofRetry', 'mydata.proofBySms', 'mydata.proofExpired', 'mydata.proofLocked',
+        'apply.proofCode', 'apply.proofRetry', 'apply.proofBySms', 'apply.proofExpired', 'apply.proofLocked',
         'confirm-assisted.proofCode', 'confirm-assisted.proofRetry', 'confirm-assisted.proofBySms', 'confirm-assisted.proofExpired', 'confirm-assisted.proofLocked',
       ]),
     );
