@@ -8,7 +8,7 @@ import { simulatorChannel } from './channels/simulator';
 import { phoneChannel, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
 import { SUPPORTED_LOCALES, type Config } from './config';
-import type { DialogEffects, PrivacyEffects, TrustEffects } from './dialogs/dialog';
+import { NO_CITIZEN, type Caller, type DialogEffects, type PrivacyEffects, type TrustEffects } from './dialogs/dialog';
 import { DialogEngine } from './dialogs/engine';
 import { createDialogs } from './dialogs';
 import { createI18n } from './i18n';
@@ -107,32 +107,36 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     return true;
   };
   const proofs = new PhoneProofService({ store, i18n, send: sendProof });
+  // A caller becomes a citizen (a row, their address) only when something of theirs is kept.
+  const citizenFor = async ({ citizenId, address, channel }: Caller) => (citizenId !== NO_CITIZEN ? citizenId : (await citizens.findOrCreate(address, channel)).id);
   const effects: DialogEffects & PrivacyEffects & TrustEffects = {
-    saveLanguage: (citizenId, locale) => citizens.setLocale(citizenId, locale),
+    saveLanguage: async (input) => citizens.setLocale(await citizenFor(input), input.locale),
     loadForm: async (serviceCode, citizenId) => ({
       fieldCount: (await catalog.service(serviceCode))?.form?.length ?? 0,
       profileCount: await profiles.count(citizenId),
     }),
-    submitRequest: async ({ citizenId, channel, serviceCode, answers, profileId }) => {
+    submitRequest: async ({ serviceCode, answers, profileId, ...caller }) => {
       const form = (await catalog.service(serviceCode))?.form ?? [];
       const byKey = Object.fromEntries(form.map((field, index) => [field.key, answers[index] ?? '']));
-      return requests.submit({ citizenId, serviceCode, answers: byKey, channel, profileId });
+      return requests.submit({ citizenId: await citizenFor(caller), serviceCode, answers: byKey, channel: caller.channel, profileId });
     },
-    verifyMessage: ({ citizenId, code }) => verification.check(citizenId, code),
+    // Nothing was ever sent to a caller who is not a citizen.
+    verifyMessage: async ({ citizenId, code }) => (citizenId === NO_CITIZEN ? { kind: 'unknown' } : verification.check(citizenId, code)),
     confirmAssisted: async ({ citizenId, id, code }) => (await admin.assisted.confirm(citizenId, code !== undefined ? { code } : { id: id ?? 0 })) ?? null,
     declineAssisted: ({ citizenId, id }) => admin.assisted.decline(citizenId, id),
-    addProfile: ({ citizenId, name, relationship }) => profiles.add(citizenId, { name, relationship }),
+    addProfile: async ({ name, relationship, ...caller }) => profiles.add(await citizenFor(caller), { name, relationship }),
     removeProfile: ({ citizenId, profileId }) => profiles.remove(citizenId, profileId),
     requestProof: ({ address, purpose, locale }) => proofs.issue(address, purpose, locale),
     checkProof: ({ address, purpose, code }) => proofs.check(address, purpose, code),
-    subscribe: ({ citizenId, topic, municipality }) => subscriptions.subscribe(citizenId, topic, municipality),
+    subscribe: async ({ topic, municipality, ...caller }) => subscriptions.subscribe(await citizenFor(caller), topic, municipality),
     unsubscribe: async ({ citizenId, topic, municipality }) => {
       await subscriptions.unsubscribe(citizenId, topic, municipality);
     },
-    lookupRequest: (input) => lookups.lookup(input),
+    // Audited, and misses counted, per citizen: a lookup is kept.
+    lookupRequest: async (input) => lookups.lookup({ ...input, citizenId: await citizenFor(input) }),
     dataHeld: (citizenId) => dataRights.held(citizenId),
     eraseCitizen: async ({ citizenId, channel }) => {
-      await dataRights.erase(citizenId, channel);
+      if (citizenId !== NO_CITIZEN) await dataRights.erase(citizenId, channel);
     },
   };
   const engine = new DialogEngine({

@@ -2,7 +2,7 @@ import { and, assign, fromPromise, setup } from 'xstate';
 import type { FormField } from '../services/catalog-schema';
 import { pick } from '../services/localized';
 import { formatReference } from '../services/reference';
-import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogOutput, ScreenInput, TrustEffects } from './dialog';
+import type { Caller, Dialog, DialogEffects, DialogEvent, DialogInput, DialogOutput, ScreenInput, TrustEffects } from './dialog';
 import { personLabel } from './profiles';
 import { proofActors, proofScreens, proofStates, type ProofContext } from './proof';
 import { choiceScreen, finalScreen, questionScreen, text, type Screen } from './screen';
@@ -56,7 +56,7 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
       loadForm: fromPromise<{ fieldCount: number; profileCount?: number }, { service: string; citizenId: number }>(({ input }) =>
         effects.loadForm(input.service, input.citizenId),
       ),
-      submitRequest: fromPromise<{ reference: string }, { citizenId: number; channel: string; serviceCode: string; answers: string[]; profileId?: number }>(
+      submitRequest: fromPromise<{ reference: string }, Caller & { serviceCode: string; answers: string[]; profileId?: number }>(
         ({ input }) => effects.submitRequest(input),
       ),
       ...proofActors(effects),
@@ -171,6 +171,7 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
           src: 'submitRequest',
           input: ({ context }) => ({
             citizenId: context.citizenId,
+            address: context.address,
             channel: context.channel,
             serviceCode: context.service,
             answers: context.answers,

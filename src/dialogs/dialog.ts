@@ -59,6 +59,20 @@ export interface DialogInput {
   params: Record<string, string>;
 }
 
+/**
+ * The citizenId of a caller who is not a citizen yet: nothing is kept about a dial until
+ * something needs keeping (a language, a request, a topic, a person, a status lookup), and the
+ * effect that keeps it makes them a citizen, found by their address.
+ */
+export const NO_CITIZEN = 0;
+
+/** Who a write that keeps something is for: a citizen, or a caller (NO_CITIZEN) it makes one. */
+export interface Caller {
+  citizenId: number;
+  address: string;
+  channel: string;
+}
+
 /** What a dialog ends with: where to go next, and optionally a language the citizen chose. */
 export interface DialogOutput {
   next: DialogName;
@@ -98,11 +112,11 @@ export interface Dialog<C = unknown> {
 
 /** The writes dialogs may cause, implemented at the composition root. */
 export interface DialogEffects {
-  saveLanguage(citizenId: number, locale: string): Promise<void>;
+  saveLanguage(input: Caller & { locale: string }): Promise<void>;
   /** The form's size, and how many people share the citizen's phone (asked whom the request is for when any). */
   loadForm(serviceCode: string, citizenId: number): Promise<{ fieldCount: number; profileCount?: number }>;
-  submitRequest(input: { citizenId: number; channel: string; serviceCode: string; answers: string[]; profileId?: number }): Promise<{ reference: string }>;
-  subscribe(input: { citizenId: number; topic: string; municipality: string }): Promise<void>;
+  submitRequest(input: Caller & { serviceCode: string; answers: string[]; profileId?: number }): Promise<{ reference: string }>;
+  subscribe(input: Caller & { topic: string; municipality: string }): Promise<void>;
   unsubscribe(input: { citizenId: number; topic: string; municipality: string }): Promise<void>;
 }
 
@@ -112,7 +126,7 @@ export interface DialogEffects {
  * is held, erase it). Implemented at the composition root.
  */
 export interface PrivacyEffects {
-  lookupRequest(input: { citizenId: number; channel: string; reference: string }): Promise<LookupOutcome>;
+  lookupRequest(input: Caller & { reference: string }): Promise<LookupOutcome>;
   dataHeld(citizenId: number): Promise<DataHeld>;
   eraseCitizen(input: { citizenId: number; channel: string }): Promise<void>;
 }
@@ -126,7 +140,7 @@ export interface TrustEffects {
   /** Refuses one; false when it no longer waits. */
   declineAssisted(input: { citizenId: number; id: number }): Promise<boolean>;
   /** Adds a person to the phone; rejects with a ProfileError ('full', 'duplicate', 'invalid'). */
-  addProfile(input: { citizenId: number; name: string; relationship: string }): Promise<{ id: number }>;
+  addProfile(input: Caller & { name: string; relationship: string }): Promise<{ id: number }>;
   removeProfile(input: { citizenId: number; profileId: number }): Promise<boolean>;
   /** Sends a one-time code by SMS to the address, to prove the phone (src/services/phone-proof.ts). */
   requestProof(input: { address: string; purpose: ProofPurpose; locale: string }): Promise<ProofIssue>;

@@ -3,7 +3,7 @@ import type { i18n } from 'i18next';
 import type { CitizenService } from '../services/citizens';
 import type { EphemeralStore } from '../store/ephemeral';
 import { resolveScreen } from '../i18n';
-import type { Dialog, DialogInput, DialogName, DialogOutput, ScreenServices } from './dialog';
+import { NO_CITIZEN, type Dialog, type DialogInput, type DialogName, type DialogOutput, type ScreenServices } from './dialog';
 import { AddressLock } from './address-lock';
 import { Gate } from './gate';
 import { interpret, type View } from './input';
@@ -112,6 +112,9 @@ interface Running {
 
 const MAX_DIALOG_HOPS = 5;
 
+/** A caller nothing is kept about (yet). */
+const ANONYMOUS = { id: NO_CITIZEN, locale: null };
+
 /**
  * The conversation engine: one turn per inbound message. A turn loads the citizen and their
  * saved dialog, turns the input into an event (or a page turn, or a polite hint), restores the
@@ -148,8 +151,9 @@ export class DialogEngine {
     const idle = saved !== undefined && inbound.idleTimeout !== undefined && this.now().getTime() - (saved.at ?? 0) > inbound.idleTimeout * 1000;
     const newSession = idle || (inbound.session !== undefined && inbound.session !== saved?.session);
     // Within a session the citizen is remembered with the dialog; the records store is asked
-    // (and the contact recorded) once per session, not on every hop.
-    const citizen = !newSession && !inbound.start && saved?.citizen ? saved.citizen : await citizens.findOrCreate(inbound.address, inbound.channel);
+    // (and the contact recorded) once per session, not on every hop. A caller who is not a
+    // citizen stays NO_CITIZEN until an effect keeps something of theirs (and creates them).
+    let citizen = !newSession && !inbound.start && saved?.citizen ? saved.citizen : ((await citizens.find(inbound.address, inbound.channel)) ?? ANONYMOUS);
     let locale = citizen.locale ?? inbound.localeHint ?? defaultLocale;
     let chosenLocale: string | undefined;
 
@@ -174,7 +178,7 @@ export class DialogEngine {
       suspended = { dialog: current.dialog, version: current.version, snapshot: current.snapshot };
       running = await start('resume', { service: String((current.snapshot as { context?: { service?: string } }).context?.service ?? '') });
     } else if (!current || current.final || newSession) {
-      const opening = await this.options.opening?.(citizen.id);
+      const opening = citizen.id === NO_CITIZEN ? undefined : await this.options.opening?.(citizen.id);
       running = opening ? await start(opening.dialog, opening.params) : await start(citizen.locale ? 'menu' : 'language');
       if (saved && !current && !newSession) hint = text('engine.restarted');
     } else {
@@ -188,7 +192,11 @@ export class DialogEngine {
     // Follow finished dialogs to the next one (menu → browse → apply …), settling effects.
     for (let hops = 0; ; hops++) {
       // Most turns have nothing in flight: waitFor's promise, subscription and timer only when needed.
-      if (running.actor.getSnapshot().hasTag('busy')) await waitFor(running.actor, (snapshot) => !snapshot.hasTag('busy'), { timeout: 15_000 });
+      if (running.actor.getSnapshot().hasTag('busy')) {
+        await waitFor(running.actor, (snapshot) => !snapshot.hasTag('busy'), { timeout: 15_000 });
+        // The effect may have made the caller a citizen: what follows is drawn for them.
+        if (citizen.id === NO_CITIZEN) citizen = (await citizens.find(inbound.address, inbound.channel)) ?? citizen;
+      }
       const snapshot = running.actor.getSnapshot();
       if (snapshot.status !== 'done' || hops >= MAX_DIALOG_HOPS) break;
       const output = snapshot.output as DialogOutput;

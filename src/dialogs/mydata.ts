@@ -1,6 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { DataHeld } from '../services/data-rights';
-import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects, type TrustEffects } from './dialog';
+import { NO_CITIZEN, TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects, type TrustEffects } from './dialog';
 import { proofActors, proofScreens, proofStates, type ProofContext } from './proof';
 import { choiceScreen, finalScreen, text } from './screen';
 
@@ -58,7 +58,8 @@ export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCi
       confirm: {
         on: {
           CHOOSE: [
-            { guard: ({ context, event }) => event.value === 'yes' && context.proven, target: 'erasing' },
+            // Nothing is held about a caller who is not a citizen: nothing to prove for.
+            { guard: ({ context, event }) => event.value === 'yes' && (context.proven || context.citizenId === NO_CITIZEN), target: 'erasing' },
             { guard: ({ event }) => event.value === 'yes', target: 'proofSending' },
             { target: 'done' },
           ],
