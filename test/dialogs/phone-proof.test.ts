@@ -1,9 +1,10 @@
 import type { Express } from 'express';
+import request from 'supertest';
 import type { AppContext } from '../../src/context';
 import { paginate } from '../../src/channels/pages';
 import type { Database } from '../../src/store/sql';
 import type { EphemeralStore } from '../../src/store/ephemeral';
-import { optionNumber } from '../support/app';
+import { optionNumber, type LogCapture } from '../support/app';
 import { recordFigure } from '../support/figures';
 import { ForgedPhone, codesSentTo, fileAtCentre, stacks, startForged } from './support';
 
@@ -20,11 +21,12 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
   let store: EphemeralStore;
   let context: AppContext;
   let app: Express;
+  let logs: LogCapture;
 
   beforeAll(async () => {
     db = await stack.database.open();
     store = stack.store();
-    ({ context, app } = await startForged(db, store));
+    ({ context, app, logs } = await startForged(db, store));
   });
   afterAll(async () => {
     await context.close();
@@ -136,6 +138,26 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
     expect(erased.text).toMatch(/^Your data has been deleted\./);
     expect(await stillHeld(number)).toBe(false);
     expect(await codesSentTo(context, number)).toEqual([]);
+  });
+
+  it('sends a simulated phone its code in the simulator\'s inbox, never to a real number', async () => {
+    const dial = async (hop: number, input: string) =>
+      (await request(app).post('/simulator/ussd').send({ phone: '+639177410201', session: 'sim-proof-0001', hop, input })).body as { text: string };
+    await context.citizens.setLocale((await context.citizens.findOrCreate('sim:+639177410201', 'simulator')).id, 'en');
+    const first = await dial(0, '');
+    const menu = await dial(1, optionNumber(first.text, 'My data'));
+    const confirm = await dial(2, optionNumber(menu.text, 'Delete my data'));
+    expect((await dial(3, optionNumber(confirm.text, 'Yes, delete'))).text).toContain('We sent a code by SMS to this phone.');
+    const sent = await db.query<{ address: string; channel: string }>("SELECT address, channel FROM outbox WHERE body LIKE 'Lingkod code %' AND address LIKE '%9177410201'");
+    expect(sent).toEqual([{ address: 'sim:+639177410201', channel: 'simulator' }]);
+  });
+
+  it('writes no phone number and no code to its logs', async () => {
+    const codes = (await db.query<{ body: string }>("SELECT body FROM outbox WHERE body LIKE 'Lingkod code %'")).map((row) => /\d{6}/.exec(row.body)?.[0] ?? '');
+    expect(codes.length).toBeGreaterThan(0);
+    const all = logs.lines.join('\n');
+    expect(all).not.toMatch(/9177410\d{3}/);
+    for (const code of codes) expect(all).not.toContain(code);
   });
 });
 

@@ -309,6 +309,8 @@ describe('every USSD screen of every dialog in every locale', () => {
         'confirm-assisted.proofCode', 'confirm-assisted.proofRetry', 'confirm-assisted.proofBySms', 'confirm-assisted.proofExpired', 'confirm-assisted.proofLocked',
       ]),
     );
+    // Including a review whose earlier answers are hidden (a form resumed in a new USSD session).
+    expect([...checked].some((key) => key.startsWith('apply|review|') && /"hidden":\[-?\d/.test(key))).toBe(true);
     expect(screens).toBeGreaterThan(500);
     expect(tooLong).toEqual([]);
   });
