@@ -6,9 +6,8 @@ import { choiceScreen, finalScreen, questionScreen, text, type Option, type Scre
 /**
  * Proving the phone inside a dialog, before an act that needs it (src/services/phone-proof.ts):
  * "We sent a code by SMS to this phone. Type it"; a wrong code asks again while tries remain
- * (the service counts them, so a new dial does not reset them);
- * an expired code, too many tries, or no way to send an SMS end the step politely, saying how
- * else it can be done. A dialog spreads these actors, states and screens into its own and
+ * (the service counts them, so a new dial does not reset them); an expired code, too many
+ * tries, or no way to send an SMS end the step politely, saying how else it can be done. A dialog spreads these actors, states and screens into its own and
  * names where the step leads: `proven` on the right code, `cancel` on 0.
  */
 

@@ -9,7 +9,9 @@ import type { EphemeralStore } from '../store/ephemeral';
  * acts that cannot be undone (erasing a citizen's data, confirming a request a centre filed)
  * and showing a form's earlier answers in a new session ask for it there. The code is six
  * random digits, lives CODE_SECONDS, may be tried MAX_TRIES times, and is used once. Only a
- * salted hash is kept (in the ephemeral store), so a look at the store shows no live code.
+ * salted hash is kept (in the ephemeral store), so a glance at the store (a dump, a monitor)
+ * shows no live code; six digits are no secret from someone who can read the store and try
+ * them all, which is why the expiry and the tries, not the hash, are the defence.
  *
  * At most one live code per phone and purpose: asking again while one lives sends nothing
  * (the citizen types the one they have), and after MAX_TRIES wrong codes nothing is sent until
@@ -25,7 +27,7 @@ export type ProofPurpose = 'erase' | 'confirm' | 'resume';
 export type ProofIssue = 'sent' | 'unavailable' | 'locked';
 
 /** Checking a typed code. */
-export type ProofCheck = { kind: 'proven' } | { kind: 'wrong'; triesLeft: number } | { kind: 'expired' } | { kind: 'locked' };
+export type ProofCheck = { kind: 'proven' } | { kind: 'wrong' } | { kind: 'expired' } | { kind: 'locked' };
 
 /**
  * Sends one code's text to an address; resolves false when it cannot go (no SMS provider for
@@ -80,7 +82,7 @@ export class PhoneProofService {
     const stored = raw ? parseStored(raw) : undefined;
     if (!stored) return { kind: 'expired' };
     if (!sameHash(stored.hash, hashOf(stored.salt, typed.trim()))) {
-      return tries >= MAX_TRIES ? { kind: 'locked' } : { kind: 'wrong', triesLeft: MAX_TRIES - tries };
+      return { kind: tries >= MAX_TRIES ? 'locked' : 'wrong' };
     }
     // Used once, even by two instances checking it at the same moment.
     if (!(await store.setIfAbsent(`proof-spent:${stored.salt}`, '1', CODE_SECONDS))) return { kind: 'expired' };

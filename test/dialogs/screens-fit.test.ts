@@ -134,7 +134,7 @@ describe('every USSD screen of every dialog in every locale', () => {
       case 'proofChecking':
         return [
           done('checkProof', { kind: 'proven' }),
-          done('checkProof', { kind: 'wrong', triesLeft: 1 }),
+          done('checkProof', { kind: 'wrong' }),
           done('checkProof', { kind: 'expired' }),
           done('checkProof', { kind: 'locked' }),
           failed('checkProof'),
