@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import { paginate } from '../../src/channels/pages';
 import type { Database } from '../../src/store/sql';
-import { optionNumber } from '../support/app';
+import { optionNumber, switchableDatabase, type SwitchableDatabase } from '../support/app';
 import { recordFigure } from '../support/figures';
 import { ForgedPhone, codesSentTo, stacks, startForged } from './support';
 
@@ -17,12 +17,12 @@ const layout = (screen: Parameters<typeof paginate>[0]) => paginate(screen, { gs
 const NAME = 'Rahima Sultan';
 
 describe.each(stacks())('a form taken up again in a new session, on $name', (stack) => {
-  let db: Database;
+  let db: SwitchableDatabase;
   let context: AppContext;
   let app: Express;
 
   beforeAll(async () => {
-    db = await stack.database.open();
+    db = switchableDatabase(await stack.database.open());
     ({ context, app } = await startForged(db, stack.store()));
   });
   afterAll(async () => {
@@ -112,6 +112,29 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
     expect(() => optionNumber(review, 'Submit')).toThrow();
     expect(await filed(number)).toEqual([]);
     recordFigure(12, `forged resumes of a half-filled form (${stack.name})`, 'earlier answers hidden on every screen; no Submit without the SMS code or retyping; 0 filed');
+  });
+
+  it('lets answers whose Submit failed be sent again from a new session, still hidden: the citizen already confirmed them', async () => {
+    const number = '+639177420106';
+    await leftAtReview(number);
+    // The citizen presses Submit in their session; the save fails.
+    const phone = new ForgedPhone(app, number);
+    db.refuse = /INSERT INTO requests/;
+    try {
+      await resume(phone);
+      await phone.press(optionNumber(phone.last, 'Change answers'));
+      await phone.walk(NAME, '4');
+      await phone.press(optionNumber(phone.last, 'Medical'));
+      expect(await phone.press(optionNumber(phone.last, 'Submit'))).toMatch(/^END Sorry, we could not save your request\./);
+    } finally {
+      db.refuse = undefined;
+    }
+    const again = new ForgedPhone(app, number);
+    const review = await resume(again);
+    expect(review).toMatch(/^CON Answers from an earlier call are hidden\.\nFull name: \(hidden\)\n.*\n.*\n1 Submit\n2 Show answers \(SMS code\)\n3 Change answers\n0 Back$/);
+    expect(review).not.toContain(NAME);
+    expect(await again.press('1')).toMatch(/^END Request for Crisis assistance \(AICS\) received\./);
+    expect((await filed(number)).map((row) => row.answers.full_name)).toEqual([NAME]);
   });
 
   it('shows the answers as before after an idle pause on SMS, whose network proves the sender', async () => {
