@@ -110,7 +110,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // A caller becomes a citizen (a row, their address) only when something of theirs is kept.
   const citizenFor = async ({ citizenId, address, channel }: Caller) => (citizenId !== NO_CITIZEN ? citizenId : (await citizens.findOrCreate(address, channel)).id);
   const effects: DialogEffects & PrivacyEffects & TrustEffects = {
-    saveLanguage: async (input) => citizens.setLocale(await citizenFor(input), input.locale),
+    saveLanguage: async ({ locale, ...caller }) => {
+      if (caller.citizenId === NO_CITIZEN) await citizens.create(caller.address, caller.channel, locale);
+      else await citizens.setLocale(caller.citizenId, locale);
+    },
     loadForm: async (serviceCode, citizenId) => ({
       fieldCount: (await catalog.service(serviceCode))?.form?.length ?? 0,
       profileCount: await profiles.count(citizenId),

@@ -36,19 +36,28 @@ export class CitizenService {
 
   /** The citizen behind `address`, created on first contact; the contact is recorded as by find. */
   async findOrCreate(address: string, channel: string): Promise<Citizen> {
-    const existing = await this.find(address, channel);
-    if (existing) return existing;
-    const created = await this.db.query<{ id: string; locale: string | null; opted_out: boolean }>(
-      `WITH citizen AS (INSERT INTO citizens DEFAULT VALUES RETURNING id, locale, opted_out),
+    return (await this.find(address, channel)) ?? this.create(address, channel);
+  }
+
+  /**
+   * Makes the caller at `address` a citizen, with a language if they chose one, in one
+   * statement (insert first: the engine has just found nobody there). When the address was
+   * taken meanwhile (another hop of theirs), that citizen is theirs, given the language.
+   */
+  async create(address: string, channel: string, locale?: string): Promise<Citizen> {
+    const [created] = await this.db.query<{ id: string; locale: string | null; opted_out: boolean }>(
+      `WITH citizen AS (INSERT INTO citizens (locale) VALUES ($3) RETURNING id, locale, opted_out),
             linked AS (INSERT INTO citizen_addresses (address, citizen_id, channel)
                        SELECT $1, id, $2 FROM citizen ON CONFLICT (address) DO NOTHING RETURNING citizen_id)
        SELECT id, locale, opted_out FROM citizen WHERE EXISTS (SELECT 1 FROM linked)`,
-      [address, channel],
+      [address, channel, locale ?? null],
     );
-    if (created[0]) return toCitizen(created[0]);
-    // Another hop created this address at the same moment: use theirs. (The orphan citizen
-    // row from our attempt holds no data and no address.)
-    return this.findOrCreate(address, channel);
+    if (created) return toCitizen(created);
+    // The orphan citizen row from our attempt holds no data and no address.
+    const theirs = await this.findOrCreate(address, channel);
+    if (locale === undefined) return theirs;
+    await this.setLocale(theirs.id, locale);
+    return { ...theirs, locale };
   }
 
   async setLocale(citizenId: number, locale: string): Promise<void> {
