@@ -8,21 +8,23 @@ import { simulatorChannel } from './channels/simulator';
 import { phoneChannel, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
 import { SUPPORTED_LOCALES, type Config } from './config';
-import type { DialogEffects, PrivacyEffects, TrustEffects } from './dialogs/dialog';
+import { NO_CITIZEN, type Caller, type DialogEffects, type PrivacyEffects, type TrustEffects } from './dialogs/dialog';
 import { DialogEngine } from './dialogs/engine';
 import { createDialogs } from './dialogs';
 import { createI18n } from './i18n';
 import { createLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import { Dispatcher } from './outbox/dispatcher';
-import { Outbox } from './outbox/outbox';
+import { Outbox, PRIORITY } from './outbox/outbox';
 import { MemoryRateLimiter, RedisRateLimiter } from './outbox/rate-limiter';
 import { createAdminServices, type AdminServices } from './services/admin';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
 import { DataRightsService } from './services/data-rights';
+import { addressKind } from './services/address';
 import { LookupGuard } from './services/lookup-guard';
+import { PhoneProofService, type ProofSender } from './services/phone-proof';
 import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
 import { RetentionJob } from './services/retention';
@@ -98,30 +100,49 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const dataRights = new DataRightsService(db, log);
   const profiles = new ProfileService(db);
   const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
+  // Every one-time code that proves a phone leaves through this one function (wrap it to budget
+  // them): by SMS to a phone, to the simulator's inbox for a simulated one; false when neither is on.
+  const sendProof: ProofSender = async ({ address, body, locale }) => {
+    const channel = addressKind(address) === 'sim' ? 'simulator' : 'sms';
+    if (addressKind(address) === 'telegram' || !channels.some((candidate) => candidate.name === channel && canSend(candidate))) return false;
+    await outbox.enqueue({ address, channel, body, kind: 'reply', priority: PRIORITY.reply, locale });
+    dispatcher.nudge();
+    return true;
+  };
+  const proofs = new PhoneProofService({ store, i18n, send: sendProof });
+  // A caller becomes a citizen (a row, their address) only when something of theirs is kept.
+  const citizenFor = async ({ citizenId, address, channel }: Caller) => (citizenId !== NO_CITIZEN ? citizenId : (await citizens.findOrCreate(address, channel)).id);
   const effects: DialogEffects & PrivacyEffects & TrustEffects = {
-    saveLanguage: (citizenId, locale) => citizens.setLocale(citizenId, locale),
+    saveLanguage: async ({ locale, ...caller }) => {
+      if (caller.citizenId === NO_CITIZEN) await citizens.create(caller.address, caller.channel, locale);
+      else await citizens.setLocale(caller.citizenId, locale);
+    },
     loadForm: async (serviceCode, citizenId) => ({
       fieldCount: (await catalog.service(serviceCode))?.form?.length ?? 0,
       profileCount: await profiles.count(citizenId),
     }),
-    submitRequest: async ({ citizenId, channel, serviceCode, answers, profileId }) => {
+    submitRequest: async ({ serviceCode, answers, profileId, ...caller }) => {
       const form = (await catalog.service(serviceCode))?.form ?? [];
       const byKey = Object.fromEntries(form.map((field, index) => [field.key, answers[index] ?? '']));
-      return requests.submit({ citizenId, serviceCode, answers: byKey, channel, profileId });
+      return requests.submit({ citizenId: await citizenFor(caller), serviceCode, answers: byKey, channel: caller.channel, profileId });
     },
-    verifyMessage: ({ citizenId, code }) => verification.check(citizenId, code),
+    // Nothing was ever sent to a caller who is not a citizen.
+    verifyMessage: async ({ citizenId, code }) => (citizenId === NO_CITIZEN ? { kind: 'unknown' } : verification.check(citizenId, code)),
     confirmAssisted: async ({ citizenId, id, code }) => (await admin.assisted.confirm(citizenId, code !== undefined ? { code } : { id: id ?? 0 })) ?? null,
     declineAssisted: ({ citizenId, id }) => admin.assisted.decline(citizenId, id),
-    addProfile: ({ citizenId, name, relationship }) => profiles.add(citizenId, { name, relationship }),
+    addProfile: async ({ name, relationship, ...caller }) => profiles.add(await citizenFor(caller), { name, relationship }),
     removeProfile: ({ citizenId, profileId }) => profiles.remove(citizenId, profileId),
-    subscribe: ({ citizenId, topic, municipality }) => subscriptions.subscribe(citizenId, topic, municipality),
+    requestProof: ({ address, purpose, locale }) => proofs.issue(address, purpose, locale),
+    checkProof: ({ address, purpose, code }) => proofs.check(address, purpose, code),
+    subscribe: async ({ topic, municipality, ...caller }) => subscriptions.subscribe(await citizenFor(caller), topic, municipality),
     unsubscribe: async ({ citizenId, topic, municipality }) => {
       await subscriptions.unsubscribe(citizenId, topic, municipality);
     },
-    lookupRequest: (input) => lookups.lookup(input),
+    // Audited, and misses counted, per citizen: a lookup is kept.
+    lookupRequest: async (input) => lookups.lookup({ ...input, citizenId: await citizenFor(input) }),
     dataHeld: (citizenId) => dataRights.held(citizenId),
     eraseCitizen: async ({ citizenId, channel }) => {
-      await dataRights.erase(citizenId, channel);
+      if (citizenId !== NO_CITIZEN) await dataRights.erase(citizenId, channel);
     },
   };
   const engine = new DialogEngine({

@@ -2,15 +2,16 @@ import { and, assign, fromPromise, setup } from 'xstate';
 import type { FormField } from '../services/catalog-schema';
 import { pick } from '../services/localized';
 import { formatReference } from '../services/reference';
-import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogOutput, ScreenInput } from './dialog';
+import type { Caller, Dialog, DialogEffects, DialogEvent, DialogInput, DialogOutput, ScreenInput, TrustEffects } from './dialog';
 import { personLabel } from './profiles';
+import { proofActors, proofScreens, proofStates, type ProofContext } from './proof';
 import { choiceScreen, finalScreen, questionScreen, text, type Screen } from './screen';
 
 /**
  * Context stays small (it is persisted on every hop): the service code, where we are in the
  * form and the answers so far. The form itself is read from the catalog when drawn.
  */
-export interface ApplyContext {
+export interface ApplyContext extends ProofContext {
   citizenId: number;
   channel: string;
   service: string;
@@ -22,7 +23,17 @@ export interface ApplyContext {
   asksWho: boolean;
   /** The profile it is for; absent for the phone's own holder. */
   profileId?: number;
+  /**
+   * Answers given in an earlier network session, not shown (nor sent) until the phone is
+   * proven by a code or they are typed again: their indexes, and WHO for whom it is for.
+   */
+  hidden: number[];
+  /** Submit was pressed on these very answers, and the save failed: they may be sent again. */
+  confirmed: boolean;
 }
+
+/** The `hidden` entry for the answer to "who is this request for?". */
+const WHO = -1;
 
 /** The `who` option for the phone's own holder. */
 const SELF = 'self';
@@ -32,24 +43,39 @@ const answerOf = (event: DialogEvent) => (event.type === 'ANSWER' || event.type 
 /**
  * Submit a request: when the phone holds family profiles, whom it is for; then one screen per
  * form field, a review, a confirmation, and the reference. Version 2: the `who` step.
+ * Version 3: a form taken up again in a new network session over a channel that does not
+ * prove the phone (a USSD gateway's `phoneNumber` can be forged) hides the earlier answers on
+ * its review and cannot be submitted until they are shown by a code texted to the phone, or
+ * typed again. Answers whose Submit already failed may be sent again, still hidden: the
+ * citizen confirmed them, and sending them shows nothing.
  */
-export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitRequest'>): Dialog<ApplyContext> {
+export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitRequest'> & Pick<TrustEffects, 'requestProof' | 'checkProof'>): Dialog<ApplyContext> {
   const machine = setup({
     types: { context: {} as ApplyContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
       loadForm: fromPromise<{ fieldCount: number; profileCount?: number }, { service: string; citizenId: number }>(({ input }) =>
         effects.loadForm(input.service, input.citizenId),
       ),
-      submitRequest: fromPromise<{ reference: string }, { citizenId: number; channel: string; serviceCode: string; answers: string[]; profileId?: number }>(
+      submitRequest: fromPromise<{ reference: string }, Caller & { serviceCode: string; answers: string[]; profileId?: number }>(
         ({ input }) => effects.submitRequest(input),
       ),
+      ...proofActors(effects),
     },
     actions: {
       recordAnswer: assign(({ context, event }) => {
         const answers = [...context.answers];
         answers[context.index] = answerOf(event);
-        return { answers, index: context.index + 1 };
+        return { answers, index: context.index + 1, hidden: context.hidden.filter((index) => index !== context.index), confirmed: false };
       }),
+      // Taken up in a new session the channel does not vouch for: what was answered before is hidden.
+      hideEarlier: assign({
+        hidden: ({ context, event }) =>
+          event.type === 'RESUME' && !event.proven
+            ? [...(context.profileId === undefined ? [] : [WHO]), ...context.answers.flatMap((answer, index) => (answer === undefined ? [] : [index]))]
+            : context.hidden,
+      }),
+      showAll: assign({ hidden: [] }),
+      restartForm: assign({ index: 0 }),
     },
     guards: {
       formComplete: ({ context }) => context.index >= context.fieldCount,
@@ -59,7 +85,20 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
   }).createMachine({
     id: 'apply',
     initial: 'loading',
-    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, service: input.params.service ?? '', fieldCount: 0, index: 0, answers: [], asksWho: false }),
+    context: ({ input }) => ({
+      citizenId: input.citizenId,
+      channel: input.channel,
+      address: input.address,
+      locale: input.locale,
+      service: input.params.service ?? '',
+      fieldCount: 0,
+      index: 0,
+      answers: [],
+      asksWho: false,
+      hidden: [],
+      confirmed: false,
+    }),
+    on: { RESUME: { actions: 'hideEarlier' } },
     states: {
       loading: {
         tags: ['busy'],
@@ -84,7 +123,11 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
         on: {
           CHOOSE: {
             target: 'field',
-            actions: assign({ profileId: ({ event }) => (event.type === 'CHOOSE' && event.value !== SELF ? Number(event.value) : undefined) }),
+            actions: assign({
+              profileId: ({ event }) => (event.type === 'CHOOSE' && event.value !== SELF ? Number(event.value) : undefined),
+              hidden: ({ context }) => context.hidden.filter((index) => index !== WHO),
+              confirmed: false,
+            }),
           },
           BACK: 'done',
         },
@@ -106,19 +149,29 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
         tags: ['form'],
         on: {
           CHOOSE: [
-            { guard: ({ event }) => event.value === 'confirm', target: 'submitting' },
-            { guard: ({ event }) => event.value === 'edit', target: 'field', actions: assign({ index: 0 }) },
+            { guard: ({ context, event }) => event.value === 'confirm' && (context.hidden.length === 0 || context.confirmed), target: 'submitting' },
+            { guard: ({ event }) => event.value === 'reveal', target: 'proofSending' },
+            { guard: ({ event }) => event.value === 'edit', target: 'field', actions: 'restartForm' },
           ],
           BACK: { target: 'field', actions: assign({ index: ({ context }) => context.fieldCount - 1 }) },
         },
       },
+      ...proofStates('resume', {
+        proven: 'revealed',
+        cancel: 'review',
+        // Without a code, the way on is to type the answers again.
+        outcome: { tags: ['form'], on: { CHOOSE: { target: 'field', actions: 'restartForm' as const }, BACK: 'review' } },
+      }),
+      revealed: { entry: 'showAll', always: 'review' },
       submitting: {
+        entry: assign({ confirmed: true }),
         tags: ['busy'],
         invoke: {
           id: 'submitRequest',
           src: 'submitRequest',
           input: ({ context }) => ({
             citizenId: context.citizenId,
+            address: context.address,
             channel: context.channel,
             serviceCode: context.service,
             answers: context.answers,
@@ -131,7 +184,7 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
       // Shown once; the engine starts afresh after a screen that ends the session.
       submitted: {},
       // Not saved: the answers are kept and the form is offered again on the next dial.
-      failed: { tags: ['form'], on: { RESUME: 'review' } },
+      failed: { tags: ['form'], on: { RESUME: { target: 'review', actions: 'hideEarlier' } } },
       unavailable: {},
       done: { type: 'final' },
     },
@@ -140,9 +193,10 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
 
   return {
     name: 'apply',
-    version: 2,
+    version: 3,
     machine,
     screens: {
+      ...proofScreens<ApplyContext>('resume', [{ label: text('apply.edit'), value: 'edit' }]),
       who: async ({ citizenId, services }) => {
         const people = await services.profiles.list(citizenId);
         return choiceScreen(
@@ -152,15 +206,22 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
       },
       field: async (input) => fieldScreen(input, await formOf(input)),
       review: async (input) => {
+        const { hidden, confirmed, answers, profileId } = input.context;
         const form = await formOf(input);
+        const shown = (index: number, answer: string) => (hidden.includes(index) ? text('apply.hidden') : answer);
         const lines = form.map((field, index) =>
-          text('apply.review_line', { label: pick(field.label, input.locale), answer: displayAnswer(field, input.context.answers[index] ?? '', input.locale) }),
+          text('apply.review_line', { label: pick(field.label, input.locale), answer: shown(index, displayAnswer(field, answers[index] ?? '', input.locale)) }),
         );
-        const person = input.context.profileId === undefined ? undefined : await input.services.profiles.get(input.citizenId, input.context.profileId);
-        return choiceScreen([text('apply.review'), ...(person ? [text('apply.review_for', { name: person.name })] : []), ...lines], [
-          { label: text('apply.confirm'), value: 'confirm' },
-          { label: text('apply.edit'), value: 'edit' },
-        ]);
+        const person = profileId === undefined ? undefined : await input.services.profiles.get(input.citizenId, profileId);
+        const submit = { label: text('apply.confirm'), value: 'confirm' };
+        const edit = { label: text('apply.edit'), value: 'edit' };
+        if (hidden.length === 0) {
+          return choiceScreen([text('apply.review'), ...(person ? [text('apply.review_for', { name: person.name })] : []), ...lines], [submit, edit]);
+        }
+        return choiceScreen(
+          [text('apply.hidden_note'), ...(person ? [text('apply.review_for', { name: shown(WHO, person.name) })] : []), ...lines],
+          [...(confirmed ? [submit] : []), { label: text('apply.reveal'), value: 'reveal' }, edit],
+        );
       },
       submitted: async ({ context, citizenId, services, locale }) => {
         const service = await services.catalog.service(context.service);

@@ -2,6 +2,7 @@ import { assign, fromPromise, setup } from 'xstate';
 import { pick } from '../services/localized';
 import { formatReference } from '../services/reference';
 import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type TrustEffects } from './dialog';
+import { proofActors, proofScreens, proofStates, type ProofContext } from './proof';
 import { choiceScreen, finalScreen, text } from './screen';
 
 /**
@@ -9,9 +10,14 @@ import { choiceScreen, finalScreen, text } from './screen';
  * they dial (or write) while one waits: "Confirm request for Barangay Clearance filed at Marawi
  * centre? 1 Yes 2 No"; `0` leaves it waiting. Started with `params.code` (the six digits they
  * replied to the centre's SMS with), it confirms at once. Nothing is filed until they say yes.
+ * Yes files a request in the citizen's name, so where the channel does not prove the phone
+ * (USSD) a code sent to it by SMS must be typed first (proof.ts); without SMS, the citizen is
+ * told to reply to the centre's SMS instead.
  */
-interface ConfirmContext {
+interface ConfirmContext extends ProofContext {
   citizenId: number;
+  /** The channel authenticates the address: yes needs no code. */
+  proven: boolean;
   /** The request asked about (params.id). */
   id?: number;
   /** The code the citizen texted back (params.code). */
@@ -25,18 +31,22 @@ type Answer = { reference: string } | null;
 const answered = (event: DialogEvent, answer: 'yes' | 'no') => event.type === 'CHOOSE' && event.value.startsWith(`${answer}:`);
 const idOf = ({ event }: { event: DialogEvent }) => (event.type === 'CHOOSE' ? Number(event.value.split(':')[1]) : undefined);
 
-export function confirmAssistedDialog(effects: Pick<TrustEffects, 'confirmAssisted' | 'declineAssisted'>): Dialog<ConfirmContext> {
+export function confirmAssistedDialog(effects: Pick<TrustEffects, 'confirmAssisted' | 'declineAssisted' | 'requestProof' | 'checkProof'>): Dialog<ConfirmContext> {
   const machine = setup({
     types: { context: {} as ConfirmContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
       confirmAssisted: fromPromise<Answer, { citizenId: number; id?: number; code?: string }>(({ input }) => effects.confirmAssisted(input)),
       declineAssisted: fromPromise<boolean, { citizenId: number; id: number }>(({ input }) => effects.declineAssisted(input)),
+      ...proofActors(effects),
     },
   }).createMachine({
     id: 'confirm-assisted',
     initial: 'start',
     context: ({ input }) => ({
       citizenId: input.citizenId,
+      address: input.address,
+      locale: input.locale,
+      proven: input.proven,
       id: /^\d{1,15}$/.test(input.params.id ?? '') ? Number(input.params.id) : undefined,
       code: input.params.code,
     }),
@@ -45,13 +55,15 @@ export function confirmAssistedDialog(effects: Pick<TrustEffects, 'confirmAssist
       ask: {
         on: {
           CHOOSE: [
-            { guard: ({ event }) => answered(event, 'yes'), target: 'confirming', actions: assign({ id: idOf }) },
+            { guard: ({ context, event }) => answered(event, 'yes') && context.proven, target: 'confirming', actions: assign({ id: idOf }) },
+            { guard: ({ event }) => answered(event, 'yes'), target: 'proofSending', actions: assign({ id: idOf }) },
             { guard: ({ event }) => answered(event, 'no'), target: 'declining', actions: assign({ id: idOf }) },
             { target: 'done' },
           ],
           BACK: 'done',
         },
       },
+      ...proofStates('confirm', { proven: 'confirming', cancel: 'done' }),
       confirming: {
         tags: ['busy'],
         invoke: {
@@ -87,9 +99,10 @@ export function confirmAssistedDialog(effects: Pick<TrustEffects, 'confirmAssist
 
   return {
     name: 'confirm-assisted',
-    version: 1,
+    version: 2,
     machine,
     screens: {
+      ...proofScreens<ConfirmContext>('confirm'),
       ask: async ({ context, citizenId, services, locale }) => {
         const pending = await services.assisted.pendingFor(citizenId, context.id);
         if (!pending) return choiceScreen([text('assisted.gone')], [{ label: text('common.menu'), value: 'menu' }], false);

@@ -3,6 +3,7 @@ import type { AssistedService } from '../services/assisted';
 import type { CatalogService } from '../services/catalog';
 import type { DataHeld } from '../services/data-rights';
 import type { LookupOutcome } from '../services/lookup-guard';
+import type { ProofCheck, ProofIssue, ProofPurpose } from '../services/phone-proof';
 import type { ProfileService } from '../services/profiles';
 import type { RequestService } from '../services/requests';
 import type { SubscriptionService } from '../services/subscriptions';
@@ -34,14 +35,42 @@ export type DialogName =
   | 'confirm-assisted';
 
 /** What the engine sends a dialog: a chosen option's value, a validated answer, or back. */
-export type DialogEvent = { type: 'CHOOSE'; value: string } | { type: 'ANSWER'; value: string } | { type: 'BACK' } | { type: 'RESUME' };
+export type DialogEvent =
+  | { type: 'CHOOSE'; value: string }
+  | { type: 'ANSWER'; value: string }
+  | { type: 'BACK' }
+  /** A form taken up again in a new network session; `proven` when the channel itself authenticates the address. */
+  | { type: 'RESUME'; proven: boolean };
 
 /** What a dialog starts with: who is talking, and where it was sent from (e.g. which service). */
 export interface DialogInput {
   citizenId: number;
   /** The channel of this conversation, recorded on what the citizen submits. */
   channel: string;
+  /** Who is talking (`tel:+63…`): where a one-time code goes when the phone must be proven. */
+  address: string;
+  /** The language the conversation is in, for what is sent outside it (a code's SMS). */
+  locale: string;
+  /**
+   * The channel itself authenticates the address (the mobile network an SMS's sender, Telegram
+   * a chat), so no code is needed to prove it. False for USSD, whose gateway says who calls.
+   */
+  proven: boolean;
   params: Record<string, string>;
+}
+
+/**
+ * The citizenId of a caller who is not a citizen yet: nothing is kept about a dial until
+ * something needs keeping (a language, a request, a topic, a person, a status lookup), and the
+ * effect that keeps it makes them a citizen, found by their address.
+ */
+export const NO_CITIZEN = 0;
+
+/** Who a write that keeps something is for: a citizen, or a caller (NO_CITIZEN) it makes one. */
+export interface Caller {
+  citizenId: number;
+  address: string;
+  channel: string;
 }
 
 /** What a dialog ends with: where to go next, and optionally a language the citizen chose. */
@@ -83,11 +112,11 @@ export interface Dialog<C = unknown> {
 
 /** The writes dialogs may cause, implemented at the composition root. */
 export interface DialogEffects {
-  saveLanguage(citizenId: number, locale: string): Promise<void>;
+  saveLanguage(input: Caller & { locale: string }): Promise<void>;
   /** The form's size, and how many people share the citizen's phone (asked whom the request is for when any). */
   loadForm(serviceCode: string, citizenId: number): Promise<{ fieldCount: number; profileCount?: number }>;
-  submitRequest(input: { citizenId: number; channel: string; serviceCode: string; answers: string[]; profileId?: number }): Promise<{ reference: string }>;
-  subscribe(input: { citizenId: number; topic: string; municipality: string }): Promise<void>;
+  submitRequest(input: Caller & { serviceCode: string; answers: string[]; profileId?: number }): Promise<{ reference: string }>;
+  subscribe(input: Caller & { topic: string; municipality: string }): Promise<void>;
   unsubscribe(input: { citizenId: number; topic: string; municipality: string }): Promise<void>;
 }
 
@@ -97,12 +126,12 @@ export interface DialogEffects {
  * is held, erase it). Implemented at the composition root.
  */
 export interface PrivacyEffects {
-  lookupRequest(input: { citizenId: number; channel: string; reference: string }): Promise<LookupOutcome>;
+  lookupRequest(input: Caller & { reference: string }): Promise<LookupOutcome>;
   dataHeld(citizenId: number): Promise<DataHeld>;
   eraseCitizen(input: { citizenId: number; channel: string }): Promise<void>;
 }
 
-/** The writes of the trust dialogs: checking a message, answering a centre's request, family profiles. */
+/** The writes of the trust dialogs: checking a message, answering a centre's request, family profiles, proving the phone. */
 export interface TrustEffects {
   /** Looks a verification code up among the citizen's messages (rate-limited). */
   verifyMessage(input: { citizenId: number; code: string }): Promise<VerifyOutcome>;
@@ -111,8 +140,12 @@ export interface TrustEffects {
   /** Refuses one; false when it no longer waits. */
   declineAssisted(input: { citizenId: number; id: number }): Promise<boolean>;
   /** Adds a person to the phone; rejects with a ProfileError ('full', 'duplicate', 'invalid'). */
-  addProfile(input: { citizenId: number; name: string; relationship: string }): Promise<{ id: number }>;
+  addProfile(input: Caller & { name: string; relationship: string }): Promise<{ id: number }>;
   removeProfile(input: { citizenId: number; profileId: number }): Promise<boolean>;
+  /** Sends a one-time code by SMS to the address, to prove the phone (src/services/phone-proof.ts). */
+  requestProof(input: { address: string; purpose: ProofPurpose; locale: string }): Promise<ProofIssue>;
+  /** Checks a code typed back; the right one is spent. */
+  checkProof(input: { address: string; purpose: ProofPurpose; code: string }): Promise<ProofCheck>;
 }
 
 /** The value every dialog's `0` at its first screen leads to. */

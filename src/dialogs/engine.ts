@@ -3,7 +3,7 @@ import type { i18n } from 'i18next';
 import type { CitizenService } from '../services/citizens';
 import type { EphemeralStore } from '../store/ephemeral';
 import { resolveScreen } from '../i18n';
-import type { Dialog, DialogInput, DialogName, DialogOutput, ScreenServices } from './dialog';
+import { NO_CITIZEN, type Dialog, type DialogInput, type DialogName, type DialogOutput, type ScreenServices } from './dialog';
 import { AddressLock } from './address-lock';
 import { Gate } from './gate';
 import { interpret, type View } from './input';
@@ -34,6 +34,12 @@ export interface Inbound {
   idleTimeout?: number;
   /** Starts this dialog whatever the saved state (a keyword such as MENU, HELP or STATUS <ref>). */
   start?: { dialog: DialogName; params?: Record<string, string> };
+  /**
+   * The channel itself authenticates `address`: the mobile network an SMS's sender, Telegram a
+   * chat. Absent (USSD, whose gateway only says who calls): acts that cannot be undone need
+   * a code sent to the phone first (src/dialogs/proof.ts).
+   */
+  proven?: boolean;
   /**
    * The channel's guess at the citizen's language (Telegram's `language_code`), used until the
    * citizen chooses one.
@@ -106,6 +112,9 @@ interface Running {
 
 const MAX_DIALOG_HOPS = 5;
 
+/** A caller nothing is kept about (yet). */
+const ANONYMOUS = { id: NO_CITIZEN, locale: null };
+
 /**
  * The conversation engine: one turn per inbound message. A turn loads the citizen and their
  * saved dialog, turns the input into an event (or a page turn, or a polite hint), restores the
@@ -142,8 +151,9 @@ export class DialogEngine {
     const idle = saved !== undefined && inbound.idleTimeout !== undefined && this.now().getTime() - (saved.at ?? 0) > inbound.idleTimeout * 1000;
     const newSession = idle || (inbound.session !== undefined && inbound.session !== saved?.session);
     // Within a session the citizen is remembered with the dialog; the records store is asked
-    // (and the contact recorded) once per session, not on every hop.
-    const citizen = !newSession && !inbound.start && saved?.citizen ? saved.citizen : await citizens.findOrCreate(inbound.address, inbound.channel);
+    // (and the contact recorded) once per session, not on every hop. A caller who is not a
+    // citizen stays NO_CITIZEN until an effect keeps something of theirs (and creates them).
+    let citizen = !newSession && !inbound.start && saved?.citizen ? saved.citizen : ((await citizens.find(inbound.address, inbound.channel)) ?? ANONYMOUS);
     let locale = citizen.locale ?? inbound.localeHint ?? defaultLocale;
     let chosenLocale: string | undefined;
 
@@ -151,7 +161,14 @@ export class DialogEngine {
     let page = 0;
     let hint: Text | undefined;
     let suspended = saved?.suspended;
-    const input = (params: Record<string, string> = {}): DialogInput => ({ citizenId: citizen.id, channel: inbound.channel, params });
+    const input = (params: Record<string, string> = {}): DialogInput => ({
+      citizenId: citizen.id,
+      channel: inbound.channel,
+      address: inbound.address,
+      locale,
+      proven: inbound.proven === true,
+      params,
+    });
     const start = (name: DialogName, params?: Record<string, string>) => this.start(name, input(params));
 
     const current = saved && this.restorable(saved) ? saved : undefined;
@@ -161,7 +178,7 @@ export class DialogEngine {
       suspended = { dialog: current.dialog, version: current.version, snapshot: current.snapshot };
       running = await start('resume', { service: String((current.snapshot as { context?: { service?: string } }).context?.service ?? '') });
     } else if (!current || current.final || newSession) {
-      const opening = await this.options.opening?.(citizen.id);
+      const opening = citizen.id === NO_CITIZEN ? undefined : await this.options.opening?.(citizen.id);
       running = opening ? await start(opening.dialog, opening.params) : await start(citizen.locale ? 'menu' : 'language');
       if (saved && !current && !newSession) hint = text('engine.restarted');
     } else {
@@ -175,7 +192,11 @@ export class DialogEngine {
     // Follow finished dialogs to the next one (menu → browse → apply …), settling effects.
     for (let hops = 0; ; hops++) {
       // Most turns have nothing in flight: waitFor's promise, subscription and timer only when needed.
-      if (running.actor.getSnapshot().hasTag('busy')) await waitFor(running.actor, (snapshot) => !snapshot.hasTag('busy'), { timeout: 15_000 });
+      if (running.actor.getSnapshot().hasTag('busy')) {
+        await waitFor(running.actor, (snapshot) => !snapshot.hasTag('busy'), { timeout: 15_000 });
+        // The effect may have made the caller a citizen: what follows is drawn for them.
+        if (citizen.id === NO_CITIZEN) citizen = (await citizens.find(inbound.address, inbound.channel)) ?? citizen;
+      }
       const snapshot = running.actor.getSnapshot();
       if (snapshot.status !== 'done' || hops >= MAX_DIALOG_HOPS) break;
       const output = snapshot.output as DialogOutput;
@@ -183,7 +204,7 @@ export class DialogEngine {
       running.actor.stop();
       if (output.next === 'apply' && output.params?.resume && suspended) {
         running = this.restore(suspended);
-        running.actor.send({ type: 'RESUME' });
+        running.actor.send({ type: 'RESUME', proven: inbound.proven === true });
         suspended = undefined;
       } else {
         running = await start(output.next, output.params);

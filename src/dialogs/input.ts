@@ -18,6 +18,14 @@ export interface View {
   pageCount: number;
 }
 
+/**
+ * Control characters (NUL and the rest of Unicode's Cc, but line breaks) and lone surrogates:
+ * no keypad or keyboard types them, PostgreSQL refuses a NUL in text and JSON (the form it is
+ * in could then never be saved), and they hide text in logs and screens.
+ */
+const UNTYPABLE = /[\p{Cc}\p{Cs}]/u;
+const LINE_BREAKS = /[\r\n]/g;
+
 /** Reserved inputs on every screen; the same on every keypad and in every language. */
 const MORE = '98';
 export const BACK = '0';
@@ -25,9 +33,11 @@ export const BACK = '0';
 /**
  * Turns raw input into a dialog event, a page turn, or a polite hint. `98` and `0` are
  * navigation; numbers pick options; answers are checked against what the screen expects
- * before the dialog sees them, so dialogs only ever receive valid values.
+ * before the dialog sees them, so dialogs only ever receive valid values: never a control
+ * character, on any channel.
  */
 export function interpret(raw: string, view: View, today: Date): Interpretation {
+  if (UNTYPABLE.test(raw.replace(LINE_BREAKS, ' '))) return { kind: 'invalid', hint: text('hint.plain') };
   const input = raw.trim();
   if (input === MORE && view.page + 1 < view.pageCount) return { kind: 'page', page: view.page + 1 };
   if (input === BACK && view.page > 0) return { kind: 'page', page: view.page - 1 };

@@ -1,10 +1,9 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { SUPPORTED_LOCALES } from '../config';
-import { TO_MENU, type Dialog, type DialogEffects, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
+import { TO_MENU, type Caller, type Dialog, type DialogEffects, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
 import { choiceScreen, text } from './screen';
 
-interface LanguageContext {
-  citizenId: number;
+interface LanguageContext extends Caller {
   locale?: string;
 }
 
@@ -13,7 +12,7 @@ export function languageDialog(effects: Pick<DialogEffects, 'saveLanguage'>): Di
   const machine = setup({
     types: { context: {} as LanguageContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
-      saveLanguage: fromPromise<void, { citizenId: number; locale: string }>(({ input }) => effects.saveLanguage(input.citizenId, input.locale)),
+      saveLanguage: fromPromise<void, Caller & { locale: string }>(({ input }) => effects.saveLanguage(input)),
     },
     guards: {
       isSupported: ({ event }) => event.type === 'CHOOSE' && (SUPPORTED_LOCALES as readonly string[]).includes(event.value),
@@ -21,7 +20,7 @@ export function languageDialog(effects: Pick<DialogEffects, 'saveLanguage'>): Di
   }).createMachine({
     id: 'language',
     initial: 'choose',
-    context: ({ input }) => ({ citizenId: input.citizenId }),
+    context: ({ input }) => ({ citizenId: input.citizenId, address: input.address, channel: input.channel }),
     states: {
       choose: {
         on: {
@@ -34,7 +33,7 @@ export function languageDialog(effects: Pick<DialogEffects, 'saveLanguage'>): Di
         invoke: {
           id: 'saveLanguage',
           src: 'saveLanguage',
-          input: ({ context }) => ({ citizenId: context.citizenId, locale: context.locale ?? 'en' }),
+          input: ({ context }) => ({ citizenId: context.citizenId, address: context.address, channel: context.channel, locale: context.locale ?? 'en' }),
           onDone: 'saved',
           onError: 'saved',
         },
@@ -47,7 +46,7 @@ export function languageDialog(effects: Pick<DialogEffects, 'saveLanguage'>): Di
 
   return {
     name: 'language',
-    version: 1,
+    version: 2,
     machine,
     screens: {
       choose: async () =>

@@ -1,11 +1,14 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { DataHeld } from '../services/data-rights';
-import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects } from './dialog';
+import { NO_CITIZEN, TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects, type TrustEffects } from './dialog';
+import { proofActors, proofScreens, proofStates, type ProofContext } from './proof';
 import { choiceScreen, finalScreen, text } from './screen';
 
-interface MyDataContext {
+interface MyDataContext extends ProofContext {
   citizenId: number;
   channel: string;
+  /** The channel authenticates the address: no code needed to erase. */
+  proven: boolean;
   /** Opened by DELETE: straight to the confirmation. */
   deleting: boolean;
   held?: DataHeld;
@@ -16,19 +19,29 @@ interface MyDataContext {
  * erasure on request, always behind a confirmation. From the menu, or the MYDATA keyword, it
  * opens on the summary; the DELETE keyword (`params.step = 'delete'`) opens on the
  * confirmation. The counts are loaded by an effect into the context (numbers only, never the
- * data itself), and the erasure is an effect too (src/services/data-rights.ts).
+ * data itself), and the erasure is an effect too (src/services/data-rights.ts). Erasure cannot be
+ * undone, so where the channel does not prove the phone (USSD) a code sent to it by SMS must be
+ * typed first (proof.ts); without SMS, the citizen is told to text DELETE instead.
  */
-export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCitizen'>): Dialog<MyDataContext> {
+export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCitizen'> & Pick<TrustEffects, 'requestProof' | 'checkProof'>): Dialog<MyDataContext> {
   const machine = setup({
     types: { context: {} as MyDataContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
       dataHeld: fromPromise<DataHeld, { citizenId: number }>(({ input }) => effects.dataHeld(input.citizenId)),
       eraseCitizen: fromPromise<void, { citizenId: number; channel: string }>(({ input }) => effects.eraseCitizen(input)),
+      ...proofActors(effects),
     },
   }).createMachine({
     id: 'mydata',
     initial: 'start',
-    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, deleting: input.params.step === 'delete' }),
+    context: ({ input }) => ({
+      citizenId: input.citizenId,
+      channel: input.channel,
+      address: input.address,
+      locale: input.locale,
+      proven: input.proven,
+      deleting: input.params.step === 'delete',
+    }),
     states: {
       start: { always: [{ guard: ({ context }) => context.deleting, target: 'confirm' }, { target: 'loading' }] },
       loading: {
@@ -42,7 +55,18 @@ export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCi
         },
       },
       summary: { on: { CHOOSE: [{ guard: ({ event }) => event.value === 'delete', target: 'confirm' }, { target: 'done' }], BACK: 'done' } },
-      confirm: { on: { CHOOSE: [{ guard: ({ event }) => event.value === 'yes', target: 'erasing' }, { target: 'done' }], BACK: 'done' } },
+      confirm: {
+        on: {
+          CHOOSE: [
+            // Nothing is held about a caller who is not a citizen: nothing to prove for.
+            { guard: ({ context, event }) => event.value === 'yes' && (context.proven || context.citizenId === NO_CITIZEN), target: 'erasing' },
+            { guard: ({ event }) => event.value === 'yes', target: 'proofSending' },
+            { target: 'done' },
+          ],
+          BACK: 'done',
+        },
+      },
+      ...proofStates('erase', { proven: 'erasing', cancel: 'done' }),
       erasing: {
         tags: ['busy'],
         invoke: {
@@ -63,9 +87,10 @@ export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCi
 
   return {
     name: 'mydata',
-    version: 1,
+    version: 2,
     machine,
     screens: {
+      ...proofScreens<MyDataContext>('erase'),
       summary: async ({ context }) => {
         const held = context.held ?? { phones: 0, chats: 0, requests: 0, topics: 0, messages: 0, locale: null };
         return choiceScreen(

@@ -1,6 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { NAME_LENGTH, ProfileError, RELATIONSHIPS, type Profile } from '../services/profiles';
-import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type TrustEffects } from './dialog';
+import { TO_MENU, type Caller, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type TrustEffects } from './dialog';
 import { choiceScreen, finalScreen, questionScreen, text, type Text } from './screen';
 
 /**
@@ -8,8 +8,7 @@ import { choiceScreen, finalScreen, questionScreen, text, type Text } from './sc
  * "my requests" groups by person, and status updates name the person. A person is added with
  * a name and a relationship, and can be removed (their requests stay).
  */
-interface ProfilesContext {
-  citizenId: number;
+interface ProfilesContext extends Caller {
   /** The person chosen from the list. */
   profileId?: number;
   name?: string;
@@ -29,13 +28,13 @@ export function profilesDialog(effects: Pick<TrustEffects, 'addProfile' | 'remov
   const machine = setup({
     types: { context: {} as ProfilesContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
-      addProfile: fromPromise<{ id: number }, { citizenId: number; name: string; relationship: string }>(({ input }) => effects.addProfile(input)),
+      addProfile: fromPromise<{ id: number }, Caller & { name: string; relationship: string }>(({ input }) => effects.addProfile(input)),
       removeProfile: fromPromise<boolean, { citizenId: number; profileId: number }>(({ input }) => effects.removeProfile(input)),
     },
   }).createMachine({
     id: 'profiles',
     initial: 'list',
-    context: ({ input }) => ({ citizenId: input.citizenId }),
+    context: ({ input }) => ({ citizenId: input.citizenId, address: input.address, channel: input.channel }),
     states: {
       list: {
         on: {
@@ -53,7 +52,13 @@ export function profilesDialog(effects: Pick<TrustEffects, 'addProfile' | 'remov
         invoke: {
           id: 'addProfile',
           src: 'addProfile',
-          input: ({ context }) => ({ citizenId: context.citizenId, name: context.name ?? '', relationship: context.relationship ?? '' }),
+          input: ({ context }) => ({
+            citizenId: context.citizenId,
+            address: context.address,
+            channel: context.channel,
+            name: context.name ?? '',
+            relationship: context.relationship ?? '',
+          }),
           onDone: 'added',
           onError: {
             target: 'notAdded',
@@ -98,7 +103,7 @@ export function profilesDialog(effects: Pick<TrustEffects, 'addProfile' | 'remov
 
   return {
     name: 'profiles',
-    version: 1,
+    version: 2,
     machine,
     screens: {
       list: async ({ citizenId, services }) => {

@@ -2,13 +2,11 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { LookupOutcome } from '../services/lookup-guard';
 import { pick } from '../services/localized';
 import { formatReference } from '../services/reference';
-import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects } from './dialog';
+import { TO_MENU, type Caller, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects } from './dialog';
 import { statusText } from './requests';
 import { choiceScreen, finalScreen, questionScreen, text } from './screen';
 
-interface StatusContext {
-  citizenId: number;
-  channel: string;
+interface StatusContext extends Caller {
   reference?: string;
   outcome?: LookupOutcome;
 }
@@ -23,12 +21,12 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
   const machine = setup({
     types: { context: {} as StatusContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
-      lookupRequest: fromPromise<LookupOutcome, { citizenId: number; channel: string; reference: string }>(({ input }) => effects.lookupRequest(input)),
+      lookupRequest: fromPromise<LookupOutcome, Caller & { reference: string }>(({ input }) => effects.lookupRequest(input)),
     },
   }).createMachine({
     id: 'status',
     initial: 'start',
-    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, reference: input.params.reference }),
+    context: ({ input }) => ({ citizenId: input.citizenId, address: input.address, channel: input.channel, reference: input.params.reference }),
     states: {
       // STATUS <reference> by SMS arrives with the reference already checked.
       start: { always: [{ guard: ({ context }) => context.reference !== undefined, target: 'lookup' }, { target: 'ask' }] },
@@ -43,7 +41,7 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
         invoke: {
           id: 'lookupRequest',
           src: 'lookupRequest',
-          input: ({ context }) => ({ citizenId: context.citizenId, channel: context.channel, reference: context.reference ?? '' }),
+          input: ({ context }) => ({ citizenId: context.citizenId, address: context.address, channel: context.channel, reference: context.reference ?? '' }),
           onDone: { target: 'result', actions: assign({ outcome: ({ event }) => event.output }) },
           onError: 'failed',
         },
@@ -62,7 +60,7 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
 
   return {
     name: 'status',
-    version: 2,
+    version: 3,
     machine,
     screens: {
       ask: async () => questionScreen([text('status.ask')], { kind: 'reference' }),

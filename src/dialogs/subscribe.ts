@@ -1,17 +1,16 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { pick } from '../services/localized';
-import { TO_MENU, type Dialog, type DialogEffects, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
+import { TO_MENU, type Caller, type Dialog, type DialogEffects, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
 import { choiceScreen, finalScreen, text } from './screen';
 
-interface SubscribeContext {
-  citizenId: number;
+interface SubscribeContext extends Caller {
   topic?: string;
   province?: string;
   municipality?: string;
   failed: boolean;
 }
 
-type Change = { citizenId: number; topic: string; municipality: string };
+type Change = Caller & { topic: string; municipality: string };
 
 const chosen = ({ event }: { event: DialogEvent }) => (event.type === 'CHOOSE' ? event.value : undefined);
 /** Unsubscribe options carry "topic|municipality". */
@@ -21,6 +20,8 @@ const SEPARATOR = '|';
 export function subscribeDialog(effects: Pick<DialogEffects, 'subscribe' | 'unsubscribe'>): Dialog<SubscribeContext> {
   const changeInput = ({ context }: { context: SubscribeContext }): Change => ({
     citizenId: context.citizenId,
+    address: context.address,
+    channel: context.channel,
     topic: context.topic ?? '',
     municipality: context.municipality ?? '',
   });
@@ -33,7 +34,7 @@ export function subscribeDialog(effects: Pick<DialogEffects, 'subscribe' | 'unsu
   }).createMachine({
     id: 'subscribe',
     initial: 'overview',
-    context: ({ input }) => ({ citizenId: input.citizenId, failed: false }),
+    context: ({ input }) => ({ citizenId: input.citizenId, address: input.address, channel: input.channel, failed: false }),
     states: {
       overview: {
         on: {
@@ -74,7 +75,7 @@ export function subscribeDialog(effects: Pick<DialogEffects, 'subscribe' | 'unsu
 
   return {
     name: 'subscribe',
-    version: 1,
+    version: 2,
     machine,
     screens: {
       overview: async ({ citizenId, services }) => {

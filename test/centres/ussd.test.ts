@@ -28,6 +28,12 @@ describe.each(databaseBackends())('service centres and trust over USSD, records 
     return row.status;
   }
 
+  /** The one-time code last texted to a phone (USSD asks for it before an act that cannot be undone). */
+  async function codeTextedTo(number: string): Promise<string> {
+    const [row] = await db.query<{ body: string }>("SELECT body FROM outbox WHERE address = $1 AND body LIKE 'Lingkod code %' ORDER BY id DESC LIMIT 1", [`tel:${number}`]);
+    return /\d{6}/.exec(row?.body ?? '')?.[0] ?? '';
+  }
+
   /** A phone that has chosen English (so a dial opens on the menu). */
   async function englishPhone(number: string): Promise<UssdPhone> {
     const phone = new UssdPhone(h.app, number);
@@ -36,11 +42,12 @@ describe.each(databaseBackends())('service centres and trust over USSD, records 
     return phone;
   }
 
-  it('asks on the next dial to confirm the request filed at the centre, and files it on 1 Yes', async () => {
+  it('asks on the next dial to confirm the request filed at the centre, and files it on 1 Yes and the code texted to the phone', async () => {
     const filed = (await h.file(centreKey, { phone: '+639171235001', locale: 'en' })).body.request;
     const phone = new UssdPhone(h.app, '+639171235001');
     expect(await phone.dial()).toBe('CON Confirm request for Crisis assistance (AICS) filed at Marawi City Service Centre?\n1 Yes\n2 No\n0 Back');
-    const done = await phone.press('1');
+    expect(await phone.press('1')).toBe('CON We sent a code by SMS to this phone. Type it here:\n0 Back');
+    const done = await phone.press(await codeTextedTo('+639171235001'));
     expect(done).toMatch(/^END Confirmed\. Request for Crisis assistance \(AICS\) received\. Your reference is \d{4}-\d{4}-\d{3}\.\nKeep it to check the status\.$/);
     const [request] = await db.query<{ channel: string; answers: object }>('SELECT channel, answers FROM requests WHERE reference = $1', [referenceIn(done)]);
     expect(request).toEqual({ channel: 'centre', answers: { full_name: 'Amina Datu', household_size: '4', need: 'medical' } });
@@ -79,7 +86,8 @@ describe.each(databaseBackends())('service centres and trust over USSD, records 
     await h.file(centreKey, { phone: '+639171235004', locale: 'en', person: { name: 'Bai Amina', relationship: 'child' } });
     const phone = new UssdPhone(h.app, '+639171235004');
     expect(await phone.dial()).toBe('CON Confirm request for Crisis assistance (AICS) for Bai Amina, filed at Marawi City Service Centre?\n1 Yes\n2 No\n0 Back');
-    expect(await phone.press('1')).toMatch(/^END Confirmed\. Request for Crisis assistance \(AICS\) for Bai Amina received\./);
+    await phone.press('1');
+    expect(await phone.press(await codeTextedTo('+639171235004'))).toMatch(/^END Confirmed\. Request for Crisis assistance \(AICS\) for Bai Amina received\./);
     await phone.dial();
     await phone.press(optionNumber(phone.last, 'My requests'));
     expect(phone.last).toBe('CON Whose requests?\n1 Me: 0\n2 Bai Amina (child): 1\n3 Family members\n0 Back');

@@ -1,7 +1,7 @@
 import { createActor } from 'xstate';
 import type { Express } from 'express';
 import { applyDialog } from '../../src/dialogs/apply';
-import type { DialogEffects } from '../../src/dialogs/dialog';
+import type { DialogEffects, TrustEffects } from '../../src/dialogs/dialog';
 import { paginate } from '../../src/channels/pages';
 import type { AppContext } from '../../src/context';
 import { createApp } from '../../src/http/app';
@@ -83,7 +83,9 @@ describe('the dialog engine', () => {
 });
 
 describe('a dialog snapshot', () => {
-  const effects: DialogEffects = {
+  const effects: DialogEffects & Pick<TrustEffects, 'requestProof' | 'checkProof'> = {
+    requestProof: async () => 'sent',
+    checkProof: async () => ({ kind: 'proven' }),
     saveLanguage: async () => undefined,
     loadForm: async () => ({ fieldCount: 3 }),
     submitRequest: async () => ({ reference: '48217730953' }),
@@ -96,7 +98,7 @@ describe('a dialog snapshot', () => {
   };
 
   it('survives being stringified mid-dialog and restored, with the same outcome as an unbroken run', async () => {
-    const input = { citizenId: 7, channel: 'ussd', params: { service: 'mssd-aics' } };
+    const input = { citizenId: 7, channel: 'ussd', address: 'tel:+639170000207', locale: 'en', proven: false, params: { service: 'mssd-aics' } };
     const unbroken = createActor(machine, { input }).start();
     await settle(unbroken);
     for (const value of ['Amina', '5']) unbroken.send({ type: 'ANSWER', value });

@@ -47,6 +47,20 @@ describe('reading what a citizen typed on a screen', () => {
     expect(interpret('31-02-2000', view({ kind: 'date', range: 'any' }), TODAY)).toEqual({ kind: 'invalid', hint: { key: 'hint.date' } });
   });
 
+  it('refuses a control character anywhere (a NUL, an escape, a lone surrogate) politely, on every kind of screen', () => {
+    const plain = { kind: 'invalid', hint: { key: 'hint.plain' } };
+    const screens: Expect[] = [{ kind: 'text', minLength: 1, maxLength: 40 }, { kind: 'digits', minLength: 1, maxLength: 4 }, { kind: 'choice' }, { kind: 'reference' }, { kind: 'date', range: 'any' }];
+    for (const expectation of screens) {
+      for (const typed of ['Nur\u0000Hassan', '\u0000', '1\u0000', 'Nur\u001b[2JHassan', 'Nur\u007fHassan', 'Nur\u0085Hassan', 'Nur\tHassan', 'Nur\ud800Hassan']) {
+        expect(interpret(typed, view(expectation), TODAY)).toEqual(plain);
+      }
+    }
+    // Line breaks are how a long SMS or Telegram answer arrives: tidied into spaces, not refused.
+    expect(interpret('Nur\r\nHassan', view({ kind: 'text', minLength: 1, maxLength: 40 }), TODAY)).toEqual({ kind: 'event', event: { type: 'ANSWER', value: 'Nur Hassan' } });
+    // Letters of every script, and emoji (surrogate pairs), are not control characters.
+    expect(interpret('নূর 😀', view({ kind: 'text', minLength: 1, maxLength: 40 }), TODAY)).toEqual({ kind: 'event', event: { type: 'ANSWER', value: 'নূর 😀' } });
+  });
+
   it('takes a reference with a valid check digit, and says what is wrong with one without', () => {
     const reference = view({ kind: 'reference' });
     expect(interpret('12', reference, TODAY)).toMatchObject({ kind: 'invalid', hint: { key: expect.stringMatching(/^hint\.reference_/) } });

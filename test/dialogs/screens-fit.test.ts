@@ -38,6 +38,8 @@ const effects: DialogEffects & PrivacyEffects & TrustEffects = {
   declineAssisted: async () => false,
   addProfile: async () => ({ id: 1 }),
   removeProfile: async () => true,
+  requestProof: async () => 'sent',
+  checkProof: async () => ({ kind: 'proven' }),
 };
 
 /** The longest name a family profile may have (40 characters), to draw the widest screens. */
@@ -120,8 +122,24 @@ describe('every USSD screen of every dialog in every locale', () => {
     const choose = (values: string[]) => values.map((value): DialogEvent => ({ type: 'CHOOSE', value }));
     const done = (id: string, output?: unknown) => ({ type: `xstate.done.actor.${id}`, output }) as unknown as DialogEvent;
     const failed = (id: string) => ({ type: `xstate.error.actor.${id}`, error: new Error('down') }) as unknown as DialogEvent;
-    const back: DialogEvent[] = [{ type: 'BACK' }, { type: 'RESUME' }];
+    const back: DialogEvent[] = [{ type: 'BACK' }, { type: 'RESUME', proven: false }, { type: 'RESUME', proven: true }];
     const state = `${name}.${String(snapshot.value)}`;
+    // Proving the phone (src/dialogs/proof.ts), the same step in every dialog that has it.
+    switch (String(snapshot.value)) {
+      case 'proofSending':
+        return [done('requestProof', 'sent'), done('requestProof', 'locked'), done('requestProof', 'unavailable'), failed('requestProof')];
+      case 'proofCode':
+      case 'proofRetry':
+        return [{ type: 'ANSWER', value: '123456' }, ...back];
+      case 'proofChecking':
+        return [
+          done('checkProof', { kind: 'proven' }),
+          done('checkProof', { kind: 'wrong' }),
+          done('checkProof', { kind: 'expired' }),
+          done('checkProof', { kind: 'locked' }),
+          failed('checkProof'),
+        ];
+    }
     switch (state) {
       case 'menu.menu':
         return choose(MENU_ENTRIES);
@@ -162,7 +180,11 @@ describe('every USSD screen of every dialog in every locale', () => {
         return [{ type: 'ANSWER', value: sample }, ...back];
       }
       case 'apply.review':
-        return [...choose(['confirm', 'edit']), ...back];
+        return [...choose(['confirm', 'reveal', 'edit']), ...back];
+      case 'apply.proofBySms':
+      case 'apply.proofExpired':
+      case 'apply.proofLocked':
+        return [...choose(['edit']), ...back];
       case 'apply.submitting':
         return [done('submitRequest', { reference: '48217730953' }), failed('submitRequest')];
       case 'status.ask':
@@ -230,7 +252,8 @@ describe('every USSD screen of every dialog in every locale', () => {
 
   /** The inputs each dialog is started with: apply once per service that has a form. */
   function inputsFor(name: DialogName): DialogInput[] {
-    const base = { citizenId, channel: 'ussd' };
+    // Over USSD, which does not prove the phone: the screens of the proving step are drawn too.
+    const base = { citizenId, channel: 'ussd', address: 'tel:+639170000100', locale: 'en', proven: false };
     if (name === 'apply' || name === 'resume') {
       return [...catalog.services.values()].filter((s) => s.form).map((s) => ({ ...base, params: { service: s.code } }));
     }
@@ -281,8 +304,13 @@ describe('every USSD screen of every dialog in every locale', () => {
         'confirm-assisted.ask', 'confirm-assisted.confirmed', 'confirm-assisted.declined', 'confirm-assisted.gone', 'confirm-assisted.failed',
         'profiles.list', 'profiles.name', 'profiles.relationship', 'profiles.added', 'profiles.notAdded', 'profiles.person', 'profiles.confirmRemove',
         'profiles.removed', 'mydata.summary', 'mydata.confirm', 'mydata.erased', 'mydata.failed', 'subscribe.subscribed', 'subscribe.unsubscribed', 'help.help', 'resume.ask',
+        'mydata.proofCode', 'mydata.proofRetry', 'mydata.proofBySms', 'mydata.proofExpired', 'mydata.proofLocked',
+        'apply.proofCode', 'apply.proofRetry', 'apply.proofBySms', 'apply.proofExpired', 'apply.proofLocked',
+        'confirm-assisted.proofCode', 'confirm-assisted.proofRetry', 'confirm-assisted.proofBySms', 'confirm-assisted.proofExpired', 'confirm-assisted.proofLocked',
       ]),
     );
+    // Including a review whose earlier answers are hidden (a form resumed in a new USSD session).
+    expect([...checked].some((key) => key.startsWith('apply|review|') && /"hidden":\[-?\d/.test(key))).toBe(true);
     expect(screens).toBeGreaterThan(500);
     expect(tooLong).toEqual([]);
   });

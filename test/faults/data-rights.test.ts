@@ -123,7 +123,7 @@ describe.each(databaseBackends())('data rights on $name', (backend) => {
     expect(await citizenOf(`tel:${number}`)).toBe(citizen.id);
   });
 
-  it('erases from the USSD menu entry "My data", after a confirmation', async () => {
+  it('erases from the USSD menu entry "My data", after a confirmation and the code texted to the phone', async () => {
     const number = '+639177400002';
     const { citizenId, reference } = await citizenWithData(number);
     const phone = new HttpUssdPhone(served.base, number);
@@ -134,13 +134,16 @@ describe.each(databaseBackends())('data rights on $name', (backend) => {
     expect(summary).toContain('Requests with your answers: 1');
     const confirm = await phone.press(optionNumber(summary, 'Delete my data'));
     expect(confirm).toContain('Delete your number');
-    const done = await phone.press(optionNumber(confirm, 'Yes, delete'));
+    // USSD does not prove the phone (a gateway's secret can leak): a code goes to it by SMS first.
+    expect(await phone.press(optionNumber(confirm, 'Yes, delete'))).toBe('CON We sent a code by SMS to this phone. Type it here:\n0 Back');
+    const [sent] = await db.query<{ body: string }>("SELECT body FROM outbox WHERE address = $1 AND body LIKE 'Lingkod code %'", [`tel:${number}`]);
+    const done = await phone.press(/\d{6}/.exec(sent.body)?.[0] ?? '');
     expect(done).toMatch(/^END Your data has been deleted\./);
     expect(await citizenOf(`tel:${number}`)).toBeUndefined();
     const [request] = await db.query<{ answers: Record<string, string>; anonymised: boolean }>('SELECT answers, anonymised_at IS NOT NULL AS anonymised FROM requests WHERE reference = $1', [reference]);
     expect(request).toEqual({ answers: { municipality: 'bas-lamitan' }, anonymised: true });
     expect(await context.dataRights.held(citizenId)).toMatchObject({ phones: 0, requests: 0, topics: 0, messages: 0 });
-    recordFigure(12, `erasure from the USSD menu "My data" (${backend.name})`, 'summary, confirmation, END "deleted"; request kept anonymised');
+    recordFigure(12, `erasure from the USSD menu "My data" (${backend.name})`, 'summary, confirmation, code by SMS typed, END "deleted"; request kept anonymised');
   });
 
   it(`purges message texts older than RETENTION_DAYS (default ${loadConfig({}).RETENTION_DAYS}) and keeps newer ones, hourly from start`, async () => {

@@ -115,7 +115,8 @@ export class SmsConversation {
     }
     if (!(await this.withinFloodLimit(address))) return this.silent('flood');
 
-    const inbound: Inbound = { channel: SMS_CHANNEL, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL };
+    // The mobile network vouches for an SMS's sender (a forged webhook is refused before this).
+    const inbound: Inbound = { channel: SMS_CHANNEL, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL, proven: true };
     const stopTimer = metrics.hopSeconds.startTimer({ channel: SMS_CHANNEL });
     try {
       const turn: TextTurn = async (extra, layout) => (await this.deps.engine.turn({ ...inbound, ...extra }, layout)).text;

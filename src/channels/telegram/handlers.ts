@@ -101,7 +101,8 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
     try {
       let pages: TelegramPage[] = [];
       const reply = await engine.turn(
-        { channel: 'telegram', address: who.address, text: input.text ?? '', start: input.start, localeHint: who.localeHint },
+        // Telegram vouches for the chat (a forged webhook is refused before this).
+        { channel: 'telegram', address: who.address, text: input.text ?? '', start: input.start, localeHint: who.localeHint, proven: true },
         (screen) => (pages = telegramPages(wording.adapt(screen))),
       );
       const locale = reply.screen?.locale ?? who.locale;
