@@ -4,6 +4,10 @@ import { Outbox } from '../src/outbox/outbox';
 import { CLI_ACTOR, keyActor } from '../src/services/access';
 import { createAdminServices } from '../src/services/admin';
 import { ApiKeyService } from '../src/services/api-keys';
+import { unsolicitedSmsBudget } from '../src/services/unsolicited-sms';
+import { MemoryEphemeralStore } from '../src/store/memory-ephemeral';
+import { createLogger } from '../src/log';
+import { createMetrics } from '../src/metrics';
 import { benchDatabase, instantProvider, seedSubscribers, since } from './ministries-support';
 
 /**
@@ -43,6 +47,8 @@ export async function measureFanOut(size: number): Promise<FanOutFigures> {
       sendingChannels: [instantProvider('sms', 100), instantProvider('telegram', 25)],
       queued: () => undefined,
       catalogChanged: () => undefined,
+      // Fan-out sends no unsolicited SMS; the admin services need the budget all the same.
+      unsolicitedSms: unsolicitedSmsBudget(config, { db, store: new MemoryEphemeralStore(), log: createLogger('silent'), metrics: createMetrics(false) }),
     });
     const { record } = await new ApiKeyService(db).create(CLI_ACTOR, { ministryCode: 'mssd', name: 'bench', holder: 'bench' }, 'cli');
     const officer = keyActor(record.id, 'mssd');

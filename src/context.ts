@@ -29,7 +29,7 @@ import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
 import { RetentionJob } from './services/retention';
 import { SubscriptionService } from './services/subscriptions';
-import { UnsolicitedSmsBudget } from './services/unsolicited-sms';
+import { unsolicitedSmsBudget, type UnsolicitedSmsBudget } from './services/unsolicited-sms';
 import { VerificationService, verificationStamp } from './services/verification';
 import type { EphemeralStore } from './store/ephemeral';
 import { migrate } from './store/migrate';
@@ -100,11 +100,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const dataRights = new DataRightsService(db, log);
   const profiles = new ProfileService(db);
   const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
-  // Every one-time code that proves a phone leaves through this one function (wrap it to budget
-  // them): by SMS to a phone, to the simulator's inbox for a simulated one; false when neither is on.
+  const unsolicitedSms = unsolicitedSmsBudget(config, { db, store, log, metrics });
+  // Every one-time code that proves a phone leaves through this one function: by SMS to a phone,
+  // within the unsolicited-SMS budget (codes are asked for over USSD, where the number is only the
+  // gateway's word), or to the simulator's inbox for a simulated one; false when it cannot go.
   const sendProof: ProofSender = async ({ address, body, locale }) => {
     const channel = addressKind(address) === 'sim' ? 'simulator' : 'sms';
     if (addressKind(address) === 'telegram' || !channels.some((candidate) => candidate.name === channel && canSend(candidate))) return false;
+    if (channel === 'sms' && !(await unsolicitedSms.take({ address, cause: { kind: 'one-time-code', source: 'ussd' } })).allowed) return false;
     await outbox.enqueue({ address, channel, body, kind: 'reply', priority: PRIORITY.reply, locale });
     dispatcher.nudge();
     return true;
@@ -164,17 +167,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Every message pushed (not a direct reply) ends with a code the citizen can VERIFY.
   const outbox = new Outbox(db, verificationStamp(i18n, SUPPORTED_LOCALES, config.DEFAULT_LOCALE));
   const deps = { config, engine, i18n, log, metrics, outbox };
-  const unsolicitedSms = new UnsolicitedSmsBudget({
-    db,
-    store,
-    log,
-    metrics,
-    limits: {
-      perNumberPerDay: config.UNSOLICITED_SMS_PER_NUMBER_PER_DAY,
-      perGatewayPerHour: config.UNSOLICITED_SMS_PER_GATEWAY_PER_HOUR,
-      perHour: config.UNSOLICITED_SMS_PER_HOUR,
-    },
-  });
   const finish = new SmsFinisher({
     outbox,
     store,
@@ -208,6 +200,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     sendingChannels: channels.filter(canSend),
     queued: () => dispatcher.nudge(),
     catalogChanged: () => catalog.invalidate(),
+    unsolicitedSms,
     now: overrides.now,
   });
   await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);

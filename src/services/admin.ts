@@ -6,6 +6,7 @@ import type { Database } from '../store/sql';
 import type { Actor } from './access';
 import { ApiKeyService } from './api-keys';
 import { AssistedService } from './assisted';
+import type { UnsolicitedSmsBudget } from './unsolicited-sms';
 import { countSubscribers, type SubscriberCountFilter, type SubscriberGroup } from './audience';
 import { AuditLog } from './audit';
 import { BroadcastService } from './broadcasts';
@@ -47,6 +48,8 @@ export interface AdminDeps {
   queued: () => void;
   /** Called after a catalog change, so cached catalog reads are refreshed. */
   catalogChanged: () => void;
+  /** What a centre's filing texts the citizen is taken from (they have not written to us). */
+  unsolicitedSms: UnsolicitedSmsBudget;
   now?: () => Date;
 }
 
@@ -84,6 +87,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       sendingChannels: channelNames,
       expiryHours: config.ASSISTED_EXPIRY_HOURS,
       pendingPerPhone: config.ASSISTED_PENDING_PER_PHONE,
+      unsolicitedSms: deps.unsolicitedSms,
       now,
       queued: deps.queued,
     }),

@@ -10,6 +10,7 @@ import type { FormField, LocalizedText } from './catalog-schema';
 import { pick } from './localized';
 import { cleanName, isRelationship, RELATIONSHIPS, type ProfileService } from './profiles';
 import type { RequestService } from './requests';
+import type { UnsolicitedSmsBudget } from './unsolicited-sms';
 
 /**
  * Assisted requests: an operator at a service centre (the region's counterpart of Bangladesh's
@@ -80,6 +81,9 @@ export interface Confirmed {
 }
 
 /** Whether the citizen was told by SMS. */
+/** The officer's words for each refusal of the unsolicited-SMS budget. */
+const LIMIT_REACHED = { number: 'to this phone today', gateway: 'from this centre this hour', total: 'for everyone this hour', unavailable: 'it could not be checked' } as const;
+
 export type AssistedNotification = { queued: true; channel: string; outboxId: number } | { queued: false; reason: string };
 
 export interface AssistedFilter {
@@ -104,6 +108,8 @@ export interface AssistedDeps {
   expiryHours: number;
   /** Most requests one phone may have waiting at once (a leaked centre key cannot flood a number). */
   pendingPerPhone: number;
+  /** The filing's SMS goes to a phone that may never have written to us: it is taken from this budget first. */
+  unsolicitedSms: Pick<UnsolicitedSmsBudget, 'take'>;
   now: () => Date;
   /** Called after an SMS is committed (wakes the dispatcher). */
   queued?: () => void;
@@ -244,7 +250,7 @@ export class AssistedService {
         expiresAt,
       });
       const [{ name: centreName }] = await tx.query<{ name: string }>('SELECT name FROM centres WHERE code = $1', [centre]);
-      const notification = await this.notify(tx, { id, address, citizenId: citizen.id, locale: citizen.locale, code, centreName, serviceName: service.name, person });
+      const notification = await this.notify(tx, { id, address, citizenId: citizen.id, locale: citizen.locale, code, centreCode: centre, centreName, serviceName: service.name, person });
       await recordChange(tx, actor, {
         ministryCode: actor.ministryCode,
         action: 'assisted.file',
@@ -321,12 +327,15 @@ export class AssistedService {
     throw new Error('no free confirmation code after 10 draws');
   }
 
-  /** Texts the citizen the code, in their language, when SMS is on. */
+  /** Texts the citizen the code, in their language, when SMS is on and the budget allows. */
   private async notify(
     tx: Queryable,
-    message: { id: number; address: string; citizenId: number; locale: string; code: string; centreName: string; serviceName: LocalizedText; person: PersonInput | null },
+    message: { id: number; address: string; citizenId: number; locale: string; code: string; centreCode: string; centreName: string; serviceName: LocalizedText; person: PersonInput | null },
   ): Promise<AssistedNotification> {
-    if (!this.deps.sendingChannels.includes('sms')) return { queued: false, reason: 'SMS is not on in this deployment; the citizen can confirm by dialling' };
+    if (!this.deps.sendingChannels.includes('sms')) return { queued: false, reason: 'SMS is not on in this deployment: the citizen can confirm only on Telegram, if their phone is linked there' };
+    // A leaked centre key must not become a way to text any number: each centre has its hour.
+    const budget = await this.deps.unsolicitedSms.take({ address: message.address, cause: { kind: 'centre-filing', source: `centre:${message.centreCode}` }, within: tx });
+    if (!budget.allowed) return { queued: false, reason: `no SMS was sent: the limit of SMS to phones that have not texted us (${LIMIT_REACHED[budget.reason]}) is reached` };
     const params = {
       centre: message.centreName,
       service: pick(message.serviceName, message.locale),

@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { EphemeralStore, Quota } from '../store/ephemeral';
@@ -69,10 +70,12 @@ export class UnsolicitedSmsBudget {
 
   /**
    * Takes one message to `address` from the budget, or says why not. Call it just before
-   * queuing the message, and only once per message (a refused take uses nothing).
+   * queuing the message, and only once per message (a refused take uses nothing). A caller
+   * inside a transaction passes it as `within`: the records are read through it (the embedded
+   * database has one connection, which a query outside the transaction would wait for forever).
    */
-  async take({ address, cause }: { address: string; cause: UnsolicitedCause }): Promise<UnsolicitedDecision> {
-    const decision = await this.decide(address, cause).catch((error: unknown): UnsolicitedDecision => {
+  async take({ address, cause, within }: { address: string; cause: UnsolicitedCause; within?: Queryable }): Promise<UnsolicitedDecision> {
+    const decision = await this.decide(address, cause, within ?? this.deps.db).catch((error: unknown): UnsolicitedDecision => {
       this.log.warn({ err: error, cause: cause.kind }, 'could not ask the unsolicited-SMS budget; the SMS is not sent');
       return { allowed: false, reason: 'unavailable' };
     });
@@ -84,10 +87,10 @@ export class UnsolicitedSmsBudget {
     return decision;
   }
 
-  private async decide(address: string, cause: UnsolicitedCause): Promise<UnsolicitedDecision> {
+  private async decide(address: string, cause: UnsolicitedCause, records: Queryable): Promise<UnsolicitedDecision> {
     // A phone that texted us lately is spared its own daily allowance, not the gateway's or
     // everyone's: otherwise texting once from each SIM one controls would buy unlimited SMS.
-    const texted = await this.texted(address);
+    const texted = await this.texted(address, records);
     const { perNumberPerDay, perGatewayPerHour, perHour } = this.deps.limits;
     const allowances: { reason: (typeof REFUSALS)[number]; quota: Quota }[] = [
       ...(texted ? [] : [{ reason: 'number' as const, quota: { key: `unsolicited:number:${address}`, limit: perNumberPerDay, ttlSeconds: DAY } }]),
@@ -99,8 +102,8 @@ export class UnsolicitedSmsBudget {
   }
 
   /** Whether `address` texted us within TEXTED_WITHIN_DAYS days. */
-  private async texted(address: string): Promise<boolean> {
-    const rows = await this.deps.db.query(
+  private async texted(address: string, records: Queryable): Promise<boolean> {
+    const rows = await records.query(
       'SELECT 1 FROM citizen_addresses WHERE address = $1 AND texted_at > now() - make_interval(days => $2)',
       [address, TEXTED_WITHIN_DAYS],
     );
@@ -115,4 +118,16 @@ export class UnsolicitedSmsBudget {
  */
 export async function recordTextFrom(tx: Queryable, address: string): Promise<void> {
   await tx.query('UPDATE citizen_addresses SET texted_at = now() WHERE address = $1', [address]);
+}
+
+/** The budget with the limits the configuration sets (UNSOLICITED_SMS_*). */
+export function unsolicitedSmsBudget(config: Config, deps: { db: Database; store: EphemeralStore; log: Logger; metrics: Metrics }): UnsolicitedSmsBudget {
+  return new UnsolicitedSmsBudget({
+    ...deps,
+    limits: {
+      perNumberPerDay: config.UNSOLICITED_SMS_PER_NUMBER_PER_DAY,
+      perGatewayPerHour: config.UNSOLICITED_SMS_PER_GATEWAY_PER_HOUR,
+      perHour: config.UNSOLICITED_SMS_PER_HOUR,
+    },
+  });
 }

@@ -9,7 +9,7 @@ import { RequestService } from '../../src/services/requests';
 import { normaliseCode, VerificationService, verificationStamp } from '../../src/services/verification';
 import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
 import type { Database } from '../../src/store/sql';
-import { newKey, seedSubscribers, smsAndTelegram } from '../support/ministries';
+import { newKey, seedSubscribers, smsAndTelegram, testSmsBudget } from '../support/ministries';
 import { databaseBackends } from '../support/stores';
 
 /** Daytime in Manila, outside quiet hours. */
@@ -51,6 +51,7 @@ describe.each(databaseBackends())('verification codes on $name', (backend) => {
       sendingChannels: [sms, telegram],
       queued: () => undefined,
       catalogChanged: () => undefined,
+      unsolicitedSms: testSmsBudget(db),
       now: () => NOW,
     });
     mssd = (await newKey(db, 'mssd')).actor;

@@ -4,12 +4,16 @@ import { Client } from 'pg';
 import type { OutboundMessage, SendingChannel } from '../../src/channels/channel';
 import { loadConfig, type Config } from '../../src/config';
 import { createI18n } from '../../src/i18n';
+import { createLogger } from '../../src/log';
+import { createMetrics } from '../../src/metrics';
 import { Outbox } from '../../src/outbox/outbox';
 import type { LimiterClock } from '../../src/outbox/rate-limiter';
 import { CLI_ACTOR, keyActor, type Actor, type KeyRole } from '../../src/services/access';
 import { createAdminServices, type AdminServices } from '../../src/services/admin';
 import { ApiKeyService } from '../../src/services/api-keys';
 import { loadSampleCatalogIfEmpty } from '../../src/services/catalog-import';
+import { unsolicitedSmsBudget, type UnsolicitedSmsBudget } from '../../src/services/unsolicited-sms';
+import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
 import { migrate } from '../../src/store/migrate';
 import { PostgresDatabase } from '../../src/store/postgres';
 import type { Database } from '../../src/store/sql';
@@ -88,9 +92,15 @@ export async function adminServices(
     sendingChannels: channels,
     queued: options.queued ?? (() => undefined),
     catalogChanged: () => undefined,
+    unsolicitedSms: testSmsBudget(db, config),
     now: options.now,
   });
   return { services, outbox, config };
+}
+
+/** The unsolicited-SMS budget of a test's own services, counted in memory, with the configuration's limits. */
+export function testSmsBudget(db: Database, config: Config = loadConfig({})): UnsolicitedSmsBudget {
+  return unsolicitedSmsBudget(config, { db, store: new MemoryEphemeralStore(), log: createLogger('silent'), metrics: createMetrics(false) });
 }
 
 /** A new API key and the actor behind it: a ministry's, or (null) a super-admin's; its holder is `name` at the ministry (keys of one name and ministry are one person's). */
