@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const simulator = config.SIMULATOR === 'on';
   context.log.info(
     { records: context.db.engine, ephemeral: context.store.engine },
-    `Lingkod is listening on ${base} (${simulator ? `phone simulator: ${base}/simulator, ` : ''}console: ${base}/console, USSD: POST ${base}/ussd/africastalking, health: ${base}/healthz)`,
+    `Lingkod is listening on ${base} (${simulator ? `phone simulator: ${base}/simulator, ` : ''}console: ${base}/console, USSD: POST ${base}/ussd/africastalking with the token parameter set to USSD_TOKEN, health: ${base}/healthz)`,
   );
   // For a person at a terminal, a plain line besides the JSON log: where to start.
   if (process.stdout.isTTY) {

@@ -41,6 +41,8 @@ export interface DialogInput {
   citizenId: number;
   /** The channel of this conversation, recorded on what the citizen submits. */
   channel: string;
+  /** The gateway and network of this hop (Inbound's), for the status lookup's limits. */
+  network?: string;
   params: Record<string, string>;
 }
 
@@ -97,7 +99,7 @@ export interface DialogEffects {
  * is held, erase it). Implemented at the composition root.
  */
 export interface PrivacyEffects {
-  lookupRequest(input: { citizenId: number; channel: string; reference: string }): Promise<LookupOutcome>;
+  lookupRequest(input: { citizenId: number; channel: string; network?: string; reference: string }): Promise<LookupOutcome>;
   dataHeld(citizenId: number): Promise<DataHeld>;
   eraseCitizen(input: { citizenId: number; channel: string }): Promise<void>;
 }

@@ -39,6 +39,11 @@ export interface Inbound {
    * citizen chooses one.
    */
   localeHint?: string;
+  /**
+   * The gateway and mobile network the message came through (`africastalking:51502`), for the
+   * guessing limits a caller cannot dodge by changing numbers.
+   */
+  network?: string;
 }
 
 /** How a channel lays a resolved screen out in pages of its own size. */
@@ -151,7 +156,7 @@ export class DialogEngine {
     let page = 0;
     let hint: Text | undefined;
     let suspended = saved?.suspended;
-    const input = (params: Record<string, string> = {}): DialogInput => ({ citizenId: citizen.id, channel: inbound.channel, params });
+    const input = (params: Record<string, string> = {}): DialogInput => ({ citizenId: citizen.id, channel: inbound.channel, network: inbound.network, params });
     const start = (name: DialogName, params?: Record<string, string>) => this.start(name, input(params));
 
     const current = saved && this.restorable(saved) ? saved : undefined;

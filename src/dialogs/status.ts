@@ -9,6 +9,7 @@ import { choiceScreen, finalScreen, questionScreen, text } from './screen';
 interface StatusContext {
   citizenId: number;
   channel: string;
+  network?: string;
   reference?: string;
   outcome?: LookupOutcome;
 }
@@ -23,12 +24,12 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
   const machine = setup({
     types: { context: {} as StatusContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
-      lookupRequest: fromPromise<LookupOutcome, { citizenId: number; channel: string; reference: string }>(({ input }) => effects.lookupRequest(input)),
+      lookupRequest: fromPromise<LookupOutcome, Parameters<PrivacyEffects['lookupRequest']>[0]>(({ input }) => effects.lookupRequest(input)),
     },
   }).createMachine({
     id: 'status',
     initial: 'start',
-    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, reference: input.params.reference }),
+    context: ({ input }) => ({ citizenId: input.citizenId, channel: input.channel, network: input.network, reference: input.params.reference }),
     states: {
       // STATUS <reference> by SMS arrives with the reference already checked.
       start: { always: [{ guard: ({ context }) => context.reference !== undefined, target: 'lookup' }, { target: 'ask' }] },
@@ -43,7 +44,7 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
         invoke: {
           id: 'lookupRequest',
           src: 'lookupRequest',
-          input: ({ context }) => ({ citizenId: context.citizenId, channel: context.channel, reference: context.reference ?? '' }),
+          input: ({ context }) => ({ citizenId: context.citizenId, channel: context.channel, network: context.network, reference: context.reference ?? '' }),
           onDone: { target: 'result', actions: assign({ outcome: ({ event }) => event.output }) },
           onError: 'failed',
         },
