@@ -31,13 +31,15 @@ const MAX_WAITING = 10_000;
  * meanwhile go together in the next (one multi-row INSERT), so a burst of hops costs a few
  * statements and one connection, never a queue in front of the turns. The citizen is the one
  * the address belongs to when the row is written (NULL for a number's first dial, and for a hop
- * written after the erasure it made: the session's other hops name them). A failed write is
+ * written after the erasure it made: the session's other hops name them). Its time is the
+ * database's, as the audit log's is, so the two line up whatever the instances' clocks say
+ * (a row is written within milliseconds of its hop, later only while a write is slow). A failed write is
  * logged once when writing stops working and once when it works again, with the count lost;
  * the hop itself is served either way. Purged after RETENTION_DAYS (services/retention.ts).
  */
 export class HopTrail {
   private readonly log: Logger;
-  private waiting: (GatewayHop & { at: Date })[] = [];
+  private waiting: GatewayHop[] = [];
   private writing?: Promise<void>;
   private lost = 0;
 
@@ -48,13 +50,13 @@ export class HopTrail {
     this.log = log.child({ name: 'hop-trail' });
   }
 
-  /** Queues a hop for the trail, stamped now; returns at once. */
+  /** Queues a hop for the trail; returns at once. */
   record(hop: GatewayHop): void {
     if (this.waiting.length >= MAX_WAITING) {
       this.lost++;
       return;
     }
-    this.waiting.push({ ...hop, at: new Date() });
+    this.waiting.push(hop);
     this.writing ??= this.drain();
   }
 
@@ -72,17 +74,16 @@ export class HopTrail {
     this.writing = undefined;
   }
 
-  private async write(batch: (GatewayHop & { at: Date })[]): Promise<void> {
-    const column = <T>(pick: (hop: GatewayHop & { at: Date }) => T) => batch.map(pick);
+  private async write(batch: GatewayHop[]): Promise<void> {
+    const column = <T>(pick: (hop: GatewayHop) => T) => batch.map(pick);
     try {
       await this.db.query(
-        `INSERT INTO ussd_hops (received_at, gateway, network, source, session_id, service_code, address, citizen_id)
-         SELECT h.at, h.gateway, h.network, h.source::inet, h.session, h.service_code, h.address, a.citizen_id
-           FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-                AS h(at, gateway, network, source, session, service_code, address)
+        `INSERT INTO ussd_hops (gateway, network, source, session_id, service_code, address, citizen_id)
+         SELECT h.gateway, h.network, h.source::inet, h.session, h.service_code, h.address, a.citizen_id
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                AS h(gateway, network, source, session, service_code, address)
            LEFT JOIN citizen_addresses a ON a.address = h.address`,
         [
-          column((hop) => hop.at.toISOString()),
           column((hop) => hop.gateway),
           column((hop) => hop.network ?? null),
           column((hop) => (hop.source && isIP(hop.source) ? hop.source : null)),
