@@ -62,6 +62,8 @@ export class HttpUssdPhone {
   constructor(
     private readonly base: string,
     readonly phoneNumber: string,
+    /** The mobile network the gateway names (Africa's Talking's networkCode). */
+    readonly networkCode = '51502',
   ) {}
 
   async dial(): Promise<string> {
@@ -81,7 +83,7 @@ export class HttpUssdPhone {
   }
 
   private async post(text: string): Promise<string> {
-    const answer = await postForm(`${this.base}${USSD_PATH}`, { sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, text });
+    const answer = await postForm(`${this.base}${USSD_PATH}`, { sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: this.networkCode, text });
     if (answer.status !== 200) throw new Error(`USSD hop answered ${answer.status}: ${answer.text}`);
     this.last = answer.text;
     return answer.text;
