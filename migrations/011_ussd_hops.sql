@@ -16,7 +16,7 @@ CREATE TABLE ussd_hops (
   service_code text,
   -- 'tel:+63…': kept after an erasure (until purged), since it shows whether the erasure was the phone's.
   address text NOT NULL,
-  -- The citizen the address belonged to as the hop arrived; NULL for a number's first dial.
+  -- The citizen the address belonged to when the row was written (NULL once it was erased).
   -- No foreign key: a trail row must never stop or slow a change to citizens.
   citizen_id bigint
 );

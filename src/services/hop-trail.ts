@@ -20,18 +20,26 @@ export interface GatewayHop {
 
 /** Hops waiting to be written at most; past it (the database away for long) new ones are counted as lost. */
 const MAX_WAITING = 10_000;
+/**
+ * How long the first hop of a batch waits for others to join it. A statement costs far more
+ * than a row (on PGlite, which runs on the event loop, a lone INSERT per hop halved the hop
+ * rate of a busy instance); a crash within this time loses at most these rows, and any other
+ * hop of the same session still leads to it.
+ */
+const LINGER_MS = 50;
 
 /**
  * The forensic trail of gateway hops (table `ussd_hops`, migration 011): one row per hop, so an
  * investigator can tell a genuine erasure or confirmation from a forged one by the gateway,
  * network, source address and session id of the hop that did it.
  *
- * Cheap on the hop's path: `record` only queues the row and never waits or throws. One INSERT
- * is in flight at a time: a hop arriving while none is goes out at once, alone; those arriving
- * meanwhile go together in the next (one multi-row INSERT), so a burst of hops costs a few
- * statements and one connection, never a queue in front of the turns. The citizen is the one
- * the address belongs to when the row is written (NULL for a number's first dial, and for a hop
- * written after the erasure it made: the session's other hops name them). Its time is the
+ * Cheap on the hop's path: `record` only queues the row and never waits or throws. The hops of
+ * the next LINGER_MS, and those arriving while a write is in flight, go together in one
+ * multi-row INSERT, one at a time: a burst of hops costs a few statements and one connection,
+ * never a queue in front of the turns. The citizen is the one the address belongs to when the
+ * row is written: NULL for a row written after its citizen erased their data (a caller reads
+ * each screen for seconds, so a session's earlier rows are written before and name them; every
+ * row names the address and the session). Its time is the
  * database's, as the audit log's is, so the two line up whatever the instances' clocks say
  * (a row is written within milliseconds of its hop, later only while a write is slow). A failed write is
  * logged once when writing stops working and once when it works again, with the count lost;
@@ -66,6 +74,7 @@ export class HopTrail {
   }
 
   private async drain(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
     while (this.waiting.length > 0) {
       const batch = this.waiting;
       this.waiting = [];
