@@ -43,6 +43,9 @@ const FAILURE_MARKER = 'the service is busy';
 /** Secrets of the bench's own Lingkod (never a real account). */
 const TWILIO_TOKEN = 'bench-twilio-auth-token';
 const TELEGRAM_SECRET = 'bench-telegram-secret';
+/** The USSD gateway's token (USSD_TOKEN), in the callback URL as Africa's Talking sends it. */
+const USSD_TOKEN = 'bench-ussd-Xk7Qw2Lm9Rv4Tz8Bn5Cy1Pf6Hj0';
+const USSD_PATH = `/ussd/africastalking?token=${USSD_TOKEN}`;
 
 const SERVERS = process.env.BENCH_SERVERS?.split(',').map((server) => server.trim());
 const phase = (name: string) => !ONLY || ONLY.includes(name);
@@ -131,6 +134,7 @@ async function startLingkod(stores: BenchStores, botApiPort: number): Promise<{ 
       TELEGRAM_API_ROOT: `http://127.0.0.1:${botApiPort}`,
       SMS_REPLIES_PER_MINUTE: '1000',
       BROADCAST_QUIET_HOURS: 'off',
+      USSD_TOKEN,
       ADMIN_API_KEY: '',
     },
     SERVER_CORE,
@@ -164,8 +168,8 @@ async function ussdAndWebhooks(stores: BenchStores, results: Results): Promise<v
   const lingkod = await startLingkod(stores, botApi.port);
   try {
     // Every caller the runs use chooses a language once (a first dial), as returning callers have.
-    await runLoad<LoadResult>({ kind: 'open-sessions', port: lingkod.port, path: '/ussd/africastalking', users: 100, count: 1000, inputs: [], phoneBase: 0, languageMarker: LANGUAGE_MARKER });
-    if (phase('ussd') && server('lingkod')) results.ussd.lingkod = await measureUssd('Lingkod', lingkod.port, '/ussd/africastalking', true, lingkod.child);
+    await runLoad<LoadResult>({ kind: 'open-sessions', port: lingkod.port, path: USSD_PATH, users: 100, count: 1000, inputs: [], phoneBase: 0, languageMarker: LANGUAGE_MARKER });
+    if (phase('ussd') && server('lingkod')) results.ussd.lingkod = await measureUssd('Lingkod', lingkod.port, USSD_PATH, true, lingkod.child);
 
     if (phase('webhooks')) {
       say('Webhooks');
@@ -185,7 +189,7 @@ async function ussdAndWebhooks(stores: BenchStores, results: Results): Promise<v
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const rssIdleMb = lingkod.child.rssMb() ?? 0;
       const phoneBase = 100_000;
-      const opened = await runLoad<LoadResult>({ kind: 'open-sessions', port: lingkod.port, path: '/ussd/africastalking', users: 200, count: SESSIONS, inputs: ['1', '1'], phoneBase, languageMarker: LANGUAGE_MARKER });
+      const opened = await runLoad<LoadResult>({ kind: 'open-sessions', port: lingkod.port, path: USSD_PATH, users: 200, count: SESSIONS, inputs: ['1', '1'], phoneBase, languageMarker: LANGUAGE_MARKER });
       const rssWithSessionsMb = lingkod.child.rssMb() ?? 0;
       const step = Math.max(1, Math.floor(SESSIONS / 1000));
       const keys = Array.from({ length: Math.ceil(SESSIONS / step) }, (_, index) => `lk:dialog:tel:${benchPhone(phoneBase + index * step)}`);
@@ -235,7 +239,7 @@ async function embedded(results: Results): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lingkod-bench-embedded-'));
   try {
     const port = await freePort();
-    const env = { PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn' };
+    const env = { PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', USSD_TOKEN };
     // Start-up is timed on the whole machine, as a pilot runs it (pinned to one core, V8's
     // background compilation of PGlite's WASM competes with the start itself); the load that
     // follows runs pinned, as the other servers'.
@@ -244,7 +248,7 @@ async function embedded(results: Results): Promise<void> {
     const firstRssMb = first.rssMb() ?? 0;
     const firstPeakMb = peakRssMb(first.pid) ?? 0;
     pin(first.pid, SERVER_CORE);
-    const hops = await runLoad<LoadResult>(ussdPlan(port, '/ussd/africastalking', 50, 10, true));
+    const hops = await runLoad<LoadResult>(ussdPlan(port, USSD_PATH, 50, 10, true));
     const afterLoadRssMb = first.rssMb() ?? 0;
     const peakMb = peakRssMb(first.pid) ?? 0;
     await first.stop();

@@ -16,17 +16,19 @@ import { createApp } from '../src/http/app';
 const USERS = Number(process.env.USERS ?? 50);
 const DURATION_S = Number(process.env.DURATION ?? 15);
 const JOURNEY = ['1', '1', '1', '2', '0', '0', '2', '1'];
+/** The gateway's token (USSD_TOKEN) when the environment sets none: the load calls as the gateway does. */
+const USSD_TOKEN = 'load-ussd-Rk8Vw3Qn7Lm2Tz9Bx5Cy1Pf6Hj4';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn', DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'lingkod-load-')) });
+  const config = loadConfig({ USSD_TOKEN, ...process.env, LOG_LEVEL: 'warn', DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'lingkod-load-')) });
   const context = await createContext(config);
   const server = createApp(context).listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ussd/africastalking`;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ussd/africastalking?token=${encodeURIComponent(config.USSD_TOKEN ?? '')}`;
 
   const latencies: number[] = [];
   let errors = 0;

@@ -23,6 +23,7 @@ import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
 import { DataRightsService } from './services/data-rights';
 import { addressKind } from './services/address';
+import { HopTrail } from './services/hop-trail';
 import { LookupGuard } from './services/lookup-guard';
 import { PhoneProofService, type ProofSender } from './services/phone-proof';
 import { ProfileService } from './services/profiles';
@@ -53,6 +54,8 @@ export interface AppContext {
   outbox: Outbox;
   /** Sends what the outbox holds; started by `main` (and by tests that need it). */
   dispatcher: Dispatcher;
+  /** The forensic trail of USSD hops (gateway, network, source, session; no content). */
+  hops: HopTrail;
   /** Purges message texts older than RETENTION_DAYS, hourly; started by `main`. */
   retention: RetentionJob;
   /** What is held about a citizen, and erasure on request (the "My data" dialog, MYDATA and DELETE). */
@@ -96,7 +99,12 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const requests = new RequestService(db);
   const subscriptions = new SubscriptionService(db);
 
-  const lookups = new LookupGuard({ db, store, missesPerHour: config.STATUS_LOOKUP_MISSES_PER_HOUR, log });
+  const lookups = new LookupGuard({
+    db,
+    store,
+    limits: { perCitizen: config.STATUS_LOOKUP_MISSES_PER_HOUR, perNetwork: config.STATUS_LOOKUP_MISSES_PER_NETWORK_PER_HOUR, total: config.STATUS_LOOKUP_MISSES_TOTAL_PER_HOUR },
+    log,
+  });
   const dataRights = new DataRightsService(db, log);
   const profiles = new ProfileService(db);
   const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
@@ -179,9 +187,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     maxSegments: config.SMS_MAX_SEGMENTS,
     budget: unsolicitedSms,
   });
+  const hops = new HopTrail(db, log);
   // The one list of channels; each adapter decides from the configuration whether it is on.
   const channels: Channel[] = [
-    africasTalkingUssd({ ...deps, finish }),
+    africasTalkingUssd({ ...deps, finish, trail: hops }),
     // Needs nothing configured: the phone simulator at /simulator (SIMULATOR=off in production).
     ...(config.SIMULATOR === 'on' ? [simulatorChannel({ ...deps, db, citizens })] : []),
     ...telegramChannels({ ...deps, db, citizens, store, nudge: () => dispatcher.nudge() }),
@@ -241,9 +250,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     unsolicitedSms,
     api,
     retention,
+    hops,
     dataRights,
     async close() {
       await Promise.all(channels.map((channel) => channel.stop?.()));
+      await hops.settled();
       await dispatcher.stop();
       await retention.stop();
       await limiter.close();

@@ -6,11 +6,22 @@ export type { Logger };
  * Phone numbers, tokens and answers must never reach the logs in full. Rather than trusting
  * every call site, the root logger scrubs every string it is given: any run of seven or more
  * digits (a phone number, with or without `+`, spaces or dashes) keeps only its last three
- * digits, and fields named like secrets or message bodies are replaced outright.
+ * digits, the query string of any URL or path is dropped (gateways put their token there:
+ * `/ussd/africastalking?token=…`, Kannel's `?token=`), so is the value of any `token=`
+ * anywhere, and fields named like secrets or message bodies are replaced outright.
  */
 const PHONE_LIKE = /\+?\d[\d\s-]{5,}\d/g;
+/** A URL or absolute path followed by a query string: the part from `?` on goes. */
+const QUERY_STRING = /((?:\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#"'<>]*)?\/[^\s?#"'<>]*)\?[^\s#"'<>]+/gi;
+/** `token=…`, `secret=…`, `password=…` (or `key=`) outside a URL too: the value goes. */
+const SECRET_PARAMETER = /\b((?:[a-z_]*token|secret|password|api_?key|key)=)[^&\s"'<>]+/gi;
 const SECRET_FIELDS = /token|secret|password|authorization|api_?key|cookie|signature/i;
 const BODY_FIELDS = /^(text|body|answers?|message|input)$/i;
+
+/** What the logs may show of any string: query strings and secret parameters dropped, phone numbers masked. */
+export function scrubText(value: string): string {
+  return maskDigits(value.replace(QUERY_STRING, '$1?[query redacted]').replace(SECRET_PARAMETER, '$1[redacted]'));
+}
 
 /** Masks phone-number-like digit runs in a string, keeping the last three digits. */
 export function maskDigits(value: string): string {
@@ -22,11 +33,11 @@ export function maskDigits(value: string): string {
 }
 
 function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return maskDigits(value);
+  if (typeof value === 'string') return scrubText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
     // Keep the message and the stack (they are ours), masked like any string.
-    return { type: value.name, message: maskDigits(value.message), stack: value.stack && maskDigits(value.stack) };
+    return { type: value.name, message: scrubText(value.message), stack: value.stack && scrubText(value.stack) };
   }
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -50,7 +61,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       formatters: { log: (object) => scrub(object) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          const masked = args.map((arg) => (typeof arg === 'string' ? maskDigits(arg) : arg));
+          const masked = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg));
           return method.apply(this, masked as Parameters<typeof method>);
         },
       },

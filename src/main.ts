@@ -70,7 +70,7 @@ export async function start(config: Config, overrides: ContextOverrides = {}): P
   const simulator = config.SIMULATOR === 'on';
   context.log.info(
     { records: context.db.engine, ephemeral: context.store.engine },
-    `Lingkod is listening on ${base} (${simulator ? `phone simulator: ${base}/simulator, ` : ''}console: ${base}/console, USSD: POST ${base}/ussd/africastalking, health: ${base}/healthz)`,
+    `Lingkod is listening on ${base} (${simulator ? `phone simulator: ${base}/simulator, ` : ''}console: ${base}/console, USSD: POST ${base}/ussd/africastalking with the token parameter set to USSD_TOKEN, health: ${base}/healthz)`,
   );
   // Production turns conveniences off; say once which, and how to turn each on.
   if (config.production && !simulator) context.log.info('phone simulator is off in production: set SIMULATOR=on to serve it at /simulator (a training instance)');

@@ -1,4 +1,4 @@
-import { createLogger, maskDigits } from '../src/log';
+import { createLogger, maskDigits, scrubText } from '../src/log';
 import { LogCapture } from './support/app';
 
 describe('the logger', () => {
@@ -19,5 +19,28 @@ describe('the logger', () => {
     expect(all).not.toContain('Amina');
     expect(all).toContain('+***567');
     expect(all).toContain('[16 chars]');
+  });
+});
+
+describe('the logger and URLs', () => {
+  const token = 'gw-Secret-0123456789abcdefghijKLMN';
+
+  it('drops the query string of any URL or path, and the value of any token= parameter', () => {
+    const capture = new LogCapture();
+    const log = createLogger('info', capture).child({ name: 'test' });
+    log.info({ url: `/ussd/africastalking?token=${token}`, callback: `https://lingkod.example/sms/kannel?token=${token}&from=%2B639171234567` }, `POST /ussd/africastalking?token=${token} refused`);
+    log.error({ err: Object.assign(new Error(`request to http://127.0.0.1:13013/cgi-bin/sendsms?username=u&password=${token} failed`), { status: 502 }) }, 'send failed');
+    log.warn(`retrying with token=${token} soon`);
+    const all = capture.lines.join('\n');
+    expect(all).not.toContain(token);
+    expect(all).not.toContain('username=u');
+    expect(all).toContain('/ussd/africastalking?[query redacted]');
+    expect(all).toContain('token=[redacted]');
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(scrubText('Is the office open? Yes')).toBe('Is the office open? Yes');
+    expect(scrubText('dialled *347# and pressed 1*2')).toBe('dialled *347# and pressed 1*2');
+    expect(scrubText('at file:///work/src/log.ts:12:3')).toBe('at file:///work/src/log.ts:12:3');
   });
 });

@@ -56,6 +56,8 @@ export interface DialogInput {
    * a chat), so no code is needed to prove it. False for USSD, whose gateway says who calls.
    */
   proven: boolean;
+  /** The gateway and network of this hop (Inbound's), for the status lookup's limits. */
+  network?: string;
   params: Record<string, string>;
 }
 
@@ -126,7 +128,7 @@ export interface DialogEffects {
  * is held, erase it). Implemented at the composition root.
  */
 export interface PrivacyEffects {
-  lookupRequest(input: Caller & { reference: string }): Promise<LookupOutcome>;
+  lookupRequest(input: Caller & { network?: string; reference: string }): Promise<LookupOutcome>;
   dataHeld(citizenId: number): Promise<DataHeld>;
   eraseCitizen(input: { citizenId: number; channel: string }): Promise<void>;
 }

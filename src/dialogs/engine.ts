@@ -45,6 +45,11 @@ export interface Inbound {
    * citizen chooses one.
    */
   localeHint?: string;
+  /**
+   * The gateway and mobile network the message came through (`africastalking:51502`), for the
+   * guessing limits a caller cannot dodge by changing numbers.
+   */
+  network?: string;
 }
 
 /** How a channel lays a resolved screen out in pages of its own size. */
@@ -167,6 +172,7 @@ export class DialogEngine {
       address: inbound.address,
       locale,
       proven: inbound.proven === true,
+      network: inbound.network,
       params,
     });
     const start = (name: DialogName, params?: Record<string, string>) => this.start(name, input(params));

@@ -7,6 +7,7 @@ import { statusText } from './requests';
 import { choiceScreen, finalScreen, questionScreen, text } from './screen';
 
 interface StatusContext extends Caller {
+  network?: string;
   reference?: string;
   outcome?: LookupOutcome;
 }
@@ -21,12 +22,12 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
   const machine = setup({
     types: { context: {} as StatusContext, input: {} as DialogInput, events: {} as DialogEvent, output: {} as DialogOutput },
     actors: {
-      lookupRequest: fromPromise<LookupOutcome, Caller & { reference: string }>(({ input }) => effects.lookupRequest(input)),
+      lookupRequest: fromPromise<LookupOutcome, Parameters<PrivacyEffects['lookupRequest']>[0]>(({ input }) => effects.lookupRequest(input)),
     },
   }).createMachine({
     id: 'status',
     initial: 'start',
-    context: ({ input }) => ({ citizenId: input.citizenId, address: input.address, channel: input.channel, reference: input.params.reference }),
+    context: ({ input }) => ({ citizenId: input.citizenId, address: input.address, channel: input.channel, network: input.network, reference: input.params.reference }),
     states: {
       // STATUS <reference> by SMS arrives with the reference already checked.
       start: { always: [{ guard: ({ context }) => context.reference !== undefined, target: 'lookup' }, { target: 'ask' }] },
@@ -41,7 +42,7 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
         invoke: {
           id: 'lookupRequest',
           src: 'lookupRequest',
-          input: ({ context }) => ({ citizenId: context.citizenId, address: context.address, channel: context.channel, reference: context.reference ?? '' }),
+          input: ({ context }) => ({ citizenId: context.citizenId, address: context.address, channel: context.channel, network: context.network, reference: context.reference ?? '' }),
           onDone: { target: 'result', actions: assign({ outcome: ({ event }) => event.output }) },
           onError: 'failed',
         },

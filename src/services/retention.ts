@@ -12,6 +12,8 @@ export interface PurgeResult {
   inboundIds: number;
   /** Requests of erased citizens anonymised (added by a dialog still open when they erased). */
   requests: number;
+  /** Rows of the USSD hop trail removed. */
+  hops: number;
 }
 
 /** Rows changed per statement, so a purge never holds a long lock on a big outbox. */
@@ -24,7 +26,9 @@ const BATCH = 5000;
  * and delivery counts remain right. Inbound texts are never stored (only provider ids, to drop
  * retries, which are forgotten after the same time). Requests are the ministries' records and
  * are kept, except that those of erased citizens are anonymised: erasure does that at once,
- * and this job catches what a dialog open at that moment added after it. Times are the
+ * and this job catches what a dialog open at that moment added after it. The USSD hop trail
+ * (services/hop-trail.ts) is deleted after the same time, erased citizens' rows with the rest:
+ * until then it is what tells their own erasure from a forged one. Times are the
  * database's own `now()`, so every instance agrees.
  */
 export async function purgeExpired(db: Database, days: number): Promise<PurgeResult> {
@@ -49,12 +53,15 @@ export async function purgeExpired(db: Database, days: number): Promise<PurgeRes
   const inboundIds = await batched(
     `DELETE FROM inbound_messages WHERE ctid IN (SELECT ctid FROM inbound_messages WHERE received_at < ${cutoff} LIMIT $2) RETURNING provider_id`,
   );
+  const hops = await batched(
+    `DELETE FROM ussd_hops WHERE id IN (SELECT id FROM ussd_hops WHERE received_at < ${cutoff} LIMIT $2) RETURNING id`,
+  );
   const requests = await db.query(
     `UPDATE requests r SET answers = ${ANONYMISED_ANSWERS}, anonymised_at = now()
        FROM citizens c WHERE c.id = r.citizen_id AND c.deleted_at IS NOT NULL AND r.anonymised_at IS NULL RETURNING r.id`,
   );
   await db.query('DELETE FROM subscriptions s USING citizens c WHERE c.id = s.citizen_id AND c.deleted_at IS NOT NULL');
-  return { messages, simulated, inboundIds, requests: requests.length };
+  return { messages, simulated, inboundIds, requests: requests.length, hops };
 }
 
 export interface RetentionJobOptions {

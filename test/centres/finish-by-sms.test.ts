@@ -9,9 +9,10 @@ import type { ResolvedScreen } from '../../src/dialogs/screen';
 import { createI18n, translate } from '../../src/i18n';
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
+import { HopTrail } from '../../src/services/hop-trail';
 import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
 import type { Database } from '../../src/store/sql';
-import { UssdPhone, optionNumber } from '../support/app';
+import { USSD_PATH, USSD_TEST_TOKEN, UssdPhone, optionNumber } from '../support/app';
 import { databaseBackends } from '../support/stores';
 import { startCentres, type CentreHarness } from './support';
 
@@ -118,7 +119,7 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
           });
         }),
     } as unknown as DialogEngine;
-    const config = loadConfig({ LOG_LEVEL: 'silent' });
+    const config = loadConfig({ LOG_LEVEL: 'silent', USSD_TOKEN: USSD_TEST_TOKEN });
     const log = createLogger('silent');
     const finish = new SmsFinisher({
       outbox: h.context.outbox,
@@ -133,11 +134,11 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
       budget,
     });
     const app = express();
-    app.use(africasTalkingUssd({ config, engine, i18n: h.context.i18n, log, metrics: createMetrics(), outbox: h.context.outbox, finish }).router);
+    app.use(africasTalkingUssd({ config, engine, i18n: h.context.i18n, log, metrics: createMetrics(), outbox: h.context.outbox, finish, trail: new HopTrail(db, log) }).router);
     // `.then` sends the hop at once (a supertest request waits to be awaited otherwise).
     const hop = (phoneNumber: string) =>
       request(app)
-        .post('/ussd/africastalking')
+        .post(USSD_PATH)
         .type('form')
         .send({ sessionId: `ATUid_${phoneNumber}`, serviceCode: '*347#', phoneNumber, networkCode: '51502', text: '1*1' })
         .then((response) => response);

@@ -4,7 +4,7 @@ import type { AppContext } from '../../src/context';
 import { hasValidCheckDigit } from '../../src/services/reference';
 import type { Database } from '../../src/store/sql';
 import { databaseBackends } from '../support/stores';
-import { LogCapture, UssdPhone, optionNumber, startLingkod, switchableDatabase } from '../support/app';
+import { LogCapture, USSD_PATH, UssdPhone, optionNumber, startLingkod, switchableDatabase } from '../support/app';
 
 const referenceIn = (screen: string) => /(\d{4}-\d{4}-\d{3})/.exec(screen)?.[1] ?? '';
 
@@ -222,16 +222,16 @@ describe('USSD when something is wrong', () => {
     ['no phone number', { sessionId: 'x', text: '' }, /phoneNumber/],
     ['a phone number that is not one', { sessionId: 'x', phoneNumber: 'abcdefgh', text: '' }, /phoneNumber/],
   ])('answers 400 with the reason for a hop with %s', async (_what, body, reason) => {
-    const response = await request(app).post('/ussd/africastalking').type('form').send(body);
+    const response = await request(app).post(USSD_PATH).type('form').send(body);
     expect(response.status).toBe(400);
     expect(response.text).toMatch(reason);
   });
 
   it('answers 413, not 5xx, to a huge body and 400 to a binary one', async () => {
-    const huge = await request(app).post('/ussd/africastalking').type('form').send(`sessionId=x&phoneNumber=%2B639171234567&text=${'1'.repeat(20000)}`);
+    const huge = await request(app).post(USSD_PATH).type('form').send(`sessionId=x&phoneNumber=%2B639171234567&text=${'1'.repeat(20000)}`);
     expect(huge.status).toBe(413);
     const binary = await request(app)
-      .post('/ussd/africastalking')
+      .post(USSD_PATH)
       .set('content-type', 'application/octet-stream')
       .send(Buffer.from([0, 255, 254, 1, 2, 3]));
     expect(binary.status).toBe(400);
@@ -242,7 +242,7 @@ describe('USSD when something is wrong', () => {
     const broken = await startLingkod(flaky);
     flaky.down = true;
     const response = await request(broken.app)
-      .post('/ussd/africastalking')
+      .post(USSD_PATH)
       .type('form')
       .send({ sessionId: 's', phoneNumber: '+639175550123', text: '' });
     expect(response.status).toBe(200);

@@ -7,7 +7,7 @@ import { encodedLength } from '../../src/channels/gsm7';
 import { preferredAddress } from '../../src/services/reachability';
 import type { Database } from '../../src/store/sql';
 import { databaseBackends } from '../support/stores';
-import { LogCapture, UssdPhone, optionNumber, startLingkod } from '../support/app';
+import { LogCapture, USSD_PATH, UssdPhone, optionNumber, startLingkod } from '../support/app';
 
 interface UssdScreen {
   prefix: 'CON' | 'END';
@@ -112,7 +112,7 @@ describe.each(databaseBackends())('the phone simulator, records on $name', (back
     const script = await request(app).get('/simulator/phone.js').expect(200);
     expect(script.headers.etag).toMatch(/^"[\w-]{27}"$/);
     await request(app).get('/simulator/phone.js').set('If-None-Match', script.headers.etag).expect(304);
-    const hop = await request(app).post('/ussd/africastalking').type('form').send({ sessionId: 'ATUid_etag', phoneNumber: '+639171110999', text: '' });
+    const hop = await request(app).post(USSD_PATH).type('form').send({ sessionId: 'ATUid_etag', phoneNumber: '+639171110999', text: '' });
     expect(hop.text).toMatch(/^CON /);
     expect(hop.headers.etag).toBeUndefined();
   });
@@ -328,7 +328,7 @@ describe('the phone simulator switched off (SIMULATOR=off, as in production)', (
       for (const path of ['/simulator', '/simulator/phone.js']) expect((await request(app).get(path)).status).toBe(404);
       expect((await request(app).post('/simulator/ussd').send({ phone: '+639171234567', session: 'abcdef0123456789', hop: 0, input: '' })).status).toBe(404);
       // The citizens' real channels are unaffected.
-      const dial = await request(app).post('/ussd/africastalking').type('form').send({ sessionId: 'ATUid_off', phoneNumber: '+639171234567', text: '' });
+      const dial = await request(app).post(USSD_PATH).type('form').send({ sessionId: 'ATUid_off', phoneNumber: '+639171234567', text: '' });
       expect(dial.text).toMatch(/^CON /);
     } finally {
       await context.close();

@@ -3,7 +3,7 @@ import type { Database } from '../../src/store/sql';
 import { TWILIO_ENV } from '../channels/sms/support';
 import { FakeBotApi } from '../channels/telegram/fake-bot-api';
 import { BOT_TOKEN, WEBHOOK_SECRET } from '../channels/telegram/support';
-import { startLingkod, type LogCapture } from '../support/app';
+import { USSD_TEST_TOKEN, startLingkod, type LogCapture } from '../support/app';
 import { serve, type Served } from '../support/served';
 
 /** The token Kannel puts in its get-url and dlr-url in the fault tests. */
@@ -11,7 +11,7 @@ export const KANNEL_TOKEN = 'kannel-fault-token-0123456789ab';
 const KANNEL_PASSWORD = 'kannel-password-42';
 
 /** Every credential the channels are given: none may appear in a log line. */
-export const CHANNEL_SECRETS = [KANNEL_TOKEN, KANNEL_PASSWORD, BOT_TOKEN, WEBHOOK_SECRET, TWILIO_ENV.TWILIO_AUTH_TOKEN];
+export const CHANNEL_SECRETS = [KANNEL_TOKEN, KANNEL_PASSWORD, BOT_TOKEN, WEBHOOK_SECRET, TWILIO_ENV.TWILIO_AUTH_TOKEN, USSD_TEST_TOKEN];
 
 /** A Lingkod listening on a loopback port with its SMS and chat channels on. */
 export interface ServedLingkod {

@@ -75,7 +75,7 @@ describe('reference enumeration', () => {
     );
 
   it(`finds nothing in ${GUESSES.toLocaleString('en')} guesses from ${NUMBERS} numbers, refuses after ${MISSES} misses each, and audits every lookup`, async () => {
-    const guard = new LookupGuard({ db, store: context.store, missesPerHour: MISSES, log: createLogger('silent') });
+    const guard = new LookupGuard({ db, store: context.store, limits: { perCitizen: MISSES, perNetwork: 1_000_000, total: 1_000_000 }, log: createLogger('silent') });
     const citizens = await Promise.all(Array.from({ length: NUMBERS }, (_, index) => context.citizens.findOrCreate(`tel:+6391772${String(index).padStart(5, '0')}`, 'sms')));
     const next = random(20261128);
     const refusedBy = { length: 0, check: 0 };

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { AppContext } from '../../src/context';
 import { encodedLength, encodingOf } from '../../src/channels/gsm7';
 import type { Database } from '../../src/store/sql';
-import { startLingkod } from '../support/app';
+import { USSD_PATH, startLingkod } from '../support/app';
 import { recordFigure } from '../support/figures';
 import { databaseBackends } from '../support/stores';
 
@@ -27,7 +27,7 @@ describe('fuzzing the USSD webhook and the dialog engine', () => {
     context = started.context;
     server = started.app.listen(0);
     await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ussd/africastalking`;
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${USSD_PATH}`;
   });
   afterAll(async () => {
     server.close();

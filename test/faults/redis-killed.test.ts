@@ -1,7 +1,7 @@
 import type { AppContext } from '../../src/context';
 import { RedisEphemeralStore } from '../../src/store/redis-ephemeral';
 import type { Database } from '../../src/store/sql';
-import { startLingkod } from '../support/app';
+import { USSD_PATH, startLingkod } from '../support/app';
 import { recordFigure } from '../support/figures';
 import { OwnRedis, hasRedisServer } from '../support/own-redis';
 import { postForm, serve, type Served } from '../support/served';
@@ -38,7 +38,7 @@ describe.each(runs)('USSD while Redis is killed ($name)', () => {
   });
 
   async function hop(caller: number, session: string, text: string): Promise<{ status: number; body: string; ms: number }> {
-    const answer = await postForm(`${served.base}/ussd/africastalking`, { sessionId: session, phoneNumber: `+6391780${String(caller).padStart(5, '0')}`, text });
+    const answer = await postForm(`${served.base}${USSD_PATH}`, { sessionId: session, phoneNumber: `+6391780${String(caller).padStart(5, '0')}`, text });
     return { status: answer.status, body: answer.text, ms: answer.ms };
   }
 

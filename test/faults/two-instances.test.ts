@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { optionNumber } from '../support/app';
+import { USSD_PATH, USSD_TEST_TOKEN, optionNumber } from '../support/app';
 import { adminServices, FakeProvider, newKey, seedSubscribers, throwawayPostgres } from '../support/ministries';
 import { freePort } from '../support/own-redis';
 
@@ -27,7 +27,7 @@ interface Instance {
 /** Starts `src/main.ts` with `env`; resolves once its /readyz answers 200, rejects if it exits first. */
 async function startInstance(env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
-  const child = spawn(process.execPath, MAIN, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, MAIN, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', USSD_TOKEN: USSD_TEST_TOKEN, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000));
   child.stdout?.on('data', collect);
@@ -66,7 +66,7 @@ async function until(done: () => Promise<boolean>, limitMs: number, what: string
 
 /** One USSD hop, as Africa's Talking posts it. */
 async function hop(instance: Instance, sessionId: string, phoneNumber: string, text: string): Promise<string> {
-  const response = await fetch(`${instance.url}/ussd/africastalking`, {
+  const response = await fetch(`${instance.url}${USSD_PATH}`, {
     method: 'POST',
     body: new URLSearchParams({ sessionId, serviceCode: '*347#', phoneNumber, networkCode: '51502', text }),
   });

@@ -12,6 +12,15 @@ import { Writable } from 'node:stream';
 /** The fixed "today" of every test: no test depends on the wall clock. */
 export const TODAY = new Date('2026-11-28T08:00:00Z');
 
+/**
+ * The USSD gateway's token in every test (USSD_TOKEN): startLingkod sets it, and the test phones
+ * put it in the callback URL as Africa's Talking does. The one place tests learn it.
+ */
+export const USSD_TEST_TOKEN = 'ussd-T3st-gW7kQ2xZ9mR4vB8nL5cY1pF6hJ0';
+
+/** The USSD callback path, token included, as the gateway is configured to call it. */
+export const USSD_PATH = `/ussd/africastalking?token=${encodeURIComponent(USSD_TEST_TOKEN)}`;
+
 /** Every log line written during a test, to prove what is (not) in them. */
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
@@ -23,7 +32,8 @@ export class LogCapture extends Writable {
 
 /**
  * A whole Lingkod instance on a given database (with the sample catalog loaded on first use),
- * in-memory ephemeral state unless another store is given, and logs captured.
+ * in-memory ephemeral state unless another store is given, and logs captured. USSD is on with
+ * USSD_TEST_TOKEN unless `env` says otherwise (`USSD_TOKEN: ''` turns it off).
  */
 export async function startLingkod(
   db: Database,
@@ -31,7 +41,7 @@ export async function startLingkod(
   overrides: ContextOverrides = {},
 ): Promise<{ context: AppContext; app: Express; logs: LogCapture }> {
   const logs = new LogCapture();
-  const config = loadConfig({ LOG_LEVEL: 'info', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'info', USSD_TOKEN: USSD_TEST_TOKEN, ...env });
   const context = await createContext(config, {
     db,
     store: new MemoryEphemeralStore(),
@@ -99,7 +109,7 @@ export class UssdPhone {
 
   private async post(text: string, app: Express = this.app): Promise<string> {
     const response = await request(app)
-      .post('/ussd/africastalking')
+      .post(USSD_PATH)
       .type('form')
       .send({ sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: '51502', text });
     if (response.status !== 200) throw new Error(`USSD hop answered ${response.status}: ${response.text}`);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { USSD_PATH } from './app';
 
 /**
  * The app listening on a loopback port for the length of a test file, for tests that send
@@ -61,6 +62,8 @@ export class HttpUssdPhone {
   constructor(
     private readonly base: string,
     readonly phoneNumber: string,
+    /** The mobile network the gateway names (Africa's Talking's networkCode). */
+    readonly networkCode = '51502',
   ) {}
 
   async dial(): Promise<string> {
@@ -80,7 +83,7 @@ export class HttpUssdPhone {
   }
 
   private async post(text: string): Promise<string> {
-    const answer = await postForm(`${this.base}/ussd/africastalking`, { sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, text });
+    const answer = await postForm(`${this.base}${USSD_PATH}`, { sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: this.networkCode, text });
     if (answer.status !== 200) throw new Error(`USSD hop answered ${answer.status}: ${answer.text}`);
     this.last = answer.text;
     return answer.text;

@@ -1,9 +1,10 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { phoneAddress } from '../../services/address';
+import { isAllowedCountry, phoneAddress } from '../../services/address';
 import { translate } from '../../i18n';
 import { paginate } from '../pages';
 import type { Channel, ChannelDeps } from '../channel';
+import { ussdGateway } from '../ussd-gateway';
 import type { Reply } from '../../dialogs/engine';
 import type { SmsFinisher } from './finish-by-sms';
 
@@ -27,17 +28,33 @@ const hopSchema = z.object({
 /** Longest single input we pass on; a keypad cannot type more in one screen anyway. */
 const MAX_INPUT = 200;
 
+/** The gateway family, as the hop trail and the network limits name it. */
+const GATEWAY = 'africastalking';
+
 /**
- * With `finish`, a screen too long for USSD, or a hop too slow for the gateway, is finished by
- * SMS (see finish-by-sms.ts).
+ * Only Africa's Talking itself is served: the hop must pass the USSD gateway rule
+ * (ussd-gateway.ts: USSD_TOKEN in the callback URL and/or a source in USSD_ALLOWED_IPS) before
+ * its body is even parsed. Every hop served is recorded in the hop trail (no content). With
+ * `finish`, a screen too long for USSD, or a hop too slow for the gateway, is finished by SMS
+ * (see finish-by-sms.ts).
  */
-export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish }: ChannelDeps & { finish?: SmsFinisher }): Channel {
+/** What this adapter needs of the hop trail (services/hop-trail.ts): a hop's particulars, never its content. */
+export interface HopRecorder {
+  record(hop: { gateway: string; network?: string; source?: string; session: string; serviceCode?: string; address: string }): void;
+}
+
+export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish, trail }: ChannelDeps & { finish?: SmsFinisher; trail: HopRecorder }): Channel {
   const channelLog = log.child({ name: 'channels:africastalking-ussd' });
   const limits = { gsm7: config.USSD_MAX_CHARS, ucs2: config.USSD_MAX_CHARS_UCS2 };
   const router = express.Router();
   const reply = (res: Response, final: boolean, text: string) => res.status(200).type('text/plain').send(`${final ? 'END' : 'CON'} ${text}`);
+  const gateway = ussdGateway(config, (reason, req) => {
+    metrics.hops.inc({ channel: 'ussd', outcome: 'forbidden' });
+    channelLog.info({ reason, source: req.ip }, 'USSD hop refused: not from the gateway');
+  });
+  if (!gateway.on) channelLog.info(gateway.howToTurnOn);
 
-  router.post('/ussd/africastalking', express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response) => {
+  router.post('/ussd/africastalking', gateway.guard, express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response) => {
     const parsed = hopSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
@@ -51,6 +68,13 @@ export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish 
       res.status(400).type('text/plain').send('END Bad request: phoneNumber is not a valid phone number');
       return;
     }
+    trail.record({ gateway: GATEWAY, network: hop.networkCode, source: req.ip, session: hop.sessionId, serviceCode: hop.serviceCode, address });
+    // Like SMS, only the countries this deployment serves: refused politely, no citizen made.
+    if (!isAllowedCountry(address, config.ALLOWED_COUNTRY_CODES)) {
+      metrics.hops.inc({ channel: 'ussd', outcome: 'refused' });
+      reply(res, true, translate(i18n, config.DEFAULT_LOCALE, { key: 'engine.not_served' }));
+      return;
+    }
     const stopTimer = metrics.hopSeconds.startTimer({ channel: 'ussd' });
     const newest = hop.text === '' ? '' : (hop.text.split('*').pop() ?? '');
     const session = `at:${hop.sessionId}`;
@@ -58,7 +82,14 @@ export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish 
     const bySms = await finish?.forHop(address, session, layout, hop.networkCode);
     try {
       const turn = engine.turn(
-        { channel: 'ussd', address, text: newest.slice(0, MAX_INPUT), session, hopKey: `${hop.sessionId}:${hop.text}` },
+        {
+          channel: 'ussd',
+          address,
+          text: newest.slice(0, MAX_INPUT),
+          session,
+          hopKey: `${hop.sessionId}:${hop.text}`,
+          network: hop.networkCode ? `${GATEWAY}:${hop.networkCode}` : GATEWAY,
+        },
         bySms?.paginate ?? layout,
       );
       let answer: Reply;
