@@ -5,7 +5,7 @@ import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/store/sql';
 import type { EphemeralStore } from '../../src/store/ephemeral';
 import { ADMIN_KEY, bearer } from '../support/api';
-import { TODAY, startLingkod } from '../support/app';
+import { TODAY, USSD_PATH, startLingkod } from '../support/app';
 import { smsAndTelegram, type FakeProvider } from '../support/ministries';
 import { databaseBackends, ephemeralBackends, type DatabaseBackend } from '../support/stores';
 
@@ -15,8 +15,6 @@ import { databaseBackends, ephemeralBackends, type DatabaseBackend } from '../su
  * memory, PostgreSQL with Redis when both are reachable).
  */
 
-/** A USSD gateway secret the forger is assumed to have leaked (sent as `?token=`, as a gateway does). */
-export const USSD_TOKEN = 'leaked-gateway-secret-0123456789abcdef';
 
 /** Each records store paired with a state store: PGlite with memory, PostgreSQL with Redis. */
 export function stacks(): { name: string; database: DatabaseBackend; store: () => EphemeralStore }[] {
@@ -33,7 +31,7 @@ export async function startForged(db: Database, store: EphemeralStore, { sms: wi
   const { sms, telegram } = smsAndTelegram();
   const { app, context, logs } = await startLingkod(
     db,
-    { ADMIN_API_KEY: ADMIN_KEY, BROADCAST_QUIET_HOURS: 'off', USSD_TOKEN },
+    { ADMIN_API_KEY: ADMIN_KEY, BROADCAST_QUIET_HOURS: 'off' },
     { store, extraChannels: withSms ? [sms, telegram] : [telegram], now: () => new Date(clock.now) },
   );
   return { app, context, logs, clock, sms: withSms ? (sms as FakeProvider) : undefined };
@@ -79,7 +77,7 @@ export class ForgedPhone {
   }
 
   private async send(body: string | Record<string, string>): Promise<string> {
-    const response = await request(this.app).post(`/ussd/africastalking?token=${USSD_TOKEN}`).type('form').send(body);
+    const response = await request(this.app).post(USSD_PATH).type('form').send(body);
     if (response.status !== 200) throw new Error(`USSD hop answered ${response.status}: ${response.text}`);
     this.last = response.text;
     return response.text;
@@ -94,7 +92,7 @@ export async function codesSentTo(context: AppContext, phoneNumber: string): Pro
 
 /** Files a request at the Marawi centre for `phone`, with a centre key made by the admin key. */
 export async function fileAtCentre(app: Express, phone: string): Promise<{ id: number }> {
-  const made = await request(app).post('/api/v1/keys').set(bearer(ADMIN_KEY)).send({ ministry: 'mssd', name: 'Marawi counter', centre: 'lds-marawi-hall' });
+  const made = await request(app).post('/api/v1/keys').set(bearer(ADMIN_KEY)).send({ ministry: 'mssd', name: 'Marawi counter', holder: 'Marawi counter operator', centre: 'lds-marawi-hall' });
   if (made.status !== 201) throw new Error(`could not make a centre key: ${made.status} ${made.text}`);
   const filed = await request(app)
     .post('/api/v1/assisted-requests')

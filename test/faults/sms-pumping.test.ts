@@ -4,7 +4,7 @@ import type { EphemeralStore } from '../../src/store/ephemeral';
 import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
 import { RedisEphemeralStore } from '../../src/store/redis-ephemeral';
 import type { Database, Queryable, Row } from '../../src/store/sql';
-import { TODAY } from '../support/app';
+import { TODAY, USSD_PATH } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
 import { postForm, type Answer } from '../support/served';
 import { databaseBackends } from '../support/stores';
@@ -23,7 +23,7 @@ const FLOOD = Number(process.env.PUMPING_FLOOD ?? 200);
 
 /** One USSD hop as Africa's Talking posts it (the one place this file posts to USSD). */
 function ussdHop(base: string, form: { sessionId: string; phoneNumber: string; text: string; networkCode?: string }): Promise<Answer> {
-  return postForm(`${base}/ussd/africastalking`, { serviceCode: '*347#', networkCode: '51502', ...form });
+  return postForm(`${base}${USSD_PATH}`, { serviceCode: '*347#', networkCode: '51502', ...form });
 }
 
 /** The number an option has on a screen, by its label. */

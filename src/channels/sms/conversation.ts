@@ -93,6 +93,9 @@ export class SmsConversation {
     if (!isAllowedCountry(address, this.deps.config.ALLOWED_COUNTRY_CODES)) return this.silent('country');
     if (!(await this.firstSight(message.provider, message.providerId))) return this.silent('duplicate');
     const outcome = await this.handle(address, message);
+    // A text, unlike a dial, makes its sender a contact: the network vouches for the number, and
+    // what we send it from now on answers someone who wrote to us (recordTextFrom, below).
+    await this.deps.citizens.findOrCreate(address, SMS_CHANNEL);
     await this.deps.db.transaction(async (tx) => {
       if (outcome.kind === 'reply' && deliver) await deliver(outcome, tx);
       await tx.query('UPDATE inbound_messages SET handled_at = now() WHERE channel = $1 AND provider_id = $2', [message.provider, message.providerId]);
