@@ -16,7 +16,7 @@ import { dashboardRoutes } from './dashboard';
 import { plainPage } from './layout';
 import { CatalogNames } from './names';
 import { requestRoutes } from './requests';
-import { loginCsrf, loginCsrfValid, officerOf, requireCsrf, requireOfficer, signIn, signOut } from './session';
+import { loginCsrf, loginCsrfValid, officerOf, requireCsrf, requireOfficer, secureCookies, signIn, signOut } from './session';
 import { ConsoleStats } from './stats';
 
 /** What the console is built from. */
@@ -58,6 +58,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const sessions = deps.admin.consoleSessions;
   const router = express.Router();
   router.use(webPageHeaders());
+  router.use(secureCookies(config.production));
   router.get('/console.css', asset('text/css', CONSOLE_CSS));
   router.get('/icon.svg', asset('image/svg+xml', ICON_SVG));
   router.get('/console.js', asset('text/javascript', `(${consoleScript.toString()})();\n`));

@@ -49,9 +49,20 @@ function cookiesOf(req: Request): Record<string, string> {
   return cookies;
 }
 
+/**
+ * Marks this router's cookies `Secure` whatever the request says: in production the console is
+ * reached over HTTPS even when the TLS proxy's `X-Forwarded-Proto` is not believed (TRUST_PROXY off).
+ */
+export function secureCookies(always: boolean): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.secureCookies = always;
+    next();
+  };
+}
+
 function setCookie(req: Request, res: Response, name: string, value: string, maxAgeSeconds: number): void {
   const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${COOKIE_PATH}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`];
-  if (req.secure) parts.push('Secure');
+  if (req.secure || res.locals.secureCookies === true) parts.push('Secure');
   res.append('Set-Cookie', parts.join('; '));
 }
 

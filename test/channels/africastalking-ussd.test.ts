@@ -248,7 +248,7 @@ describe('USSD when something is wrong', () => {
     expect(response.status).toBe(200);
     expect(response.text).toBe('END Sorry, the service is busy. Please dial again in a few minutes.');
     const logged = broken.logs.lines.join('\n');
-    expect(logged).toContain('USSD hop failed');
+    expect(logged).toContain('USSD hop not served');
     expect(logged).not.toContain('5550123');
   });
 

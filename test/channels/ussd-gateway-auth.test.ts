@@ -88,6 +88,16 @@ describe.each(names)('the USSD gateway rule, records and state on $name', ({ rec
     expect(await traced('+639172000007')).toBe(0);
   });
 
+  it('believes no forwarded address for USSD_ALLOWED_IPS unless TRUST_PROXY says so', async () => {
+    const forged = { 'X-Forwarded-For': '203.0.113.7' };
+    const direct = await lingkod({ USSD_TOKEN: '', USSD_ALLOWED_IPS: '203.0.113.7' });
+    expect(await postForm(`${direct.served.base}/ussd/africastalking`, dialForm('+639172000015'), forged)).toMatchObject({ status: 403, text: 'END Not authorised' });
+    expect(await traced('+639172000015')).toBe(0);
+    // Behind a proxy on loopback that TRUST_PROXY names, the address it forwards is the gateway's.
+    const proxied = await lingkod({ USSD_TOKEN: '', USSD_ALLOWED_IPS: '203.0.113.7', TRUST_PROXY: 'loopback' });
+    expect((await postForm(`${proxied.served.base}/ussd/africastalking`, dialForm('+639172000016'), forged)).status).toBe(200);
+  });
+
   it('with neither set, answers every USSD hop 403 and says once at start-up how to turn USSD on', async () => {
     const off = await lingkod({ USSD_TOKEN: '' });
     for (const query of ['', `?token=${encodeURIComponent(USSD_TEST_TOKEN)}`]) {
@@ -141,7 +151,7 @@ describe.each(names)('the USSD gateway rule, records and state on $name', ({ rec
     await context.hops.settled();
 
     expect(logs.lines.some((line) => line.includes('USSD hop refused'))).toBe(true);
-    expect(logs.lines.some((line) => line.includes('USSD hop failed'))).toBe(true);
+    expect(logs.lines.some((line) => line.includes('USSD hop not served'))).toBe(true);
     expect(scanLogs(`ussd-gateway-${records.name}`, logs.lines, { secrets: [USSD_TEST_TOKEN, USSD_TEST_TOKEN.slice(0, -1)], phones: ['+639172000011', '+639172000014'] })).toEqual([]);
     expect(logs.lines.join('\n')).not.toMatch(/token=(?!\[redacted\])/);
   });

@@ -88,6 +88,12 @@ describe('production mode, on a listening server', () => {
       expect(await tryConnect('127.0.0.2', port)).toBe('ECONNREFUSED');
     });
 
+    it("marks the console's cookies Secure though the request came as plain HTTP (the TLS proxy's word is not believed)", async () => {
+      const cookies = (await call(`${base}/console/login`)).headers['set-cookie'] ?? [];
+      expect(cookies.length).toBeGreaterThan(0);
+      expect(cookies.every((cookie) => /; Secure$|; Secure;/.test(cookie))).toBe(true);
+    });
+
     it('serves no phone simulator and no /metrics (404)', async () => {
       expect((await call(`${base}/simulator`)).status).toBe(404);
       expect((await call(`${base}/metrics`)).status).toBe(404);
@@ -166,6 +172,12 @@ describe('production mode, on a listening server', () => {
     it('keeps the developer conveniences: the simulator and a public /metrics', async () => {
       expect((await call(`${base}/simulator`)).status).toBe(200);
       expect((await call(`${base}/metrics`)).status).toBe(200);
+    });
+
+    it('leaves the console cookies without Secure on plain HTTP (a developer on http://localhost)', async () => {
+      const cookies = (await call(`${base}/console/login`)).headers['set-cookie'] ?? [];
+      expect(cookies.length).toBeGreaterThan(0);
+      expect(cookies.some((cookie) => cookie.includes('Secure'))).toBe(false);
     });
 
     it('listens on every interface when HOST is unset', async () => {

@@ -6,6 +6,7 @@ import { paginate } from '../pages';
 import type { Channel, ChannelDeps } from '../channel';
 import { ussdGateway } from '../ussd-gateway';
 import type { Reply } from '../../dialogs/engine';
+import { StoreUnavailableError } from '../../store/sql';
 import type { SmsFinisher } from './finish-by-sms';
 
 /**
@@ -111,7 +112,10 @@ export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish,
       reply(res, answer.final, answer.text);
     } catch (error) {
       // Our failure, not the caller's: a polite END (never a 5xx, which some gateways show raw).
-      channelLog.error({ err: error }, 'USSD hop failed; answered with a polite END');
+      // A store away or a phone's turn busy (a flood of hops for one number) is expected, and
+      // logged in one line without a stack: 200 forged dials must not be 200 stack traces.
+      if (error instanceof StoreUnavailableError) channelLog.warn({ reason: error.message }, 'USSD hop not served (store unavailable or phone busy); answered with a polite END');
+      else channelLog.error({ err: error }, 'USSD hop failed; answered with a polite END');
       metrics.hops.inc({ channel: 'ussd', outcome: 'error' });
       reply(res, true, translate(i18n, config.DEFAULT_LOCALE, { key: 'engine.unavailable' }));
     } finally {

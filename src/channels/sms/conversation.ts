@@ -92,10 +92,11 @@ export class SmsConversation {
     if (!address) return this.silent('sender');
     if (!isAllowedCountry(address, this.deps.config.ALLOWED_COUNTRY_CODES)) return this.silent('country');
     if (!(await this.firstSight(message.provider, message.providerId))) return this.silent('duplicate');
-    const outcome = await this.handle(address, message);
     // A text, unlike a dial, makes its sender a contact: the network vouches for the number, and
-    // what we send it from now on answers someone who wrote to us (recordTextFrom, below).
+    // what we send it from now on answers someone who wrote to us (recordTextFrom, below). Made
+    // before the text is handled, so a DELETE it confirms is not undone by making them again.
     await this.deps.citizens.findOrCreate(address, SMS_CHANNEL);
+    const outcome = await this.handle(address, message);
     await this.deps.db.transaction(async (tx) => {
       if (outcome.kind === 'reply' && deliver) await deliver(outcome, tx);
       await tx.query('UPDATE inbound_messages SET handled_at = now() WHERE channel = $1 AND provider_id = $2', [message.provider, message.providerId]);
