@@ -154,7 +154,7 @@ describe.each(databaseBackends())('the dispatcher on $name', (backend) => {
 
   it('leaves a message cancelled while it was claimed cancelled, whatever the sender reports', async () => {
     const [{ id: broadcastKey }] = await db.query<{ id: string }>(
-      "INSERT INTO api_keys (name, holder, key_hash, prefix, source) VALUES ('k', 'k', md5(random()::text), 'lk_', 'cli') RETURNING id",
+      "INSERT INTO api_keys (name, holder, role, key_hash, prefix, source) VALUES ('k', 'k', 'admin', md5(random()::text), 'lk_', 'cli') RETURNING id",
     );
     const [{ id: broadcastId }] = await db.query<{ id: string }>(
       `INSERT INTO broadcasts (ministry_code, topic_code, texts, default_locale, created_by, status)
