@@ -1,9 +1,9 @@
 import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/store/sql';
-import { optionNumber } from '../support/app';
+import { UssdPhone, optionNumber } from '../support/app';
 import { recordFigure } from '../support/figures';
-import { ForgedPhone, stacks, startForged } from './support';
+import { stacks, startForged } from './support';
 
 /**
  * Issue 12: every first hop from a new number created a citizen row, so anyone posting dials
@@ -30,7 +30,7 @@ describe.each(stacks())('dials from numbers Lingkod has never seen, on $name', (
   it('keeps nothing about 50 dials that browse and hang up, or cancel the language screen', async () => {
     const before = await citizens();
     for (let index = 0; index < 50; index++) {
-      const phone = new ForgedPhone(app, `+6391774300${String(index).padStart(2, '0')}`);
+      const phone = new UssdPhone(app, `+6391774300${String(index).padStart(2, '0')}`);
       expect(await phone.dial()).toMatch(/^CON Choose your language/);
       if (index % 2 === 0) {
         // Back from the language screen: the menu, browsing, My data, without becoming anybody.
@@ -45,7 +45,7 @@ describe.each(stacks())('dials from numbers Lingkod has never seen, on $name', (
 
   it('shows a caller who is nobody yet that nothing is held, and erases nothing without asking for a code', async () => {
     const number = '+639177430100';
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await phone.dial();
     await phone.press('0');
     const summary = await phone.press(optionNumber(phone.last, 'My data'));
@@ -58,7 +58,7 @@ describe.each(stacks())('dials from numbers Lingkod has never seen, on $name', (
 
   it('makes the caller a citizen when they choose a language, and remembers it on the next dial', async () => {
     const number = '+639177430101';
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await phone.dial();
     expect(await known(number)).toBe(false);
     expect(await phone.press(optionNumber(phone.last, 'Filipino'))).toMatch(/^CON /);
@@ -68,7 +68,7 @@ describe.each(stacks())('dials from numbers Lingkod has never seen, on $name', (
 
   it('makes a caller who skipped the language a citizen when they file a request, and shows it under My requests on the next dial', async () => {
     const number = '+639177430102';
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await phone.dial();
     await phone.press('0');
     await phone.walk(optionNumber(phone.last, 'Services'), '1', '1', '1', 'Nur Hassan', '4');
@@ -76,7 +76,7 @@ describe.each(stacks())('dials from numbers Lingkod has never seen, on $name', (
     expect(await known(number)).toBe(false);
     expect(await phone.press(optionNumber(phone.last, 'Submit'))).toMatch(/^END Request for .+ received\./);
     expect(await known(number)).toBe(true);
-    const again = new ForgedPhone(app, number);
+    const again = new UssdPhone(app, number);
     await again.dial();
     await again.press('0');
     expect(await again.press(optionNumber(again.last, 'My requests'))).toMatch(/\d{4}-\d{4}-\d{3} Crisis assistance/);

@@ -1,8 +1,8 @@
 import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/store/sql';
-import { optionNumber } from '../support/app';
-import { ForgedPhone, stacks, startForged } from './support';
+import { UssdPhone, optionNumber } from '../support/app';
+import { stacks, startForged } from './support';
 
 /**
  * Issue 12: a NUL byte in a USSD answer was stored with the form, and PostgreSQL refuses a NUL
@@ -24,10 +24,10 @@ describe.each(stacks())('a control character in a USSD answer, on $name', (stack
   });
 
   /** A phone in `locale` at the first question of the Crisis assistance form (a name). */
-  async function atTheNameQuestion(number: string, locale: string): Promise<ForgedPhone> {
+  async function atTheNameQuestion(number: string, locale: string): Promise<UssdPhone> {
     const citizen = await context.citizens.findOrCreate(`tel:${number}`, 'ussd');
     await context.citizens.setLocale(citizen.id, locale);
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await phone.dial();
     await phone.walk('1', '1', '1', '1');
     return phone;

@@ -4,9 +4,9 @@ import type { AppContext } from '../../src/context';
 import { paginate } from '../../src/channels/pages';
 import type { Database } from '../../src/store/sql';
 import type { EphemeralStore } from '../../src/store/ephemeral';
-import { optionNumber, type LogCapture } from '../support/app';
+import { UssdPhone, optionNumber, type LogCapture } from '../support/app';
 import { recordFigure } from '../support/figures';
-import { ForgedPhone, codesSentTo, fileAtCentre, stacks, startForged } from './support';
+import { codesSentTo, fileAtCentre, stacks, startForged } from './support';
 
 /**
  * Issue 12: the USSD gateway's secret has leaked, so anyone can post hops as any phone. What
@@ -42,7 +42,7 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
   const stillHeld = async (number: string) => (await db.query('SELECT 1 FROM citizen_addresses WHERE address = $1', [`tel:${number}`])).length === 1;
 
   /** My data → Delete → Yes, from the menu. */
-  async function askToErase(phone: ForgedPhone): Promise<string> {
+  async function askToErase(phone: UssdPhone): Promise<string> {
     await phone.dial();
     await phone.press(optionNumber(phone.last, 'My data'));
     await phone.press(optionNumber(phone.last, 'Delete my data'));
@@ -52,7 +52,7 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
   it('cannot erase a citizen: the code goes to the real phone, and wrong codes end politely with nothing erased', async () => {
     const number = '+639177410001';
     const { reference } = await victim(number);
-    const forger = new ForgedPhone(app, number);
+    const forger = new UssdPhone(app, number);
     expect(await askToErase(forger)).toBe('CON We sent a code by SMS to this phone. Type it here:\n0 Back');
     expect(await forger.press('123456')).toBe('CON That code is not right. Type the code from the SMS again:\n0 Back');
     expect(await forger.press('654321')).toMatch(/^CON That code is not right\./);
@@ -75,7 +75,7 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
   it('sends one code however often the forger asks while it lives', async () => {
     const number = '+639177410002';
     await victim(number);
-    const forger = new ForgedPhone(app, number);
+    const forger = new UssdPhone(app, number);
     for (let attempt = 0; attempt < 10; attempt++) expect(await askToErase(forger)).toMatch(/^CON We sent a code by SMS/);
     expect(await codesSentTo(context, number)).toHaveLength(1);
     expect(await stillHeld(number)).toBe(true);
@@ -85,7 +85,7 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
   it('erases for the citizen who types the code from the SMS, even on a later dial', async () => {
     const number = '+639177410003';
     const { citizenId } = await victim(number);
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await askToErase(phone);
     // The session drops while they read the SMS; they dial again and the same code works.
     expect(await askToErase(phone)).toMatch(/^CON We sent a code by SMS/);
@@ -99,7 +99,7 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
   it('refuses a code that was used or has expired', async () => {
     const number = '+639177410004';
     await victim(number);
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await askToErase(phone);
     const [code] = await codesSentTo(context, number);
     await store.delete(`proof:erase:tel:${number}`); // ten minutes later, as far as the store is concerned
@@ -111,7 +111,7 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
     const number = '+639177410005';
     const filed = await fileAtCentre(app, number);
     const status = async () => (await db.query<{ status: string }>('SELECT status FROM assisted_requests WHERE id = $1', [filed.id]))[0].status;
-    const forger = new ForgedPhone(app, number);
+    const forger = new UssdPhone(app, number);
     expect(await forger.dial()).toMatch(/^CON Confirm request for Crisis assistance \(AICS\) filed at Marawi City Service Centre\?/);
     expect(await forger.press('1')).toBe('CON We sent a code by SMS to this phone. Type it here:\n0 Back');
     // The centre's own SMS code is not this one: guessing it, or anything, does not confirm.
@@ -121,7 +121,7 @@ describe.each(stacks())('a forger posting USSD hops as any phone, on $name', (st
     expect(await forger.press('0')).toMatch(/^CON Lingkod - government services/);
     expect(await status()).toBe('pending');
 
-    const citizen = new ForgedPhone(app, number);
+    const citizen = new UssdPhone(app, number);
     await citizen.dial();
     expect(await citizen.press('1')).toMatch(/^CON We sent a code by SMS/);
     expect(await citizen.press(code)).toMatch(/^END Confirmed\. Request for Crisis assistance \(AICS\) received\. Your reference is \d{4}-\d{4}-\d{3}\./);
@@ -178,7 +178,7 @@ describe.each(stacks())('USSD where no SMS can be sent, on $name', (stack) => {
     const number = '+639177410101';
     const citizen = await context.citizens.findOrCreate(`tel:${number}`, 'ussd');
     await context.citizens.setLocale(citizen.id, 'en');
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await phone.dial();
     await phone.walk(optionNumber(phone.last, 'My data'), '1');
     expect(await phone.press(optionNumber(phone.last, 'Yes, delete'))).toBe(
@@ -188,7 +188,7 @@ describe.each(stacks())('USSD where no SMS can be sent, on $name', (stack) => {
 
     const other = '+639177410102';
     const filed = await fileAtCentre(app, other);
-    const asked = new ForgedPhone(app, other);
+    const asked = new UssdPhone(app, other);
     await asked.dial();
     expect(await asked.press('1')).toBe("END For your safety, this cannot be confirmed here now. Reply to the centre's SMS with its code.");
     expect((await db.query<{ status: string }>('SELECT status FROM assisted_requests WHERE id = $1', [filed.id]))[0].status).toBe('pending');

@@ -2,9 +2,9 @@ import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import { paginate } from '../../src/channels/pages';
 import type { Database } from '../../src/store/sql';
-import { optionNumber, switchableDatabase, type SwitchableDatabase } from '../support/app';
+import { UssdPhone, optionNumber, switchableDatabase, type SwitchableDatabase } from '../support/app';
 import { recordFigure } from '../support/figures';
-import { ForgedPhone, codesSentTo, stacks, startForged } from './support';
+import { codesSentTo, stacks, startForged } from './support';
 
 /**
  * Issue 12: a new dial from a victim's number resumed their half-filled form, answers shown,
@@ -36,7 +36,7 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
   async function leftAtReview(number: string): Promise<void> {
     const citizen = await context.citizens.findOrCreate(`tel:${number}`, 'ussd');
     await context.citizens.setLocale(citizen.id, 'en');
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await phone.dial();
     await phone.walk('1', '1', '1', '1', NAME, '4');
     const review = await phone.press(optionNumber(phone.last, 'Medical'));
@@ -45,7 +45,7 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
   }
 
   /** A new dial that says yes to "continue your request?". */
-  async function resume(phone: ForgedPhone): Promise<string> {
+  async function resume(phone: UssdPhone): Promise<string> {
     expect(await phone.dial()).toMatch(/^CON You have an unfinished request for Crisis assistance \(AICS\)\. Continue it\?/);
     return phone.press('1');
   }
@@ -53,7 +53,7 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
   it('hides the answers from a forger who resumes from a new session, offers no Submit, and files nothing without the code', async () => {
     const number = '+639177420101';
     await leftAtReview(number);
-    const forger = new ForgedPhone(app, number);
+    const forger = new UssdPhone(app, number);
     const review = await resume(forger);
     expect(review).toBe(
       'CON Answers from an earlier call are hidden.\nFull name: (hidden)\nHousehold size: (hidden)\nHelp needed: (hidden)\n1 Show answers (SMS code)\n2 Change answers\n0 Back',
@@ -73,7 +73,7 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
   it('shows them, and files the form, for the citizen who types the code texted to the phone', async () => {
     const number = '+639177420102';
     await leftAtReview(number);
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await resume(phone);
     await phone.press(optionNumber(phone.last, 'Show answers'));
     const [code] = await codesSentTo(context, number);
@@ -86,7 +86,7 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
   it('files it without a code once every answer is typed again in the new session', async () => {
     const number = '+639177420103';
     await leftAtReview(number);
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     await resume(phone);
     await phone.press(optionNumber(phone.last, 'Change answers'));
     await phone.walk('Nur Hassan', '5');
@@ -101,10 +101,10 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
     const number = '+639177420104';
     const citizen = await context.citizens.findOrCreate(`tel:${number}`, 'ussd');
     await context.citizens.setLocale(citizen.id, 'en');
-    const first = new ForgedPhone(app, number);
+    const first = new UssdPhone(app, number);
     await first.dial();
     await first.walk('1', '1', '1', '1', NAME);
-    const forger = new ForgedPhone(app, number);
+    const forger = new UssdPhone(app, number);
     expect(await resume(forger)).toMatch(/^CON Question 2 of 3\n/);
     await forger.press('6');
     const review = await forger.press(optionNumber(forger.last, 'Medical'));
@@ -118,7 +118,7 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
     const number = '+639177420106';
     await leftAtReview(number);
     // The citizen presses Submit in their session; the save fails.
-    const phone = new ForgedPhone(app, number);
+    const phone = new UssdPhone(app, number);
     db.refuse = /INSERT INTO requests/;
     try {
       await resume(phone);
@@ -129,7 +129,7 @@ describe.each(stacks())('a form taken up again in a new session, on $name', (sta
     } finally {
       db.refuse = undefined;
     }
-    const again = new ForgedPhone(app, number);
+    const again = new UssdPhone(app, number);
     const review = await resume(again);
     expect(review).toMatch(/^CON Answers from an earlier call are hidden\.\nFull name: \(hidden\)\n.*\n.*\n1 Submit\n2 Show answers \(SMS code\)\n3 Change answers\n0 Back$/);
     expect(review).not.toContain(NAME);

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/store/sql';
 import type { EphemeralStore } from '../../src/store/ephemeral';
 import { ADMIN_KEY, bearer } from '../support/api';
-import { TODAY, USSD_PATH, startLingkod } from '../support/app';
+import { TODAY, startLingkod } from '../support/app';
 import { smsAndTelegram, type FakeProvider } from '../support/ministries';
 import { databaseBackends, ephemeralBackends, type DatabaseBackend } from '../support/stores';
 
@@ -35,53 +34,6 @@ export async function startForged(db: Database, store: EphemeralStore, { sms: wi
     { store, extraChannels: withSms ? [sms, telegram] : [telegram], now: () => new Date(clock.now) },
   );
   return { app, context, logs, clock, sms: withSms ? (sms as FakeProvider) : undefined };
-}
-
-/** Anyone posting USSD hops for `phoneNumber` with the gateway's token, over real HTTP. */
-export class ForgedPhone {
-  private session = '';
-  private history: string[] = [];
-  last = '';
-
-  constructor(
-    private readonly app: Express,
-    readonly phoneNumber: string,
-  ) {}
-
-  /** A new network session: what a new dial (or a forger's new session id) is. */
-  async dial(): Promise<string> {
-    this.session = `ATUid_${randomUUID()}`;
-    this.history = [];
-    return this.post('');
-  }
-
-  async press(input: string): Promise<string> {
-    this.history.push(input);
-    return this.post(this.history.join('*'));
-  }
-
-  async walk(...inputs: string[]): Promise<string> {
-    for (const input of inputs) await this.press(input);
-    return this.last;
-  }
-
-  /** Types an input given form-encoded as the gateway would pass it on (e.g. with `%00`). */
-  async pressEncoded(encodedInput: string): Promise<string> {
-    const text = [...this.history.map(encodeURIComponent), encodedInput].join('*');
-    this.history.push(decodeURIComponent(encodedInput));
-    return this.send(`sessionId=${this.session}&serviceCode=*347%23&phoneNumber=${encodeURIComponent(this.phoneNumber)}&networkCode=51502&text=${text}`);
-  }
-
-  private post(text: string): Promise<string> {
-    return this.send({ sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: '51502', text });
-  }
-
-  private async send(body: string | Record<string, string>): Promise<string> {
-    const response = await request(this.app).post(USSD_PATH).type('form').send(body);
-    if (response.status !== 200) throw new Error(`USSD hop answered ${response.status}: ${response.text}`);
-    this.last = response.text;
-    return response.text;
-  }
 }
 
 /** The one-time codes queued for a phone, newest last, as the phone would receive them. */

@@ -107,11 +107,19 @@ export class UssdPhone {
     return this.last;
   }
 
-  private async post(text: string, app: Express = this.app): Promise<string> {
-    const response = await request(app)
-      .post(USSD_PATH)
-      .type('form')
-      .send({ sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: '51502', text });
+  /** Types an input given form-encoded as the gateway would pass it on (e.g. with `%00`). */
+  async pressEncoded(encodedInput: string): Promise<string> {
+    const text = [...this.history.map(encodeURIComponent), encodedInput].join('*');
+    this.history.push(decodeURIComponent(encodedInput));
+    return this.send(`sessionId=${this.session}&serviceCode=*347%23&phoneNumber=${encodeURIComponent(this.phoneNumber)}&networkCode=51502&text=${text}`);
+  }
+
+  private post(text: string, app: Express = this.app): Promise<string> {
+    return this.send({ sessionId: this.session, serviceCode: '*347#', phoneNumber: this.phoneNumber, networkCode: '51502', text }, app);
+  }
+
+  private async send(body: string | Record<string, string>, app: Express = this.app): Promise<string> {
+    const response = await request(app).post(USSD_PATH).type('form').send(body);
     if (response.status !== 200) throw new Error(`USSD hop answered ${response.status}: ${response.text}`);
     this.last = response.text;
     return response.text;
