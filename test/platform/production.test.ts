@@ -10,7 +10,7 @@ import { start, type RunningLingkod } from '../../src/main';
 import type { EphemeralStore } from '../../src/store/ephemeral';
 import type { Database } from '../../src/store/sql';
 import { LogCapture } from '../support/app';
-import { databaseBackends, ephemeralBackends } from '../support/stores';
+import { databaseBackends, ephemeralBackends, keepOpen } from '../support/stores';
 import { baseOf, call, freePort, tryConnect } from './support';
 
 /** A key production accepts: 32 characters drawn from letters and digits, no runs. */
@@ -27,16 +27,6 @@ const PRODUCTION = {
   AUTH_FAILURES_PER_CLIENT: '20',
 };
 
-/** One records store for the whole file; each instance started on it leaves it open for the next. */
-function kept(db: Database): Database {
-  return {
-    engine: db.engine,
-    query: (sql, params) => db.query(sql, params),
-    exec: (script) => db.exec(script),
-    transaction: (work) => db.transaction(work),
-    close: async () => undefined,
-  };
-}
 
 const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 const cookiesOf = (setCookie: string[] | undefined) => (setCookie ?? []).map((cookie) => cookie.split(';')[0]).join('; ');
@@ -60,7 +50,7 @@ describe('production mode, on a listening server', () => {
 
   async function lingkod(env: Record<string, string>, store?: EphemeralStore): Promise<{ lingkod: RunningLingkod; base: string; logs: LogCapture }> {
     const logs = new LogCapture();
-    const started = await start(loadConfig(env), { db: kept(db), log: createLogger('info', logs), ...(store ? { store } : {}) });
+    const started = await start(loadConfig(env), { db: keepOpen(db), log: createLogger('info', logs), ...(store ? { store } : {}) });
     running.push(started);
     return { lingkod: started, base: baseOf(started.server), logs };
   }

@@ -61,3 +61,14 @@ export function ephemeralBackends(): { name: 'memory' | 'redis'; open(): Ephemer
   if (url) backends.push({ name: 'redis', open: () => new RedisEphemeralStore(url, `lktest:${randomBytes(4).toString('hex')}:`) });
   return backends;
 }
+
+/** The same database, with a close() that leaves it open for the next context started on it. */
+export function keepOpen(db: Database): Database {
+  return {
+    engine: db.engine,
+    query: (sql, params) => db.query(sql, params),
+    exec: (script) => db.exec(script),
+    transaction: (work) => db.transaction(work),
+    close: async () => undefined,
+  };
+}

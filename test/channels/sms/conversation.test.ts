@@ -3,7 +3,7 @@ import type { AppContext } from '../../../src/context';
 import { hasValidCheckDigit } from '../../../src/services/reference';
 import type { Database } from '../../../src/store/sql';
 import { LogCapture, TODAY, startLingkod } from '../../support/app';
-import { databaseBackends, ephemeralBackends } from '../../support/stores';
+import { databaseBackends, ephemeralBackends, keepOpen } from '../../support/stores';
 import { TWILIO_ENV, TwilioPhone, messageSid, optionIn } from './support';
 
 /**
@@ -227,13 +227,3 @@ describe('SMS flood limits', () => {
   });
 });
 
-/** The same database, with a close() that leaves it open for the next context. */
-function keepOpen(db: Database): Database {
-  return {
-    engine: db.engine,
-    query: (sql, params) => db.query(sql, params),
-    exec: (script) => db.exec(script),
-    transaction: (work) => db.transaction(work),
-    close: async () => undefined,
-  };
-}
