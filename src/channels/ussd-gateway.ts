@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
+import { sameSecret } from '../secret';
 
 /**
  * How a USSD gateway proves it is the gateway, the one rule for every USSD endpoint (Africa's
@@ -42,7 +42,7 @@ export function ussdGateway(
   config: Pick<Config, 'USSD_TOKEN' | 'USSD_ALLOWED_IPS'>,
   onRefused: (refusal: UssdRefusal, req: Request) => void = () => undefined,
 ): UssdGateway {
-  const expected = config.USSD_TOKEN === undefined ? undefined : digest(config.USSD_TOKEN);
+  const expected = config.USSD_TOKEN;
   const allowed = config.USSD_ALLOWED_IPS === undefined ? undefined : blockListOf(config.USSD_ALLOWED_IPS);
   const on = expected !== undefined || allowed !== undefined;
 
@@ -51,7 +51,7 @@ export function ussdGateway(
     if (expected !== undefined) {
       // A repeated `token` arrives as an array: only a single value counts.
       const given = req.query.token;
-      if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) return 'token';
+      if (typeof given !== 'string' || !sameSecret(given, expected)) return 'token';
     }
     if (allowed !== undefined && !isAllowed(allowed, req.ip ?? req.socket.remoteAddress ?? '')) return 'address';
     return undefined;
@@ -74,9 +74,7 @@ export function ussdGateway(
   };
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
+
 
 /** USSD_ALLOWED_IPS (validated by config.ts: addresses or `address/bits`) as a BlockList. */
 function blockListOf(ranges: string[]): BlockList {

@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { UnauthorizedError } from '../api/auth';
 import { keyActor, type Actor } from '../services/access';
 import type { ConsoleSessionService } from '../services/console-sessions';
+import { sameSecret } from '../secret';
 
 /**
  * The console's sign-in. The API key is checked once, at sign-in, and never leaves the server
@@ -66,12 +67,6 @@ function setCookie(req: Request, res: Response, name: string, value: string, max
   res.append('Set-Cookie', parts.join('; '));
 }
 
-/** Constant-time comparison of two strings (a length difference returns at once, which leaks nothing useful). */
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /** The CSRF token of a signed-in officer: an HMAC keyed by their session id. */
 function csrfTokenFor(sessionId: string): string {
@@ -115,7 +110,7 @@ export function requireOfficer(sessions: ConsoleSessionService): RequestHandler 
 /** Refuses a state-changing request whose `_csrf` field does not match the officer's token. */
 export function requireCsrf(req: Request, res: Response, next: NextFunction): void {
   const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : (req.get('x-csrf-token') ?? '');
-  if (!sameText(sent, officerOf(req).csrf)) {
+  if (!sameSecret(sent, officerOf(req).csrf)) {
     res.status(403).type('text/plain').send('This form has expired or did not come from the console. Reload the page and try again.');
     return;
   }
@@ -147,7 +142,7 @@ export function loginCsrf(req: Request, res: Response): string {
 export function loginCsrfValid(req: Request): boolean {
   const cookie = cookiesOf(req)[LOGIN_CSRF_COOKIE] ?? '';
   const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
-  return cookie !== '' && sameText(cookie, sent);
+  return cookie !== '' && sameSecret(sent, cookie);
 }
 
 /** A message shown once on the next page (a status changed, a broadcast approved). */

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
+import { sameSecret } from '../secret';
 
 /** The settings that decide where /metrics is served, and to whom. */
 export type MetricsSettings = Pick<Config, 'production' | 'METRICS_TOKEN' | 'METRICS_PORT'>;
@@ -24,11 +24,6 @@ export function metricsExposure(settings: MetricsSettings): MetricsExposure {
 export const METRICS_OFF_NOTICE =
   '/metrics is off in production: set METRICS_TOKEN (scrapers send Authorization: Bearer <token>) or METRICS_PORT (served on 127.0.0.1 only) to turn it on';
 
-/** Digests first, so the comparison takes as long whatever the lengths. */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 /**
  * GET /metrics in Prometheus's text format; with `token`, only for `Authorization: Bearer

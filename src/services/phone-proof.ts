@@ -1,7 +1,8 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { i18n } from 'i18next';
 import { translate } from '../i18n';
 import type { EphemeralStore } from '../store/ephemeral';
+import { sameSecret } from '../secret';
 
 /**
  * Proof that whoever is talking holds the phone: a one-time code sent to it by SMS, typed
@@ -81,7 +82,7 @@ export class PhoneProofService {
     if (tries > MAX_TRIES || (!raw && tries >= MAX_TRIES)) return { kind: 'locked' };
     const stored = raw ? parseStored(raw) : undefined;
     if (!stored) return { kind: 'expired' };
-    if (!sameHash(stored.hash, hashOf(stored.salt, typed.trim()))) {
+    if (!sameSecret(stored.hash, hashOf(stored.salt, typed.trim()))) {
       return { kind: tries >= MAX_TRIES ? 'locked' : 'wrong' };
     }
     // Used once, even by two instances checking it at the same moment.
@@ -98,11 +99,7 @@ function hashOf(salt: string, code: string): string {
   return createHash('sha256').update(`${salt}:${code}`).digest('base64url');
 }
 
-function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
+
 
 function parseStored(raw: string): StoredCode | undefined {
   try {

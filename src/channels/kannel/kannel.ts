@@ -7,7 +7,8 @@ import { encodingOf } from '../gsm7';
 import { SendError, type OutboundMessage, type SendingChannel } from '../channel';
 import { SMS_CHANNEL, type SmsConversation } from '../sms/conversation';
 import { preferGsm7 } from '../sms/lookalikes';
-import { CODING, DLR_MASK, DLR_STATUS, charsetOf, decodeText, failureReason, parseRawQuery, sameSecret } from './wire';
+import { CODING, DLR_MASK, DLR_STATUS, charsetOf, decodeText, failureReason, parseRawQuery } from './wire';
+import { sameSecret } from '../../secret';
 
 /** The outbox channel (and provider) name of Kannel. */
 export const KANNEL_CHANNEL = 'kannel';

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MessageStatus } from '../../outbox/outbox';
 
 /**
@@ -101,8 +100,3 @@ export function failureReason(reply: string): string {
   return reply.replace(/\btext:.*$/is, '').trim().slice(0, 120);
 }
 
-/** Compares a secret in constant time (hashes first, so the lengths never differ). */
-export function sameSecret(given: string | undefined, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(given ?? ''), digest(expected)) && given !== undefined;
-}

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type { Bot } from 'grammy';
 import type { Update } from 'grammy/types';
@@ -6,6 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '../../log';
 import type { TelegramContext } from './handlers';
 import { safeError } from './handlers';
+import { sameSecret } from '../../secret';
 
 /** Telegram's updates are a few kilobytes; anything far bigger is not one. */
 const MAX_BODY = '1mb';
@@ -18,9 +18,7 @@ const updateShape = z.looseObject({ update_id: z.number().int().nonnegative() })
  * first, so neither the content nor the length of the secret leaks through timing.
  */
 export function secretMatches(header: string | undefined, secret: string): boolean {
-  if (header === undefined) return false;
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(header), digest(secret));
+  return sameSecret(header, secret);
 }
 
 /**
