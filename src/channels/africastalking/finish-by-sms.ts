@@ -50,8 +50,6 @@ export interface SmsBudget {
 /** How long the "already sent" mark is kept: longer than any USSD session. */
 const SENT_MARK_SECONDS = 15 * 60;
 
-/** A mobile network code as Africa's Talking sends it (MCC and MNC, e.g. 51502); anything else is one "unknown" network. */
-const NETWORK_CODE = /^\d{5,6}$/;
 
 /** One hop's view of finishing by SMS: the paginator to give the engine, and what to do after. */
 export interface HopFinish {
@@ -82,14 +80,15 @@ export class SmsFinisher {
   constructor(private readonly options: SmsFinishOptions) {}
 
   /**
-   * For a hop from `address` in `session` (through the mobile network `networkCode`);
+   * For a hop from `address` in `session`, through `network` (the gateway and mobile network,
+   * e.g. `africastalking:51502`, whose hourly allowance its SMS take);
    * undefined when this hop cannot be finished by SMS. Never fails: without its store, a hop
    * is simply not offered a screen already texted.
    */
-  async forHop(address: string, session: string, paginate: Paginator, networkCode?: string): Promise<HopFinish | undefined> {
+  async forHop(address: string, session: string, paginate: Paginator, network: string): Promise<HopFinish | undefined> {
     if (addressKind(address) !== 'tel' || !this.options.smsOn()) return undefined;
     const { i18n, pages, afterMs, defaultLocale, log, store, budget, maxSegments } = this.options;
-    const cause = { kind: 'ussd-finish', source: `ussd:africastalking:${NETWORK_CODE.test(networkCode ?? '') ? networkCode : 'unknown'}` };
+    const cause = { kind: 'ussd-finish', source: `ussd:${network}` };
     const notice = (key: string, locale = defaultLocale) => translate(i18n, locale, { key });
     const noted = (screen: ResolvedScreen) => paginate({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
     // The long screen this session last had texted: paging on through it, its pages say so.

@@ -29,6 +29,9 @@ const hopSchema = z.object({
 /** Longest single input we pass on; a keypad cannot type more in one screen anyway. */
 const MAX_INPUT = 200;
 
+/** A mobile network code as Africa's Talking sends it (MCC and MNC, e.g. 51502). */
+const NETWORK_CODE = /^\d{5,6}$/;
+
 /** The gateway family, as the hop trail and the network limits name it. */
 const GATEWAY = 'africastalking';
 
@@ -80,7 +83,11 @@ export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish,
     const newest = hop.text === '' ? '' : (hop.text.split('*').pop() ?? '');
     const session = `at:${hop.sessionId}`;
     const layout = (screen: Parameters<typeof paginate>[0]) => paginate(screen, limits);
-    const bySms = await finish?.forHop(address, session, layout, hop.networkCode);
+    // One name for the gateway and network, for every per-network allowance (reference misses,
+    // unsolicited SMS): a code that is not an MCC+MNC is one "unknown" network, so a forger
+    // cannot mint a fresh allowance per made-up code.
+    const network = `${GATEWAY}:${NETWORK_CODE.test(hop.networkCode ?? '') ? hop.networkCode : 'unknown'}`;
+    const bySms = await finish?.forHop(address, session, layout, network);
     try {
       const turn = engine.turn(
         {
@@ -89,7 +96,7 @@ export function africasTalkingUssd({ config, engine, i18n, log, metrics, finish,
           text: newest.slice(0, MAX_INPUT),
           session,
           hopKey: `${hop.sessionId}:${hop.text}`,
-          network: hop.networkCode ? `${GATEWAY}:${hop.networkCode}` : GATEWAY,
+          network,
         },
         bySms?.paginate ?? layout,
       );
