@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import type { AppContext } from '../../src/context';
-import { hasValidCheckDigit } from '../../src/services/reference';
+import { hasValidCheckDigit, verhoeffCheckDigit } from '../../src/services/reference';
 import type { Database } from '../../src/store/sql';
 import { databaseBackends } from '../support/stores';
 import { LogCapture, USSD_PATH, UssdPhone, optionNumber, startLingkod, switchableDatabase } from '../support/app';
@@ -20,6 +20,25 @@ describe.each(databaseBackends())('USSD through Africa\'s Talking, records on $n
   });
   afterAll(async () => {
     await context.close();
+  });
+
+  it('counts a network code that is not an MCC+MNC as one "unknown" network: a forged code buys no fresh allowance', async () => {
+    const reference = `1234567890${verhoeffCheckDigit('1234567890')}`;
+    for (const [index, networkCode] of ['made-up-1', '1234567', 'abc'].entries()) {
+      const sessionId = `ATUid_network_${index}`;
+      const history: string[] = [];
+      const hop = async (input?: string) => {
+        if (input !== undefined) history.push(input);
+        const answer = await request(app).post(USSD_PATH).type('form').send({ sessionId, serviceCode: '*347#', phoneNumber: '+639175550777', networkCode, text: history.join('*') });
+        return answer.text;
+      };
+      let screen = await hop();
+      if (screen.includes('Choose your language')) screen = await hop(optionNumber(screen, 'English'));
+      screen = await hop(optionNumber(screen, 'Check a status'));
+      expect(await hop(reference)).toContain('No request has that reference.');
+    }
+    const networks = await db.query<{ network: string }>("SELECT details->>'network' AS network FROM audit_log WHERE action = 'request.lookup' AND target = $1", [`request:${reference}`]);
+    expect(networks).toEqual([{ network: 'africastalking:unknown' }, { network: 'africastalking:unknown' }, { network: 'africastalking:unknown' }]);
   });
 
   /** A phone that has already chosen English, so journeys start at the main menu. */
