@@ -22,7 +22,7 @@ import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
 import { DataRightsService } from './services/data-rights';
-import { addressKind } from './services/address';
+import { addressKind } from './address';
 import { HopTrail } from './services/hop-trail';
 import { LookupGuard } from './services/lookup-guard';
 import { PhoneProofService, type ProofSender } from './services/phone-proof';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isGsm7 } from '../src/channels/gsm7';
+import { isGsm7 } from '../src/text/gsm7';
 
 /**
  * Keeps every translation in step with English, the source language: same keys, same

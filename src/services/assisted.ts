@@ -4,7 +4,7 @@ import { translate } from '../i18n';
 import type { Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
 import { ConflictError, ForbiddenError, InvalidError, isSuperAdmin, type Actor } from './access';
-import { isAllowedCountry, phoneAddress } from './address';
+import { isAllowedCountry, phoneAddress } from '../address';
 import { recordChange } from './audit';
 import type { FormField, LocalizedText } from './catalog-schema';
 import { pick } from './localized';

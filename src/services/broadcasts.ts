@@ -1,4 +1,4 @@
-import { smsSize, type SmsSize } from '../channels/sms/segments';
+import { smsSize, type SmsSize } from '../text/segments';
 import { CODE_SLOT, EMERGENCY_BROADCAST_PRIORITY, PRIORITY, type MessageCounts, type Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
 import { assertMinistry, assertVisible, ConflictError, ForbiddenError, InvalidError, ministryScope, type Actor } from './access';

@@ -1,4 +1,4 @@
-import { addressKind } from './address';
+import { addressKind } from '../address';
 import type { Queryable } from '../store/sql';
 
 /**

@@ -2,7 +2,7 @@ import express from 'express';
 import request from 'supertest';
 import { SmsFinisher, smsText, type SmsFinishOptions } from '../../src/channels/africastalking/finish-by-sms';
 import { africasTalkingUssd } from '../../src/channels/africastalking/ussd';
-import { encodedLength, encodingOf } from '../../src/channels/gsm7';
+import { encodedLength, encodingOf } from '../../src/text/gsm7';
 import { loadConfig, SUPPORTED_LOCALES } from '../../src/config';
 import type { DialogEngine, Paginator, Reply } from '../../src/dialogs/engine';
 import type { ResolvedScreen } from '../../src/dialogs/screen';

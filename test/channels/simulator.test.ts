@@ -3,7 +3,7 @@ import { Script } from 'node:vm';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { AppContext } from '../../src/context';
-import { encodedLength } from '../../src/channels/gsm7';
+import { encodedLength } from '../../src/text/gsm7';
 import { preferredAddress } from '../../src/services/reachability';
 import type { Database } from '../../src/store/sql';
 import { databaseBackends } from '../support/stores';

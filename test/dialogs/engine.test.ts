@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import type { Express } from 'express';
 import { applyDialog } from '../../src/dialogs/apply';
 import type { DialogEffects, TrustEffects } from '../../src/dialogs/dialog';
-import { paginate } from '../../src/channels/pages';
+import { paginate } from '../../src/text/pages';
 import type { AppContext } from '../../src/context';
 import { createApp } from '../../src/http/app';
 import type { EphemeralStore } from '../../src/store/ephemeral';

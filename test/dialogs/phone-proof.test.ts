@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import type { AppContext } from '../../src/context';
-import { paginate } from '../../src/channels/pages';
+import { paginate } from '../../src/text/pages';
 import type { Database } from '../../src/store/sql';
 import type { EphemeralStore } from '../../src/store/ephemeral';
 import { UssdPhone, optionNumber, type LogCapture } from '../support/app';

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
-import { paginate } from '../../src/channels/pages';
+import { paginate } from '../../src/text/pages';
 import type { Database } from '../../src/store/sql';
 import { UssdPhone, optionNumber, switchableDatabase, type SwitchableDatabase } from '../support/app';
 import { recordFigure } from '../support/figures';

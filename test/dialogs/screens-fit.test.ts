@@ -1,8 +1,8 @@
 import { getShortestPaths } from 'xstate/graph';
 import type { AnyMachineSnapshot } from 'xstate';
 import { SUPPORTED_LOCALES } from '../../src/config';
-import { paginate } from '../../src/channels/pages';
-import { encodedLength } from '../../src/channels/gsm7';
+import { paginate } from '../../src/text/pages';
+import { encodedLength } from '../../src/text/gsm7';
 import { createDialogs } from '../../src/dialogs';
 import { MENU_ENTRIES } from '../../src/dialogs/menu';
 import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogName, PrivacyEffects, ScreenServices, TrustEffects } from '../../src/dialogs/dialog';

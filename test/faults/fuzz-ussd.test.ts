@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { AppContext } from '../../src/context';
-import { encodedLength, encodingOf } from '../../src/channels/gsm7';
+import { encodedLength, encodingOf } from '../../src/text/gsm7';
 import type { Database } from '../../src/store/sql';
 import { USSD_PATH, startLingkod } from '../support/app';
 import { recordFigure } from '../support/figures';

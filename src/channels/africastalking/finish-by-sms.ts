@@ -5,10 +5,10 @@ import type { ResolvedScreen } from '../../dialogs/screen';
 import { translate } from '../../i18n';
 import type { Logger } from '../../log';
 import { PRIORITY, type Outbox } from '../../outbox/outbox';
-import { addressKind } from '../../services/address';
+import { addressKind } from '../../address';
 import type { EphemeralStore } from '../../store/ephemeral';
-import { preferGsm7 } from '../sms/lookalikes';
-import { smsSize } from '../sms/segments';
+import { preferGsm7 } from '../../text/lookalikes';
+import { smsSize } from '../../text/segments';
 
 /**
  * Finishing a USSD screen by SMS. USSD shows 182 characters at a time and a gateway waits only

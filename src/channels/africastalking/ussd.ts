@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { isAllowedCountry, phoneAddress } from '../../services/address';
+import { isAllowedCountry, phoneAddress } from '../../address';
 import { translate } from '../../i18n';
-import { paginate } from '../pages';
+import { paginate } from '../../text/pages';
 import type { Channel, ChannelDeps } from '../channel';
 import { ussdGateway } from '../ussd-gateway';
 import type { Reply } from '../../dialogs/engine';

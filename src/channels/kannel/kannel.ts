@@ -2,11 +2,11 @@ import express, { type Request, type Response } from 'express';
 import type { Config } from '../../config';
 import type { Logger } from '../../log';
 import type { Outbox } from '../../outbox/outbox';
-import { isAllowedCountry, phoneNumberOf } from '../../services/address';
-import { encodingOf } from '../gsm7';
+import { isAllowedCountry, phoneNumberOf } from '../../address';
+import { encodingOf } from '../../text/gsm7';
 import { SendError, type OutboundMessage, type SendingChannel } from '../channel';
 import { SMS_CHANNEL, type SmsConversation } from '../sms/conversation';
-import { preferGsm7 } from '../sms/lookalikes';
+import { preferGsm7 } from '../../text/lookalikes';
 import { CODING, DLR_MASK, DLR_STATUS, charsetOf, decodeText, failureReason, parseRawQuery } from './wire';
 import { sameSecret } from '../../secret';
 

@@ -1,6 +1,6 @@
 import type { ResolvedScreen } from '../../dialogs/screen';
-import { encodedLength, encodingOf, type Encoding } from '../gsm7';
-import type { PageLimits } from '../pages';
+import { encodedLength, encodingOf, type Encoding } from '../../text/gsm7';
+import type { PageLimits } from '../../text/pages';
 import { keyboardFor, parsePress, telegramPages } from '../telegram/render';
 
 /** A USSD page as the network carries it: `CON`/`END`, the text, and how full the screen is. */

@@ -1,5 +1,5 @@
 import { document, html } from '../../http/html';
-import type { PageLimits } from '../pages';
+import type { PageLimits } from '../../text/pages';
 
 /** What the page shows besides the phone: the network's limits and the languages on offer. */
 export interface SimulatorPageOptions {

@@ -3,7 +3,7 @@ import { SUPPORTED_LOCALES, type Config } from '../../config';
 import type { DialogEngine, Inbound } from '../../dialogs/engine';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
-import { isAllowedCountry, phoneAddress } from '../../services/address';
+import { isAllowedCountry, phoneAddress } from '../../address';
 import type { CitizenService } from '../../services/citizens';
 import type { OptOutService } from '../../services/optout';
 import { recordTextFrom } from '../../services/unsolicited-sms';

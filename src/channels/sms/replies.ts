@@ -6,8 +6,8 @@ import { translate } from '../../i18n';
 import type { CitizenService } from '../../services/citizens';
 import { parseReference } from '../../services/reference';
 import type { Keyword, KeywordParser } from './keywords';
-import { layoutSms } from './layout';
-import { preferGsm7 } from './lookalikes';
+import { layoutSms } from '../../text/sms-layout';
+import { preferGsm7 } from '../../text/lookalikes';
 
 /** Longest text passed on to the dialogs; a form answer is never longer. */
 export const MAX_TEXT = 320;

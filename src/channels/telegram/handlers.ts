@@ -4,7 +4,7 @@ import type { Inbound } from '../../dialogs/engine';
 import { translate } from '../../i18n';
 import type { Logger } from '../../log';
 import type { CitizenService } from '../../services/citizens';
-import { phoneAddress } from '../../services/address';
+import { phoneAddress } from '../../address';
 import { hasPhone, linkPhone } from '../../services/linking';
 import { OptOutService } from '../../services/optout';
 import { markReachable, markUnreachable } from '../../services/reachability';

@@ -5,11 +5,11 @@ import { translate } from '../../i18n';
 import type { i18n } from 'i18next';
 import type { Logger } from '../../log';
 import type { MessageStatus, Outbox } from '../../outbox/outbox';
-import { isAllowedCountry, phoneAddress, phoneNumberOf } from '../../services/address';
+import { isAllowedCountry, phoneAddress, phoneNumberOf } from '../../address';
 import type { OptOutService } from '../../services/optout';
 import { SendError, type OutboundMessage, type SendingChannel } from '../channel';
 import { SMS_CHANNEL, type SmsConversation } from '../sms/conversation';
-import { preferGsm7 } from '../sms/lookalikes';
+import { preferGsm7 } from '../../text/lookalikes';
 
 /** The outbox channel (and provider) name of Twilio. */
 export const TWILIO_CHANNEL = 'twilio';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { smsSize } from '../../../src/channels/sms/segments';
+import { smsSize } from '../../../src/text/segments';
 import type { Database } from '../../../src/store/sql';
 import { databaseBackends } from '../../support/stores';
 import {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { layoutSms } from '../../../src/channels/sms/layout';
-import { smsSize } from '../../../src/channels/sms/segments';
-import type { ResolvedScreen } from '../../../src/dialogs/screen';
+import { layoutSms } from '../../src/text/sms-layout';
+import { smsSize } from '../../src/text/segments';
+import type { ResolvedScreen } from '../../src/dialogs/screen';
 
 const HINTS = { choice: 'Reply with a number.', final: 'Reply MENU for more.' };
 

@@ -1,11 +1,11 @@
 import type { Express } from 'express';
-import { SUPPORTED_LOCALES } from '../../../src/config';
-import { smsSize, type SmsSize } from '../../../src/channels/sms/segments';
-import type { AppContext } from '../../../src/context';
-import type { Database } from '../../../src/store/sql';
-import { startLingkod } from '../../support/app';
-import { databaseBackends } from '../../support/stores';
-import { TWILIO_ENV, TwilioPhone } from './support';
+import { SUPPORTED_LOCALES } from '../../src/config';
+import { smsSize, type SmsSize } from '../../src/text/segments';
+import type { AppContext } from '../../src/context';
+import type { Database } from '../../src/store/sql';
+import { startLingkod } from '../support/app';
+import { databaseBackends } from '../support/stores';
+import { TWILIO_ENV, TwilioPhone } from '../channels/sms/support';
 
 /**
  * Which screens stay GSM-7, and how many SMS parts each costs, per locale: the replies a

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { smsSize, unitsIn } from '../../../src/channels/sms/segments';
-import { preferGsm7, replaceLookalikes } from '../../../src/channels/sms/lookalikes';
-import { isGsm7 } from '../../../src/channels/gsm7';
+import { smsSize, unitsIn } from '../../src/text/segments';
+import { preferGsm7, replaceLookalikes } from '../../src/text/lookalikes';
+import { isGsm7 } from '../../src/text/gsm7';
 
 describe('counting SMS parts', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { isAllowedCountry, phoneAddress } from '../../src/services/address';
+import { isAllowedCountry, phoneAddress } from '../src/address';
 
 describe('phone addresses', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { isGsm7 } from '../gsm7';
+import { isGsm7 } from './gsm7';
 
 /**
  * One curly quote makes a whole SMS UCS-2, which more than halves what fits in it (70 instead

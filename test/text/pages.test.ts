@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { encodedLength, encodingOf, isGsm7 } from '../../src/channels/gsm7';
-import { paginate } from '../../src/channels/pages';
+import { encodedLength, encodingOf, isGsm7 } from '../../src/text/gsm7';
+import { paginate } from '../../src/text/pages';
 import type { ResolvedScreen } from '../../src/dialogs/screen';
 
 const LIMITS = { gsm7: 182, ucs2: 80 };

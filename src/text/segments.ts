@@ -1,4 +1,4 @@
-import { encodedLength, encodingOf, type Encoding } from '../gsm7';
+import { encodedLength, encodingOf, type Encoding } from './gsm7';
 
 /**
  * How many SMS a text costs. One SMS carries 160 GSM-7 septets or 70 UCS-2 units; a longer

@@ -1,6 +1,6 @@
-import type { ResolvedScreen } from '../../dialogs/screen';
-import { encodedLength, encodingOf, type Encoding } from '../gsm7';
-import { paginate } from '../pages';
+import type { ResolvedScreen } from '../dialogs/screen';
+import { encodedLength, encodingOf, type Encoding } from './gsm7';
+import { paginate } from './pages';
 import { preferGsm7 } from './lookalikes';
 import { smsSize, unitsIn } from './segments';
 
