@@ -1,9 +1,9 @@
 /**
  * The layering of src/, checked by dependency-cruiser in `npm test` (README: "How it is built").
- * Adapters parse and render; dialogs know no channel; services know no channel or dialog;
- * stores know no domain; configuration imports nothing of ours. Violations that predate a rule
- * are listed in .dependency-cruiser-known-violations.json until the work that removes them
- * (each is a debt with an issue, not a licence): a new one fails the run.
+ * Adapters parse, verify, lay out and send, and hand everything else to the conversation layer;
+ * the conversation layer owns the turn and calls dialogs and services; dialogs know no channel;
+ * services know no channel, conversation or dialog; stores know no domain; configuration imports
+ * nothing of ours. A violation fails the run.
  */
 module.exports = {
   forbidden: [
@@ -12,14 +12,14 @@ module.exports = {
       comment: 'A dialog is channel-free: it yields Screens; adapters lay them out.',
       severity: 'error',
       from: { path: '^src/dialogs/' },
-      to: { path: '^src/(channels|http|console|api)/' },
+      to: { path: '^src/(channels|conversation|http|console|api)/' },
     },
     {
       name: 'services-know-no-channel-or-dialog',
-      comment: 'Services hold the domain rules; they never know which channel or dialog asked.',
+      comment: 'Services hold the domain rules; they never know which channel, conversation or dialog asked.',
       severity: 'error',
       from: { path: '^src/services/' },
-      to: { path: '^src/(channels|dialogs|http|console|api)/' },
+      to: { path: '^src/(channels|conversation|dialogs|http|console|api)/' },
     },
     {
       name: 'adapters-never-import-services',
@@ -27,6 +27,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/channels/' },
       to: { path: '^src/services/' },
+    },
+    {
+      name: 'conversation-knows-no-provider',
+      comment: 'The conversation layer is the same for every provider; only adapters know one.',
+      severity: 'error',
+      from: { path: '^src/conversation/' },
+      to: { path: '^src/(channels|http|console|api)/' },
+    },
+    {
+      name: 'text-helpers-know-nothing-above',
+      comment: 'GSM-7, segments, look-alikes and pages are pure text: any layer may use them.',
+      severity: 'error',
+      from: { path: '^src/text/' },
+      to: { path: '^src/', pathNot: '^src/(text/|dialogs/screen\\.ts$)' },
     },
     {
       name: 'stores-know-no-domain',

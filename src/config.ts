@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseQuietHours } from './services/quiet-hours';
 
 /**
  * Every setting Lingkod reads, in one place. Each comes from an environment variable of the
@@ -139,6 +138,34 @@ const configSchema = z.object({
    * A USSD screen longer than this many pages is also sent whole by SMS ("we will send the rest
    * by SMS"), once per session, when SMS is on; the citizen can keep paging on USSD meanwhile.
    */
+  /**
+   * Screen sizes of particular USSD gateways, where one differs from USSD_MAX_CHARS and
+   * USSD_MAX_CHARS_UCS2: `name=gsm7/ucs2` pairs separated by commas (`hubtel=160/70,bdapps=160/70`),
+   * named as in the gateway's path (/ussd/<name>).
+   */
+  USSD_GATEWAY_LIMITS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*=\d{2,3}\/\d{2,3}(,[a-z][a-z0-9-]*=\d{2,3}\/\d{2,3})*$/, 'must be name=gsm7/ucs2 pairs separated by commas, e.g. hubtel=160/70')
+      .optional()
+      .transform((value) =>
+        Object.fromEntries(
+          (value ? value.split(',') : []).map((pair) => {
+            const [name, sizes] = pair.split('=');
+            const [gsm7, ucs2] = sizes.split('/').map(Number);
+            return [name, { gsm7: Math.min(Math.max(gsm7, 40), 182), ucs2: Math.min(Math.max(ucs2, 20), 91) }];
+          }),
+        ) as Record<string, { gsm7: number; ucs2: number }>,
+      ),
+  ),
+  /**
+   * Seconds a USSD session may sit between two hops, and last in all, before its next hop starts
+   * over (a form in progress is offered back). Gateways end idle sessions themselves (networks
+   * allow about 180 s in all); these bound the ones that keep the path on our side.
+   */
+  USSD_SESSION_IDLE_SECONDS: intInRange(10, 3600, 180),
+  USSD_SESSION_MAX_SECONDS: intInRange(30, 7200, 600),
   USSD_SMS_FINISH_PAGES: intInRange(1, 50, 3),
   /**
    * Milliseconds a USSD hop may take before the citizen is told "we will send the answer by
@@ -339,4 +366,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return `${variable}: ${issue.message}${shown}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/**
+ * Quiet hours: a daily window of local time (in one time zone) when ordinary broadcasts wait,
+ * so nobody's phone buzzes with an announcement at 2 a.m. Emergencies ignore it. Written as
+ * `21:00-07:00 Asia/Manila` (the zone is optional; Asia/Manila by default), or `off`.
+ */
+export interface QuietHours {
+  /** Minutes after local midnight when the window opens and closes; it may wrap past midnight. */
+  startMinute: number;
+  endMinute: number;
+  timeZone: string;
+}
+
+const QUIET_HOURS_SPEC = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)(?:\s+(\S+))?$/;
+const QUIET_HOURS_DEFAULT_ZONE = 'Asia/Manila';
+
+/** Parses a quiet-hours setting: the window, `null` for `off`, or `undefined` when it is not valid. */
+export function parseQuietHours(spec: string): QuietHours | null | undefined {
+  const trimmed = spec.trim();
+  if (trimmed.toLowerCase() === 'off') return null;
+  const match = QUIET_HOURS_SPEC.exec(trimmed);
+  if (!match) return undefined;
+  const timeZone = match[5] ?? QUIET_HOURS_DEFAULT_ZONE;
+  if (!isTimeZone(timeZone)) return undefined;
+  return { startMinute: Number(match[1]) * 60 + Number(match[2]), endMinute: Number(match[3]) * 60 + Number(match[4]), timeZone };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }

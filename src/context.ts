@@ -1,9 +1,9 @@
 import type { Router } from 'express';
 import type { i18n } from 'i18next';
 import { createApiRouter } from './api';
-import { SmsFinisher } from './channels/africastalking/finish-by-sms';
 import { africasTalkingUssd } from './channels/africastalking/ussd';
-import { canSend, type Channel } from './channels/channel';
+import { canSend, type Channel, type SendingChannel } from './channels/channel';
+import { createConversation, type Conversation } from './conversation';
 import { simulatorChannel } from './channels/simulator';
 import { phoneChannel, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
@@ -50,6 +50,8 @@ export interface AppContext {
   requests: RequestService;
   subscriptions: SubscriptionService;
   engine: DialogEngine;
+  /** What every channel adapter hands its parsed messages to. */
+  conversation: Conversation;
   channels: Channel[];
   outbox: Outbox;
   /** Sends what the outbox holds; started by `main` (and by tests that need it). */
@@ -98,7 +100,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const citizens = new CitizenService(db);
   const requests = new RequestService(db);
   const subscriptions = new SubscriptionService(db);
-
   const lookups = new LookupGuard({
     db,
     store,
@@ -109,15 +110,36 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const profiles = new ProfileService(db);
   const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
   const unsolicitedSms = unsolicitedSmsBudget(config, { db, store, log, metrics });
+  const hops = new HopTrail(db, log);
+  // Every message pushed (not a direct reply) ends with a code the citizen can VERIFY.
+  const outbox = new Outbox(db, verificationStamp(i18n, SUPPORTED_LOCALES, config.DEFAULT_LOCALE));
+
+  // The channels are built last (they need the conversation layer, which needs the engine, whose
+  // effects need the ministries' services); what comes before them reaches the channels that can
+  // send, and the dispatcher that sends for them, only through `sending`, filled once below.
+  const sending = new SendingChannels();
+  const admin = createAdminServices({
+    db,
+    config,
+    i18n,
+    outbox,
+    sendingChannels: sending.list,
+    queued: () => sending.nudge(),
+    catalogChanged: () => catalog.invalidate(),
+    unsolicitedSms,
+    now: overrides.now,
+  });
+  await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);
+
   // Every one-time code that proves a phone leaves through this one function: by SMS to a phone,
   // within the unsolicited-SMS budget (codes are asked for over USSD, where the number is only the
   // gateway's word), or to the simulator's inbox for a simulated one; false when it cannot go.
   const sendProof: ProofSender = async ({ address, body, locale }) => {
     const channel = addressKind(address) === 'sim' ? 'simulator' : 'sms';
-    if (addressKind(address) === 'telegram' || !channels.some((candidate) => candidate.name === channel && canSend(candidate))) return false;
+    if (addressKind(address) === 'telegram' || !sending.has(channel)) return false;
     if (channel === 'sms' && !(await unsolicitedSms.take({ address, cause: { kind: 'one-time-code', source: 'ussd' } })).allowed) return false;
     await outbox.enqueue({ address, channel, body, kind: 'reply', priority: PRIORITY.reply, locale });
-    dispatcher.nudge();
+    sending.nudge();
     return true;
   };
   const proofs = new PhoneProofService({ store, i18n, send: sendProof });
@@ -172,47 +194,37 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
   });
 
-  // Every message pushed (not a direct reply) ends with a code the citizen can VERIFY.
-  const outbox = new Outbox(db, verificationStamp(i18n, SUPPORTED_LOCALES, config.DEFAULT_LOCALE));
-  const deps = { config, engine, i18n, log, metrics, outbox };
-  const finish = new SmsFinisher({
-    outbox,
+  const conversation = createConversation({
+    config,
+    db,
     store,
+    engine,
     i18n,
-    log: log.child({ name: 'channels:africastalking-ussd' }),
-    defaultLocale: config.DEFAULT_LOCALE,
-    smsOn: () => channels.some((channel) => channel.name === 'sms' && canSend(channel)),
-    pages: config.USSD_SMS_FINISH_PAGES,
-    afterMs: config.USSD_SMS_FINISH_AFTER_MS,
-    maxSegments: config.SMS_MAX_SEGMENTS,
+    log,
+    metrics,
+    outbox,
+    citizens,
+    trail: hops,
     budget: unsolicitedSms,
+    assisted: { isPendingCode: (address, text) => admin.assisted.isPendingCode(address, text) },
+    smsOn: () => sending.has('sms'),
+    nudge: () => sending.nudge(),
   });
-  const hops = new HopTrail(db, log);
+  const deps = { config, conversation, i18n, log, metrics, outbox };
   // The one list of channels; each adapter decides from the configuration whether it is on.
   const channels: Channel[] = [
-    africasTalkingUssd({ ...deps, finish, trail: hops }),
+    africasTalkingUssd(deps),
     // Needs nothing configured: the phone simulator at /simulator (SIMULATOR=off in production).
-    ...(config.SIMULATOR === 'on' ? [simulatorChannel({ ...deps, db, citizens })] : []),
-    ...telegramChannels({ ...deps, db, citizens, store, nudge: () => dispatcher.nudge() }),
+    ...(config.SIMULATOR === 'on' ? [simulatorChannel({ ...deps, db })] : []),
+    ...telegramChannels({ ...deps, db, store }),
     // Kannel and Twilio, each on when its credentials are set (src/channels/sms).
-    ...smsChannels({ ...deps, db, citizens, store, assisted: { isPendingCode: (address, text) => admin.assisted.isPendingCode(address, text) } }),
+    ...smsChannels(deps),
     ...(overrides.extraChannels ?? []),
   ];
   // Phones are reached through the logical channel `sms`, sent by whichever provider is on.
   const phones = phoneChannel(channels);
   if (phones) channels.push(phones);
-  const admin = createAdminServices({
-    db,
-    config,
-    i18n,
-    outbox,
-    sendingChannels: channels.filter(canSend),
-    queued: () => dispatcher.nudge(),
-    catalogChanged: () => catalog.invalidate(),
-    unsolicitedSms,
-    now: overrides.now,
-  });
-  await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);
+
   // Each channel's rate is shared by every instance through Redis (in memory for one process).
   const limiter = config.REDIS_URL ? new RedisRateLimiter(config.REDIS_URL) : new MemoryRateLimiter();
   const dispatcher = new Dispatcher({
@@ -228,6 +240,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
     now: overrides.now,
   });
+  sending.ready(channels.filter(canSend), dispatcher);
   const api = createApiRouter(admin, log.child({ name: 'api' }), store);
   const retention = new RetentionJob({ db, log, days: config.RETENTION_DAYS });
 
@@ -243,6 +256,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     requests,
     subscriptions,
     engine,
+    conversation,
     channels,
     outbox,
     dispatcher,
@@ -262,4 +276,29 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await db.close();
     },
   };
+}
+
+/**
+ * The channels that can push messages and the dispatcher that sends for them, for what the
+ * composition root builds before them (the ministries' services, one-time codes, the
+ * conversation layer): empty, and nudging nothing, until `ready` is called once.
+ */
+class SendingChannels {
+  /** By name and rate; services read it when they use it. */
+  readonly list: SendingChannel[] = [];
+  private dispatcher?: Dispatcher;
+
+  ready(channels: SendingChannel[], dispatcher: Dispatcher): void {
+    this.list.push(...channels);
+    this.dispatcher = dispatcher;
+  }
+
+  has(name: string): boolean {
+    return this.list.some((channel) => channel.name === name);
+  }
+
+  /** Wakes the dispatcher after something was queued. */
+  nudge(): void {
+    this.dispatcher?.nudge();
+  }
 }

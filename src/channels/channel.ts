@@ -1,16 +1,16 @@
 import type { Router } from 'express';
 import type { i18n } from 'i18next';
 import type { Config } from '../config';
-import type { DialogEngine } from '../dialogs/engine';
+import type { Conversation } from '../conversation';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Outbox } from '../outbox/outbox';
 
 /**
  * The contract every channel adapter meets. An adapter knows one provider's wire format and
- * nothing about services: it parses a webhook into an Inbound for the engine and lays the
- * reply out within the channel's limits. Adapters never import dialogs, and dialogs never
- * import a provider.
+ * nothing about services: it parses and verifies a webhook, hands it to the conversation layer
+ * (src/conversation), lays the answer out within the channel's limits and sends. Adapters never
+ * import services or dialogs, and dialogs never import a provider.
  */
 export interface Channel {
   /** Short name, used in logs, metrics and citizens' address records. */
@@ -26,7 +26,8 @@ export interface Channel {
 /** What a channel adapter is given by the composition root. */
 export interface ChannelDeps {
   config: Config;
-  engine: DialogEngine;
+  /** What an adapter hands a parsed message to (src/conversation). */
+  conversation: Conversation;
   i18n: i18n;
   log: Logger;
   metrics: Metrics;

@@ -195,6 +195,8 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
     name: 'apply',
     version: 3,
     machine,
+    // A form with at least one answer given (or a failed save) is offered back on the next dial.
+    suspendable: (snapshot) => (snapshot.hasTag('form') && snapshot.context.answers.length > 0 ? { service: snapshot.context.service } : undefined),
     screens: {
       ...proofScreens<ApplyContext>('resume', [{ label: text('apply.edit'), value: 'edit' }]),
       who: async ({ citizenId, services }) => {

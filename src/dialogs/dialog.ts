@@ -80,6 +80,8 @@ export interface DialogOutput {
   next: DialogName;
   params?: Record<string, string>;
   locale?: string;
+  /** Take back the dialog put aside when the last network session dropped (the resume dialog's yes), instead of `next`. */
+  resume?: true;
 }
 
 /** Read-only services a screen builder may consult. */
@@ -110,6 +112,12 @@ export interface Dialog<C = unknown> {
   machine: AnyStateMachine;
   /** One builder per state name; every non-transient state must have one. */
   screens: Record<string, ScreenBuilder<C>>;
+  /**
+   * Whether this dialog, where a network session dropped, is worth offering back on the next
+   * dial: the params of the `resume` dialog's question (a form with answers given), or
+   * undefined. Dialogs without it simply start afresh.
+   */
+  suspendable?: (snapshot: { context: C; hasTag(tag: string): boolean }) => Record<string, string> | undefined;
 }
 
 /** The writes dialogs may cause, implemented at the composition root. */

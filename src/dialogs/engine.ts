@@ -50,21 +50,34 @@ export interface Inbound {
    * guessing limits a caller cannot dodge by changing numbers.
    */
   network?: string;
-}
-
-/** How a channel lays a resolved screen out in pages of its own size. */
-export interface Paginator {
-  (screen: ResolvedScreen): { text: string }[];
+  /**
+   * For channels with network sessions: a hop of a session idle longer than `idleSeconds`, or
+   * older than `totalSeconds`, starts over as a new session would (a form is offered back).
+   */
+  sessionLimits?: { idleSeconds: number; totalSeconds: number };
 }
 
 /**
- * The reply to one turn: the page to send, and the screen for channels that draw buttons
- * (absent when a retried hop is answered from what was sent before).
+ * How a channel lays a resolved screen out in pages of its own size. A pure function: the
+ * engine hands the page it picked back in the reply, so the channel never needs to remember
+ * what it laid out.
  */
-export interface Reply {
+export interface Paginator<P extends { text: string } = { text: string }> {
+  (screen: ResolvedScreen): P[];
+}
+
+/**
+ * The reply to one turn: the page to send, and the screen and its pages for channels that draw
+ * buttons or finish long screens otherwise (both absent when a retried hop is answered from what
+ * was sent before).
+ */
+export interface Reply<P extends { text: string } = { text: string }> {
   text: string;
   final: boolean;
   screen?: ResolvedScreen;
+  /** The page shown, as the channel's paginator laid it out, and how many there were. */
+  page?: P;
+  pageCount?: number;
 }
 
 /** Any dialog, whatever its context type. */
@@ -85,6 +98,8 @@ interface SessionRecord {
   citizen?: { id: number; locale: string | null };
   /** When the last input arrived (ms since the epoch), for idle time-outs. */
   at: number;
+  /** When this network session's first hop arrived (ms since the epoch), for its total limit. */
+  started?: number;
   /** A form put aside when a dial dropped, offered back by the resume dialog. */
   suspended?: { dialog: DialogName; version: number; snapshot: Snapshot<unknown> };
 }
@@ -141,11 +156,11 @@ export class DialogEngine {
   }
 
   /** One turn: after any other turn of the same address (address-lock.ts), when one of the gate's places is free. */
-  turn(inbound: Inbound, paginate: Paginator): Promise<Reply> {
+  turn<P extends { text: string }>(inbound: Inbound, paginate: Paginator<P>): Promise<Reply<P>> {
     return this.lock.run(inbound.address, () => this.gate.run(() => this.take(inbound, paginate)));
   }
 
-  private async take(inbound: Inbound, paginate: Paginator): Promise<Reply> {
+  private async take<P extends { text: string }>(inbound: Inbound, paginate: Paginator<P>): Promise<Reply<P>> {
     const { citizens, store, defaultLocale } = this.options;
     const key = `dialog:${inbound.address}`;
     const saved = parseRecord(await store.get(key));
@@ -153,8 +168,12 @@ export class DialogEngine {
     // A gateway retrying a hop it already sent: same screen, no second step.
     if (saved?.reply && inbound.hopKey && saved.hopKey === inbound.hopKey) return saved.reply;
 
-    const idle = saved !== undefined && inbound.idleTimeout !== undefined && this.now().getTime() - (saved.at ?? 0) > inbound.idleTimeout * 1000;
-    const newSession = idle || (inbound.session !== undefined && inbound.session !== saved?.session);
+    const now = this.now().getTime();
+    const idle = saved !== undefined && inbound.idleTimeout !== undefined && now - (saved.at ?? 0) > inbound.idleTimeout * 1000;
+    const limits = inbound.sessionLimits;
+    const outlived =
+      saved !== undefined && limits !== undefined && (now - saved.at > limits.idleSeconds * 1000 || now - (saved.started ?? saved.at) > limits.totalSeconds * 1000);
+    const newSession = idle || outlived || (inbound.session !== undefined && inbound.session !== saved?.session);
     // Within a session the citizen is remembered with the dialog; the records store is asked
     // (and the contact recorded) once per session, not on every hop. A caller who is not a
     // citizen stays NO_CITIZEN until an effect keeps something of theirs (and creates them).
@@ -166,6 +185,7 @@ export class DialogEngine {
     let page = 0;
     let hint: Text | undefined;
     let suspended = saved?.suspended;
+    let offer: Record<string, string> | undefined;
     const input = (params: Record<string, string> = {}): DialogInput => ({
       citizenId: citizen.id,
       channel: inbound.channel,
@@ -180,9 +200,9 @@ export class DialogEngine {
     const current = saved && this.restorable(saved) ? saved : undefined;
     if (inbound.start) {
       running = await start(inbound.start.dialog, inbound.start.params);
-    } else if (current && newSession && this.isResumable(current)) {
+    } else if (current && newSession && (offer = this.offerBack(current))) {
       suspended = { dialog: current.dialog, version: current.version, snapshot: current.snapshot };
-      running = await start('resume', { service: String((current.snapshot as { context?: { service?: string } }).context?.service ?? '') });
+      running = await start('resume', offer);
     } else if (!current || current.final || newSession) {
       const opening = citizen.id === NO_CITIZEN ? undefined : await this.options.opening?.(citizen.id);
       running = opening ? await start(opening.dialog, opening.params) : await start(citizen.locale ? 'menu' : 'language');
@@ -208,7 +228,7 @@ export class DialogEngine {
       const output = snapshot.output as DialogOutput;
       if (output.locale) locale = chosenLocale = output.locale;
       running.actor.stop();
-      if (output.next === 'apply' && output.params?.resume && suspended) {
+      if (output.resume && suspended) {
         running = this.restore(suspended);
         running.actor.send({ type: 'RESUME', proven: inbound.proven === true });
         suspended = undefined;
@@ -227,6 +247,7 @@ export class DialogEngine {
     const pages = paginate(resolved);
     page = Math.min(page, pages.length - 1);
     const reply = { text: pages[page].text, final: screen.final };
+    const started = newSession || saved?.started === undefined ? now : saved.started;
 
     const record: SessionRecord = {
       dialog: running.dialog.name,
@@ -238,12 +259,13 @@ export class DialogEngine {
       hopKey: inbound.hopKey,
       reply,
       citizen: { id: citizen.id, locale: chosenLocale ?? citizen.locale },
-      at: this.now().getTime(),
+      at: now,
+      started,
       suspended,
     };
     running.actor.stop();
     await store.set(key, JSON.stringify(record), this.options.sessionTtl);
-    return { ...reply, screen: resolved };
+    return { ...reply, screen: resolved, page: pages[page], pageCount: pages.length };
   }
 
   /** Forgets an address's dialog (STOP, MENU, or a data deletion request). */
@@ -271,14 +293,26 @@ export class DialogEngine {
     return dialog !== undefined && dialog.version === record.version;
   }
 
-  /** A form in progress (at least one answer given, or a failed save) is worth offering back. */
-  private isResumable(record: SessionRecord): boolean {
-    if (record.dialog !== 'apply') return false;
+  /** What the resume dialog asks about a saved dialog its own `suspendable` says is worth offering back, or undefined. */
+  private offerBack(record: SessionRecord): Record<string, string> | undefined {
+    const dialog = this.options.dialogs[record.dialog];
+    if (!dialog.suspendable) return undefined;
     const { actor } = this.restore(record);
     const snapshot = actor.getSnapshot();
     actor.stop();
-    const context = snapshot.context as { answers?: unknown[] };
-    return snapshot.hasTag('form') && (context.answers?.length ?? 0) > 0;
+    return dialog.suspendable(snapshot);
+  }
+
+  /**
+   * The dialog an address would be offered back on its next dial (a form with answers given),
+   * by name with the resume question's params; undefined when there is none. For a gateway's
+   * report that a session dropped.
+   */
+  async suspended(address: string): Promise<{ dialog: DialogName; params: Record<string, string> } | undefined> {
+    const saved = parseRecord(await this.options.store.get(`dialog:${address}`));
+    if (!saved || !this.restorable(saved) || saved.final) return undefined;
+    const params = this.offerBack(saved);
+    return params ? { dialog: saved.dialog, params } : undefined;
   }
 }
 

@@ -25,8 +25,8 @@ const machine = setup({
     },
     done: { type: 'final' },
   },
-  // 'apply' with params.resume tells the engine to bring back the suspended form.
-  output: ({ context }) => (context.resume ? { next: 'apply', params: { resume: 'yes' } } : { next: 'menu' }),
+  // `resume` tells the engine to bring back the dialog it put aside (the menu if it has none).
+  output: ({ context }) => (context.resume ? { next: 'menu', resume: true } : { next: 'menu' }),
 });
 
 /** Offered on a new dial when the last one dropped in the middle of a request form. */

@@ -1,5 +1,4 @@
 import type { i18n } from 'i18next';
-import type { SendingChannel } from '../channels/channel';
 import type { Config } from '../config';
 import type { Outbox } from '../outbox/outbox';
 import type { Database } from '../store/sql';
@@ -14,7 +13,8 @@ import { ConsoleSessionService } from './console-sessions';
 import { CatalogAdmin } from './catalog-admin';
 import { MinistryService } from './ministries';
 import { ProfileService } from './profiles';
-import { isQuiet, parseQuietHours } from './quiet-hours';
+import { parseQuietHours } from '../config';
+import { isQuiet } from './quiet-hours';
 import { RequestStatusService } from './request-status';
 import { RequestService } from './requests';
 
@@ -42,8 +42,11 @@ export interface AdminDeps {
   config: Config;
   i18n: i18n;
   outbox: Outbox;
-  /** Channels that can push messages in this deployment. */
-  sendingChannels: readonly SendingChannel[];
+  /**
+   * Channels that can push messages in this deployment, by name and rate. Read when used, never
+   * copied: the composition root fills this list once its channels are built.
+   */
+  sendingChannels: readonly { name: string; ratePerSecond: number }[];
   /** Wakes the dispatchers when something was queued. */
   queued: () => void;
   /** Called after a catalog change, so cached catalog reads are refreshed. */
@@ -58,7 +61,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const { db, config, i18n, outbox } = deps;
   const now = deps.now ?? (() => new Date());
   const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS) ?? null;
-  const channelNames = deps.sendingChannels.map((channel) => channel.name);
+  const channelNames = () => deps.sendingChannels.map((channel) => channel.name);
   return {
     config,
     apiKeys: new ApiKeyService(db),
@@ -70,7 +73,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       defaultLocale: config.DEFAULT_LOCALE,
       approvalThreshold: config.BROADCAST_APPROVAL_THRESHOLD,
       quietHours,
-      channels: deps.sendingChannels.map(({ name, ratePerSecond }) => ({ name, ratePerSecond })),
+      channels: deps.sendingChannels,
       pricesPhp: { sms: config.SMS_PRICE_PHP, telegram: config.TELEGRAM_PRICE_PHP },
       now,
       queued: deps.queued,
@@ -91,7 +94,8 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       now,
       queued: deps.queued,
     }),
-    subscribers: (_actor, filter) => countSubscribers(db, filter, config.DEFAULT_LOCALE, channelNames),
+    subscribers: (_actor, filter) => countSubscribers(db, filter, config.DEFAULT_LOCALE, channelNames()),
     holdBroadcasts: (at) => isQuiet(quietHours, at),
   };
 }
+

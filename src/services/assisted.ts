@@ -104,7 +104,8 @@ export interface AssistedDeps {
   defaultLocale: string;
   allowedCountryCodes: string[];
   /** Channels that can push messages; the citizen is told only when `sms` is one. */
-  sendingChannels: readonly string[];
+  /** The channels that can push messages now. */
+  sendingChannels: () => readonly string[];
   expiryHours: number;
   /** Most requests one phone may have waiting at once (a leaked centre key cannot flood a number). */
   pendingPerPhone: number;
@@ -332,7 +333,7 @@ export class AssistedService {
     tx: Queryable,
     message: { id: number; address: string; citizenId: number; locale: string; code: string; centreCode: string; centreName: string; serviceName: LocalizedText; person: PersonInput | null },
   ): Promise<AssistedNotification> {
-    if (!this.deps.sendingChannels.includes('sms')) return { queued: false, reason: 'SMS is not on in this deployment: the citizen can confirm only on Telegram, if their phone is linked there' };
+    if (!this.deps.sendingChannels().includes('sms')) return { queued: false, reason: 'SMS is not on in this deployment: the citizen can confirm only on Telegram, if their phone is linked there' };
     // A leaked centre key must not become a way to text any number: each centre has its hour.
     const budget = await this.deps.unsolicitedSms.take({ address: message.address, cause: { kind: 'centre-filing', source: `centre:${message.centreCode}` }, within: tx });
     if (!budget.allowed) return { queued: false, reason: `no SMS was sent: the limit of SMS to phones that have not texted us (${LIMIT_REACHED[budget.reason]}) is reached` };

@@ -4,7 +4,8 @@ import type { Database, Queryable } from '../store/sql';
 import { assertMinistry, assertVisible, ConflictError, ForbiddenError, InvalidError, ministryScope, type Actor } from './access';
 import { audienceQuery, type AudienceFilter } from './audience';
 import { recordChange } from './audit';
-import { isQuiet, quietUntil, type QuietHours } from './quiet-hours';
+import type { QuietHours } from '../config';
+import { isQuiet, quietUntil } from './quiet-hours';
 
 /** Where a broadcast stands: draft → (pending_approval →) scheduled → sending → completed; or stopped. */
 export type BroadcastStatus = 'draft' | 'pending_approval' | 'scheduled' | 'sending' | 'completed' | 'stopped';

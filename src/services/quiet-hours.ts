@@ -1,38 +1,12 @@
-/**
- * Quiet hours: a daily window of local time (in one time zone) when ordinary broadcasts wait,
- * so nobody's phone buzzes with an announcement at 2 a.m. Emergencies ignore it. Written as
- * `21:00-07:00 Asia/Manila` (the zone is optional; Asia/Manila by default), or `off`.
- */
-export interface QuietHours {
-  /** Minutes after local midnight when the window opens and closes; it may wrap past midnight. */
-  startMinute: number;
-  endMinute: number;
-  timeZone: string;
-}
+import type { QuietHours } from '../config';
 
-const SPEC = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)(?:\s+(\S+))?$/;
-const DEFAULT_ZONE = 'Asia/Manila';
 const MINUTES_PER_DAY = 24 * 60;
 
-/** Parses a quiet-hours setting: the window, `null` for `off`, or `undefined` when it is not valid. */
-export function parseQuietHours(spec: string): QuietHours | null | undefined {
-  const trimmed = spec.trim();
-  if (trimmed.toLowerCase() === 'off') return null;
-  const match = SPEC.exec(trimmed);
-  if (!match) return undefined;
-  const timeZone = match[5] ?? DEFAULT_ZONE;
-  if (!isTimeZone(timeZone)) return undefined;
-  return { startMinute: Number(match[1]) * 60 + Number(match[2]), endMinute: Number(match[3]) * 60 + Number(match[4]), timeZone };
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/**
+ * Quiet hours: a daily window of local time (in one time zone) when ordinary broadcasts wait,
+ * so nobody's phone buzzes with an announcement at 2 a.m. Emergencies ignore it. The setting
+ * (BROADCAST_QUIET_HOURS) is parsed by config.ts.
+ */
 
 /** One formatter per zone: making one costs far more than using it, and the dispatcher asks on every claim. */
 const clockFormatters = new Map<string, Intl.DateTimeFormat>();

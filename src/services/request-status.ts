@@ -70,7 +70,8 @@ export interface RequestStatusDeps {
   i18n: i18n;
   defaultLocale: string;
   /** Channels that can push messages in this deployment. */
-  sendingChannels: readonly string[];
+  /** The channels that can push messages now. */
+  sendingChannels: () => readonly string[];
   /** Called after a notification is committed (wakes the dispatcher). */
   queued?: () => void;
 }
@@ -214,7 +215,7 @@ export class RequestStatusService {
     tx: Queryable,
     message: { citizenId: number; requestId: number; reference: string; serviceName: LocalizedText; locale: string; status: string; note?: string; person?: string },
   ): Promise<Notification> {
-    const reach = await preferredAddress(tx, message.citizenId, this.deps.sendingChannels);
+    const reach = await preferredAddress(tx, message.citizenId, this.deps.sendingChannels());
     if (!reach) return { queued: false, reason: 'the citizen has no address on a channel that can send' };
     const body = statusMessage(this.deps.i18n, message.locale, message);
     const outboxId = await this.deps.outbox.enqueue(

@@ -1,6 +1,8 @@
 import express from 'express';
 import request from 'supertest';
-import { SmsFinisher, smsText, type SmsFinishOptions } from '../../src/channels/africastalking/finish-by-sms';
+import { SmsFinisher, smsText, type SmsFinishOptions } from '../../src/conversation/finish-by-sms';
+import { UssdConversation } from '../../src/conversation/ussd';
+import type { Conversation } from '../../src/conversation';
 import { africasTalkingUssd } from '../../src/channels/africastalking/ussd';
 import { encodedLength, encodingOf } from '../../src/text/gsm7';
 import { loadConfig, SUPPORTED_LOCALES } from '../../src/config';
@@ -114,7 +116,10 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
       turn: (_inbound: unknown, paginate: Paginator) =>
         new Promise<Reply>((resolve, reject) => {
           turns.push({
-            resolve: (reply) => resolve({ ...reply, text: reply.screen ? paginate(reply.screen)[0].text : reply.text }),
+            resolve: (reply) => {
+              const pages = reply.screen ? paginate(reply.screen) : undefined;
+              resolve({ ...reply, text: pages ? pages[0].text : reply.text, pageCount: pages?.length });
+            },
             reject,
           });
         }),
@@ -134,7 +139,22 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
       budget,
     });
     const app = express();
-    app.use(africasTalkingUssd({ config, engine, i18n: h.context.i18n, log, metrics: createMetrics(), outbox: h.context.outbox, finish, trail: new HopTrail(db, log) }).router);
+    const metrics = createMetrics();
+    const { context } = h;
+    const ussd = new UssdConversation({
+      ...context,
+      config,
+      engine,
+      log,
+      metrics,
+      trail: new HopTrail(db, log),
+      budget,
+      finish,
+      smsOn: () => smsOn,
+      nudge: () => undefined,
+    });
+    const conversation = { ...context.conversation, config, ussd } as Conversation;
+    app.use(africasTalkingUssd({ config, conversation, i18n: context.i18n, log, metrics, outbox: context.outbox }).router);
     // `.then` sends the hop at once (a supertest request waits to be awaited otherwise).
     const hop = (phoneNumber: string) =>
       request(app)

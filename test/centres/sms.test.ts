@@ -1,4 +1,4 @@
-import { KeywordParser } from '../../src/channels/sms/keywords';
+import { KeywordParser } from '../../src/conversation/keywords';
 import { SUPPORTED_LOCALES } from '../../src/config';
 import { CLI_ACTOR } from '../../src/services/access';
 import { createI18n } from '../../src/i18n';

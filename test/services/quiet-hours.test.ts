@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
-import { isQuiet, parseQuietHours, quietUntil } from '../../src/services/quiet-hours';
+import { ConfigError, loadConfig, parseQuietHours } from '../../src/config';
+import { isQuiet, quietUntil } from '../../src/services/quiet-hours';
 
 describe('quiet hours', () => {
   const manila = parseQuietHours('21:00-07:00 Asia/Manila') ?? null;

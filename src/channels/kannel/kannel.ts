@@ -5,7 +5,8 @@ import type { Outbox } from '../../outbox/outbox';
 import { isAllowedCountry, phoneNumberOf } from '../../address';
 import { encodingOf } from '../../text/gsm7';
 import { SendError, type OutboundMessage, type SendingChannel } from '../channel';
-import { SMS_CHANNEL, type SmsConversation } from '../sms/conversation';
+import type { Conversation } from '../../conversation';
+import { SMS_CHANNEL } from '../../conversation/sms';
 import { preferGsm7 } from '../../text/lookalikes';
 import { CODING, DLR_MASK, DLR_STATUS, charsetOf, decodeText, failureReason, parseRawQuery } from './wire';
 import { sameSecret } from '../../secret';
@@ -22,7 +23,7 @@ export interface KannelDeps {
   config: Config;
   log: Logger;
   outbox: Outbox;
-  conversation: SmsConversation;
+  conversation: Conversation;
   /** How long a sendsms request may take before it is retried later. */
   sendTimeoutMs?: number;
 }
@@ -92,13 +93,13 @@ export function kannelSms({ config, log, outbox, conversation, sendTimeoutMs = 1
     }
     try {
       // The reply is queued for sendsms in the transaction that marks the text handled.
-      await conversation.receive({ provider: KANNEL_CHANNEL, providerId: id, from, text }, (reply, tx) =>
+      await conversation.sms.receive({ provider: KANNEL_CHANNEL, providerId: id, from, text }, (reply, tx) =>
         outbox.enqueue({ address: reply.address, channel: KANNEL_CHANNEL, body: reply.text, kind: 'reply' }, tx).then(() => undefined),
       );
       answer(res, 200, '');
     } catch (error) {
       // The records store is down; smsbox resends after http-queue-delay. A text whose reply was
-      // not queued is handled then; one already answered is acknowledged (conversation.ts).
+      // not queued is handled then; one already answered is acknowledged (conversation/sms.ts).
       channelLog.error({ err: error }, 'Kannel message could not be handled');
       answer(res, 503, 'Temporarily unavailable');
     }

@@ -1,11 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { SUPPORTED_LOCALES } from '../../config';
-import type { Inbound, Paginator, Reply } from '../../dialogs/engine';
 import { asset, ICON_SVG, webPageHeaders } from '../../http/html';
 import { translate } from '../../i18n';
 import { isAllowedCountry, phoneAddress, phoneNumberOf } from '../../address';
-import type { CitizenService } from '../../services/citizens';
 import type { Database } from '../../store/sql';
 import { paginate } from '../../text/pages';
 import { smsSize } from '../../text/segments';
@@ -16,7 +14,6 @@ import { ussdScreen } from './layouts';
 import { simulatorPage } from './page';
 import { PHONE_CSS } from './phone-css';
 import { phoneScript } from './phone-script';
-import { SimulatedSms } from './sms';
 
 /**
  * The phone simulator: a channel like the others, whose "provider" is a web page. The page at
@@ -31,11 +28,7 @@ import { SimulatedSms } from './sms';
  */
 export interface SimulatorDeps extends ChannelDeps {
   db: Database;
-  citizens: CitizenService;
 }
-
-/** Runs one engine turn for the simulator (counted and guarded); undefined when it failed. */
-export type SimulatorTurn = (inbound: Omit<Inbound, 'channel'>, paginator: Paginator) => Promise<Reply | undefined>;
 
 /** The simulator's outbound rate: it writes to its own table, so only the database limits it. */
 const SIMULATOR_RATE_PER_SECOND = 200;
@@ -58,8 +51,7 @@ const phoneSchema = z.object({ phone: phoneField, locale: z.enum(SUPPORTED_LOCAL
 
 /** The simulator channel: its page, its JSON endpoints, and its inbox as the channel's `send`. */
 export function simulatorChannel(deps: SimulatorDeps): SendingChannel & { inbox: SimulatorInbox } {
-  const { config, engine, i18n, log, metrics, outbox, citizens } = deps;
-  const channelLog = log.child({ name: 'channels:simulator' });
+  const { config, conversation, i18n, outbox } = deps;
   const inbox = new SimulatorInbox(deps.db, outbox);
   const ussdLimits = { gsm7: config.USSD_MAX_CHARS, ucs2: config.USSD_MAX_CHARS_UCS2 };
   const unavailable = () => translate(i18n, config.DEFAULT_LOCALE, { key: 'engine.unavailable' });
@@ -88,24 +80,7 @@ export function simulatorChannel(deps: SimulatorDeps): SendingChannel & { inbox:
     return { ...data, address: `sim:${phoneNumberOf(tel)}` };
   }
 
-  /** Runs one turn, counting it like any channel's hop. */
-  const turn: SimulatorTurn = async (inbound, paginator) => {
-    const stopTimer = metrics.hopSeconds.startTimer({ channel: CHANNEL });
-    try {
-      const reply = await engine.turn({ ...inbound, channel: CHANNEL }, paginator);
-      metrics.hops.inc({ channel: CHANNEL, outcome: reply.final ? 'final' : 'ok' });
-      return reply;
-    } catch (error) {
-      metrics.hops.inc({ channel: CHANNEL, outcome: 'error' });
-      channelLog.error({ err: error }, 'simulator turn failed; answered politely');
-      return undefined;
-    } finally {
-      stopTimer();
-    }
-  };
-
-  const sms = new SimulatedSms(deps, turn, CHANNEL);
-  const chat = new SimulatedChat(deps, turn, CHANNEL);
+  const chat = new SimulatedChat(deps, CHANNEL);
 
   router.get('/simulator', pageHeaders, (_req: Request, res: Response) => {
     res.type('html').send(simulatorPage({ ussdLimits, locales: SUPPORTED_LOCALES }));
@@ -117,18 +92,23 @@ export function simulatorChannel(deps: SimulatorDeps): SendingChannel & { inbox:
   router.post('/simulator/ussd', json, async (req, res) => {
     const hop = parse(ussdSchema, req, res);
     if (!hop) return;
-    const reply = await turn(
-      { address: hop.address, text: hop.input, session: `sim:${hop.session}`, hopKey: `${hop.session}:${hop.hop}` },
-      (screen) => paginate(screen, ussdLimits),
-    );
-    const screen = reply ? ussdScreen(reply.text, reply.final, ussdLimits) : ussdScreen(unavailable(), true, ussdLimits);
-    res.json(screen);
+    try {
+      const reply = await conversation.turns.run(
+        { channel: CHANNEL, address: hop.address, text: hop.input, session: `sim:${hop.session}`, hopKey: `${hop.session}:${hop.hop}` },
+        (screen) => paginate(screen, ussdLimits),
+      );
+      res.json(ussdScreen(reply.text, reply.final, ussdLimits));
+    } catch {
+      // Logged and counted by the turn; the phone shows what a gateway would.
+      res.json(ussdScreen(unavailable(), true, ussdLimits));
+    }
   });
 
   router.post('/simulator/sms', json, async (req, res) => {
     const message = parse(messageSchema, req, res);
     if (!message) return;
-    const replies = (await sms.receive(message.address, message.text)) ?? [unavailable()];
+    const outcome = await conversation.sms.answer({ address: message.address, channel: CHANNEL, text: message.text, proven: false, limitFloods: false });
+    const replies = outcome.kind === 'reply' ? [outcome.text] : [];
     res.json({ replies: replies.map((text) => ({ text, ...smsSize(text) })) });
   });
 
@@ -149,9 +129,8 @@ export function simulatorChannel(deps: SimulatorDeps): SendingChannel & { inbox:
     const choice = parse(phoneSchema, req, res);
     if (!choice) return;
     if (choice.locale) {
-      const citizen = await citizens.findOrCreate(choice.address, CHANNEL);
-      await citizens.setLocale(citizen.id, choice.locale);
-      await engine.forget(choice.address);
+      await conversation.contacts.setLanguage(choice.address, CHANNEL, choice.locale);
+      await conversation.turns.forget(choice.address);
     }
     res.json({ number: choice.address.slice('sim:'.length), locale: choice.locale ?? null });
   });

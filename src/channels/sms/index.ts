@@ -1,40 +1,22 @@
 import express from 'express';
-import type { CitizenService } from '../../services/citizens';
-import { OptOutService } from '../../services/optout';
-import type { EphemeralStore } from '../../store/ephemeral';
-import type { Database } from '../../store/sql';
+import { SMS_CHANNEL } from '../../conversation/sms';
 import type { Channel, ChannelDeps, SendingChannel } from '../channel';
 import { KANNEL_CHANNEL, kannelConfigured, kannelSms } from '../kannel/kannel';
 import { TWILIO_CHANNEL, twilioConfigured, twilioSms } from '../twilio/twilio';
-import { SmsConversation } from './conversation';
-import type { PendingCodes } from './replies';
-
-import { SMS_CHANNEL } from './conversation';
 
 export { SMS_CHANNEL };
 
-/** What the SMS channels need beyond any channel's dependencies: records, counters, citizens. */
-export interface SmsChannelDeps extends ChannelDeps {
-  db: Database;
-  store: EphemeralStore;
-  citizens: CitizenService;
-  /** Confirmation codes of requests filed at centres (a reply with one confirms it). */
-  assisted?: PendingCodes;
-}
-
 /**
- * The SMS channels this configuration turns on, sharing one conversation (keywords, dedupe,
- * floods, opt-out): Kannel when its four settings are present, Twilio when its three and
- * PUBLIC_URL are. A channel that is off says so once, here, at start-up.
+ * The SMS channels this configuration turns on, sharing the conversation layer's SMS
+ * conversation (keywords, dedupe, floods, opt-out): Kannel when its four settings are present,
+ * Twilio when its three and PUBLIC_URL are. A channel that is off says so once, here, at start-up.
  */
-export function smsChannels(deps: SmsChannelDeps): SendingChannel[] {
+export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   const { config, log } = deps;
-  const optOut = new OptOutService(deps.db);
-  const conversation = new SmsConversation({ ...deps, optOut });
   const channels: SendingChannel[] = [];
-  if (kannelConfigured(config)) channels.push(kannelSms({ ...deps, conversation }));
+  if (kannelConfigured(config)) channels.push(kannelSms(deps));
   else log.info('Kannel SMS is off: set KANNEL_SENDSMS_URL, KANNEL_USERNAME, KANNEL_PASSWORD and KANNEL_TOKEN to turn it on');
-  if (twilioConfigured(config)) channels.push(twilioSms({ ...deps, optOut, conversation }));
+  if (twilioConfigured(config)) channels.push(twilioSms(deps));
   else log.info('Twilio SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL to turn it on');
   return channels;
 }

@@ -1,28 +1,21 @@
 import { Composer, GrammyError, HttpError, type Context } from 'grammy';
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, UserFromGetMe } from 'grammy/types';
-import type { Inbound } from '../../dialogs/engine';
+import type { ChatStep } from '../../conversation/chat';
+import type { Contact } from '../../conversation/contacts';
 import { translate } from '../../i18n';
 import type { Logger } from '../../log';
-import type { CitizenService } from '../../services/citizens';
-import { phoneAddress } from '../../address';
-import { hasPhone, linkPhone } from '../../services/linking';
-import { OptOutService } from '../../services/optout';
-import { markReachable, markUnreachable } from '../../services/reachability';
-import { parseReference } from '../../services/reference';
 import type { EphemeralStore } from '../../store/ephemeral';
 import type { Database } from '../../store/sql';
 import type { ChannelDeps } from '../channel';
 import { guessLocale } from './language';
-import { fitMessage, keyboardFor, newScreenToken, parsePress, PRESS_DATA, telegramPages, type TelegramPage } from './render';
+import { fitMessage, keyboardFor, newScreenToken, parsePress, PRESS_DATA, telegramPages } from './render';
 import { enqueueReply, type TelegramPayload } from './replies';
 import { describeError } from './send';
-import { firstSight } from './updates';
 import { telegramWording } from './wording';
 
 /** What the Telegram channel is given by the composition root, beyond every channel's deps. */
 export interface TelegramDeps extends ChannelDeps {
   db: Database;
-  citizens: CitizenService;
   store: EphemeralStore;
   /** Wakes the outbox dispatcher after a reply is queued, so replies leave at once. */
   nudge?: () => void;
@@ -33,14 +26,9 @@ export interface TelegramDeps extends ChannelDeps {
 /** grammY's context, plus the toast a button press is answered with. */
 export type TelegramContext = Context & { toast?: string };
 
-/** Longest text passed on to a dialog; a form field is never longer. */
-const MAX_INPUT = 500;
-
 /** The chat, the citizen behind it, and the language to speak to them in. */
-interface Who {
+interface Who extends Contact {
   chatId: number;
-  address: string;
-  citizenId: number;
   /** The citizen's language, or the guess from their app, or the deployment's default. */
   locale: string;
   /** The guess from the app's language_code, for the engine until the citizen chooses. */
@@ -52,8 +40,6 @@ interface TurnOptions {
   edit?: number;
   /** A confirmation shown above the screen (an i18n key). */
   notice?: string;
-  /** Buttons added under the screen's own. */
-  extraRows?: (locale: string) => InlineKeyboardButton[][];
 }
 
 /**
@@ -64,8 +50,8 @@ interface TurnOptions {
  * response) and, when our own stores fail, an apology (the same).
  */
 export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<TelegramContext> {
-  const { config, engine, i18n, metrics, outbox, db, citizens, store } = deps;
-  const optOut = new OptOutService(db);
+  const { config, conversation, i18n, outbox, db, store } = deps;
+  const { contacts } = conversation;
   const t = (locale: string, key: string) => translate(i18n, locale, { key });
   const wording = telegramWording(i18n);
   const tokenKey = (chatId: number) => `telegram:screen:${chatId}`;
@@ -74,12 +60,10 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
   /** Records the contact (channel and time, which decide where updates go) and finds the citizen. */
   async function seen(ctx: Context): Promise<Who> {
     const chatId = ctx.chat!.id;
-    const address = `telegram:${chatId}`;
-    const citizen = await citizens.findOrCreate(address, 'telegram');
     // They wrote: whatever made the chat unreachable (a block, a refused send) is over.
-    await markReachable(db, address);
+    const contact = await contacts.wrote(`telegram:${chatId}`, 'telegram');
     const localeHint = guessLocale(ctx.from?.language_code);
-    return { chatId, address, citizenId: citizen.id, locale: citizen.locale ?? localeHint ?? config.DEFAULT_LOCALE, localeHint };
+    return { ...contact, chatId, locale: contact.locale ?? localeHint ?? config.DEFAULT_LOCALE, localeHint };
   }
 
   async function queue(who: Who, text: string, payload: TelegramPayload = {}): Promise<void> {
@@ -95,37 +79,24 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
     resize_keyboard: true,
   });
 
-  /** One engine turn, its screen drawn as a message with buttons and queued. */
-  async function converse(who: Who, input: Pick<Inbound, 'start'> & { text?: string }, options: TurnOptions = {}): Promise<void> {
-    const stopTimer = metrics.hopSeconds.startTimer({ channel: 'telegram' });
-    try {
-      let pages: TelegramPage[] = [];
-      const reply = await engine.turn(
-        // Telegram vouches for the chat (a forged webhook is refused before this).
-        { channel: 'telegram', address: who.address, text: input.text ?? '', start: input.start, localeHint: who.localeHint, proven: true },
-        (screen) => (pages = telegramPages(wording.adapt(screen))),
-      );
-      const locale = reply.screen?.locale ?? who.locale;
-      const page = pages.find((candidate) => candidate.text === reply.text);
-      const rows: InlineKeyboardButton[][] = [];
-      if (reply.screen && page) {
-        const token = newScreenToken();
-        await store.set(tokenKey(who.chatId), token, config.SESSION_TTL);
-        rows.push(...keyboardFor(reply.screen, page, token, t(locale, 'common.menu')));
-        if (wording.offersLink(reply.screen) && !(await hasPhone(db, who.address))) {
-          rows.push([{ text: t(locale, 'telegram.link_button'), callback_data: PRESS_DATA.link }]);
-        }
+  /** One step's turn, its screen drawn as a message with buttons and queued. */
+  async function converse(who: Who, step: ChatStep, options: TurnOptions = {}): Promise<void> {
+    // Telegram vouches for the chat (a forged webhook is refused before this).
+    const reply = await conversation.chat.turn(who, step, { name: 'telegram', proven: true, localeHint: who.localeHint }, (screen) => telegramPages(wording.adapt(screen)));
+    const locale = reply.screen?.locale ?? who.locale;
+    const rows: InlineKeyboardButton[][] = [];
+    if (reply.screen && reply.page) {
+      const token = newScreenToken();
+      await store.set(tokenKey(who.chatId), token, config.SESSION_TTL);
+      rows.push(...keyboardFor(reply.screen, reply.page, token, t(locale, 'common.menu')));
+      if (wording.offersLink(reply.screen) && !(await contacts.hasPhone(who.address))) {
+        rows.push([{ text: t(locale, 'telegram.link_button'), callback_data: PRESS_DATA.link }]);
       }
-      rows.push(...(options.extraRows?.(locale) ?? []));
-      const text = options.notice ? `${t(locale, options.notice)}\n\n${reply.text}` : reply.text;
-      await queue(who, fitMessage(text), { reply_markup: rows.length > 0 ? { inline_keyboard: rows } : undefined, edit_message_id: options.edit });
-      metrics.hops.inc({ channel: 'telegram', outcome: reply.final ? 'final' : 'ok' });
-    } catch (error) {
-      metrics.hops.inc({ channel: 'telegram', outcome: 'error' });
-      throw error;
-    } finally {
-      stopTimer();
     }
+    if (step.offerOptIn) rows.push([{ text: t(locale, 'telegram.restart_button'), callback_data: PRESS_DATA.optin }]);
+    const notice = options.notice ?? step.notice;
+    const text = notice ? `${t(locale, notice)}\n\n${reply.text}` : reply.text;
+    await queue(who, fitMessage(text), { reply_markup: rows.length > 0 ? { inline_keyboard: rows } : undefined, edit_message_id: options.edit });
   }
 
   /**
@@ -145,7 +116,7 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
   // First: each update once, and our own failures answered politely (never a 5xx to Telegram).
   bot.use(async (ctx, next) => {
     try {
-      if (!(await firstSight(db, ctx.update.update_id))) {
+      if (!(await conversation.inbound.firstUpdate(ctx.update.update_id))) {
         log.info({ updateId: ctx.update.update_id }, 'redelivered update ignored');
         return;
       }
@@ -166,38 +137,14 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
     if (change.chat.type !== 'private') return;
     const address = `telegram:${change.chat.id}`;
     if (change.new_chat_member.status === 'kicked') {
-      await markUnreachable(db, address);
+      await contacts.unreachable(address);
       log.info('a citizen blocked the bot; nothing more is sent to that chat until they write again');
     } else if (change.new_chat_member.status === 'member') {
-      await markReachable(db, address);
+      await contacts.reachable(address);
     }
   });
 
   const chat = bot.chatType('private');
-
-  chat.command('start', async (ctx) => {
-    const who = await seen(ctx);
-    // From the top: the language question on first contact, the main menu after.
-    await engine.forget(who.address);
-    await converse(who, {});
-  });
-  chat.command('menu', async (ctx) => converse(await seen(ctx), { start: { dialog: 'menu' } }));
-  chat.command('language', async (ctx) => converse(await seen(ctx), { start: { dialog: 'language' } }));
-  chat.command('help', async (ctx) => converse(await seen(ctx), { start: { dialog: 'help' } }));
-  chat.command('status', async (ctx) => {
-    // `/status 4821-7730-953` checks at once; a reference with a mistake is asked for again.
-    const reference = parseReference(ctx.match.trim());
-    await converse(await seen(ctx), { start: { dialog: 'status', params: reference.ok ? { reference: reference.reference } : undefined } });
-  });
-  chat.command('stop', async (ctx) => {
-    const who = await seen(ctx);
-    await optOut.optOut(who.citizenId);
-    log.info('a citizen opted out of announcements');
-    await converse(who, { start: { dialog: 'menu' } }, {
-      notice: 'telegram.stopped',
-      extraRows: (locale) => [[{ text: t(locale, 'telegram.restart_button'), callback_data: PRESS_DATA.optin }]],
-    });
-  });
 
   // "Share my phone number": only the sender's own contact links (https://core.telegram.org/bots/api#contact).
   chat.on('message:contact', async (ctx) => {
@@ -208,26 +155,23 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
       await say(who, 'telegram.contact_not_yours', { reply_markup: shareKeyboard(who.locale) });
       return;
     }
-    const phone = phoneAddress(contact.phone_number);
-    if (!phone) {
+    const outcome = await contacts.linkPhone(who.address, contact.phone_number);
+    if (outcome === 'invalid') {
       await say(who, 'telegram.contact_invalid', { reply_markup: shareKeyboard(who.locale) });
       return;
     }
-    const outcome = await linkPhone(db, who.address, phone);
     // The dialog in progress belonged to the citizen before linking: start afresh.
-    await engine.forget(who.address);
+    await conversation.turns.forget(who.address);
     log.info({ outcome }, 'a telegram chat was linked to its phone number');
     await say(who, 'telegram.linked', { reply_markup: { remove_keyboard: true } });
   });
 
+  // Commands and messages alike: the conversation layer's one command table (conversation/chat.ts).
   chat.on('message:text', async (ctx) => {
     const who = await seen(ctx);
-    const text = ctx.message.text.trim();
-    if (text.startsWith('/')) {
-      await say(who, 'telegram.unknown_command');
-      return;
-    }
-    await converse(who, { text: text.slice(0, MAX_INPUT) });
+    const step = await conversation.chat.step(who, ctx.message.text);
+    if (step === 'unknown') await say(who, 'telegram.unknown_command');
+    else await converse(who, step);
   });
 
   chat.on('callback_query:data', async (ctx) => {
@@ -238,20 +182,18 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
       case 'input': {
         const state = await pressState(who.chatId, press.token);
         if (state === 'current') await converse(who, { text: press.input }, { edit });
-        else if (state === 'expired') await converse(who, { start: { dialog: 'menu' } }, { edit });
+        else if (state === 'expired') await converse(who, { text: '', start: { dialog: 'menu' } }, { edit });
         else ctx.toast = t(who.locale, 'telegram.stale');
         return;
       }
       case 'menu':
-        await converse(who, { start: { dialog: 'menu' } }, { edit });
+        await converse(who, { text: '', start: { dialog: 'menu' } }, { edit });
         return;
       case 'link':
         await say(who, 'telegram.share_prompt', { reply_markup: shareKeyboard(who.locale) });
         return;
       case 'optin':
-        await optOut.optIn(who.citizenId);
-        log.info('a citizen turned announcements back on');
-        await converse(who, { start: { dialog: 'menu' } }, { edit, notice: 'telegram.restarted' });
+        await converse(who, await conversation.chat.optIn(who), { edit });
         return;
       case 'unknown':
         ctx.toast = t(who.locale, 'telegram.stale');

@@ -78,7 +78,7 @@ function telegramChannel(deps: TelegramDeps, token: string, log: Logger): Sendin
     // In polling mode Telegram keeps no webhook for us, so there is no route to answer.
     router: polling ? express.Router() : webhookRouter(bot, config.TELEGRAM_WEBHOOK_SECRET ?? '', log, identify),
     ratePerSecond: config.TELEGRAM_RATE_PER_SECOND,
-    send: telegramSender(bot.api, deps.db, log),
+    send: telegramSender(bot.api, deps.db, deps.conversation.contacts, log),
     start() {
       if (!polling) {
         identify().catch((error: unknown) => log.warn(safeError(error), 'could not reach the Bot API for getMe; will try again on the first update'));

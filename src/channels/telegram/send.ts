@@ -1,7 +1,7 @@
 import { GrammyError, HttpError, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Logger } from '../../log';
-import { isUnreachable, markUnreachable } from '../../services/reachability';
+import type { Contacts } from '../../conversation/contacts';
 import type { Database } from '../../store/sql';
 import { SendError, type OutboundMessage } from '../channel';
 import { fitMessage } from './render';
@@ -18,11 +18,11 @@ export function chatIdOf(address: string): number | undefined {
  * press, an edit of the message that carried the button. Plain-text messages (status
  * updates, announcements) need no payload. A chat marked unreachable is not tried at all.
  */
-export function telegramSender(api: Api, db: Database, log: Logger): (message: OutboundMessage) => Promise<{ providerId?: string }> {
+export function telegramSender(api: Api, db: Database, contacts: Pick<Contacts, 'isUnreachable' | 'unreachable'>, log: Logger): (message: OutboundMessage) => Promise<{ providerId?: string }> {
   return async (message) => {
     const chatId = chatIdOf(message.address);
     if (chatId === undefined) throw new SendError('telegram: not a telegram address', false);
-    if (await isUnreachable(db, message.address)) {
+    if (await contacts.isUnreachable(message.address)) {
       throw new SendError('telegram: the citizen blocked the bot; nothing is sent until they write again', false, undefined, true);
     }
     const { reply_markup, edit_message_id } = await payloadOf(db, message.id);
@@ -37,7 +37,7 @@ export function telegramSender(api: Api, db: Database, log: Logger): (message: O
     } catch (error) {
       const sendError = toSendError(error);
       if (sendError.unreachable) {
-        await markUnreachable(db, message.address);
+        await contacts.unreachable(message.address);
         log.info({ outboxId: message.id }, 'telegram refused the chat; marked unreachable until the citizen writes again');
       }
       throw sendError;

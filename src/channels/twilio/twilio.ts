@@ -5,10 +5,10 @@ import { translate } from '../../i18n';
 import type { i18n } from 'i18next';
 import type { Logger } from '../../log';
 import type { MessageStatus, Outbox } from '../../outbox/outbox';
-import { isAllowedCountry, phoneAddress, phoneNumberOf } from '../../address';
-import type { OptOutService } from '../../services/optout';
+import { isAllowedCountry, phoneNumberOf } from '../../address';
+import type { Conversation } from '../../conversation';
 import { SendError, type OutboundMessage, type SendingChannel } from '../channel';
-import { SMS_CHANNEL, type SmsConversation } from '../sms/conversation';
+import { SMS_CHANNEL } from '../../conversation/sms';
 import { preferGsm7 } from '../../text/lookalikes';
 
 /** The outbox channel (and provider) name of Twilio. */
@@ -27,8 +27,7 @@ export interface TwilioDeps {
   i18n: i18n;
   log: Logger;
   outbox: Outbox;
-  optOut: OptOutService;
-  conversation: SmsConversation;
+  conversation: Conversation;
   /** A ready client; by default one is made from the configuration. */
   client?: twilioSdk.Twilio;
 }
@@ -65,7 +64,7 @@ function printable(header: string): string {
  * Twilio) opts the citizen out.
  * https://www.twilio.com/docs/usage/security#validating-requests
  */
-export function twilioSms({ config, i18n, log, outbox, optOut, conversation, client }: TwilioDeps): SendingChannel {
+export function twilioSms({ config, i18n, log, outbox, conversation, client }: TwilioDeps): SendingChannel {
   const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_FROM: from, PUBLIC_URL: publicUrl } = config;
   if (!sid || !token || !from || !publicUrl) throw new Error('Twilio is not configured');
   // Loaded only when Twilio is on: the package is some 40 % of the time start-up spends loading modules (bench/RESULTS.md).
@@ -108,7 +107,7 @@ export function twilioSms({ config, i18n, log, outbox, optOut, conversation, cli
       return;
     }
     try {
-      const outcome = await conversation.receive({ provider: TWILIO_CHANNEL, providerId: messageSid, from: sender, text: typeof body === 'string' ? body : '' });
+      const outcome = await conversation.sms.receive({ provider: TWILIO_CHANNEL, providerId: messageSid, from: sender, text: typeof body === 'string' ? body : '' });
       twiml(res, outcome.kind === 'reply' ? outcome.text : undefined);
     } catch (error) {
       // Our records store is down; the citizen still hears why there is no answer.
@@ -127,8 +126,7 @@ export function twilioSms({ config, i18n, log, outbox, optOut, conversation, cli
     const status = CALLBACK_STATUS[state];
     try {
       if (Number(errorCode) === TWILIO_UNSUBSCRIBED && typeof recipient === 'string') {
-        const address = phoneAddress(recipient);
-        if (address && (await optOut.optOutAddress(address))) channelLog.info('citizen opted out: Twilio reported 21610');
+        if (await conversation.contacts.unsubscribedAtCarrier(recipient)) channelLog.info('citizen opted out: Twilio reported 21610');
       }
       if (status) {
         const known = await outbox.advance([TWILIO_CHANNEL, SMS_CHANNEL], messageSid, status, status === 'failed' ? `Twilio error ${String(errorCode ?? 'unknown')}` : undefined);
@@ -164,7 +162,7 @@ export function twilioSms({ config, i18n, log, outbox, optOut, conversation, cli
     const { status, code } = error as { status?: unknown; code?: unknown };
     if (typeof status !== 'number') return new SendError(`Twilio unreachable: ${(error as Error).name ?? 'error'}`, true);
     if (code === TWILIO_UNSUBSCRIBED) {
-      if (await optOut.optOutAddress(address)) channelLog.info('citizen opted out: Twilio refused a send with 21610');
+      if (await conversation.contacts.unsubscribedAtCarrier(phoneNumberOf(address) ?? '')) channelLog.info('citizen opted out: Twilio refused a send with 21610');
       return new SendError(`Twilio error ${TWILIO_UNSUBSCRIBED}: the recipient unsubscribed`, false, undefined, true);
     }
     return new SendError(`Twilio error ${String(code ?? 'unknown')} (HTTP ${status})`, status === 429 || status >= 500);

@@ -1,13 +1,12 @@
 import nock from 'nock';
 import twilio from 'twilio';
 import { phoneChannel } from '../../../src/channels/sms';
-import { SMS_CHANNEL, SmsConversation } from '../../../src/channels/sms/conversation';
+import { SMS_CHANNEL } from '../../../src/conversation/sms';
 import { twilioSms } from '../../../src/channels/twilio/twilio';
 import statusDelivered from '../../../src/channels/twilio/fixtures/status-delivered.json';
 import type { AppContext } from '../../../src/context';
 import { createApp } from '../../../src/http/app';
 import { Dispatcher } from '../../../src/outbox/dispatcher';
-import { OptOutService } from '../../../src/services/optout';
 import type { Database } from '../../../src/store/sql';
 import { startLingkod } from '../../support/app';
 import { uninstallNockAfterThisFile } from '../../support/nock';
@@ -44,9 +43,8 @@ describe('messages queued for a phone under the logical channel sms', () => {
   });
 
   it('go out through Twilio and advance to delivered on its status callback', async () => {
-    const optOut = new OptOutService(db);
     const client = twilio(TWILIO_ENV.TWILIO_ACCOUNT_SID, TWILIO_ENV.TWILIO_AUTH_TOKEN, { keepAlive: false });
-    const provider = twilioSms({ ...context, optOut, conversation: new SmsConversation({ ...context, optOut }), client });
+    const provider = twilioSms({ ...context, client });
     const phones = phoneChannel([provider]);
     expect(phones?.name).toBe(SMS_CHANNEL);
     const dispatcher = new Dispatcher({ outbox: context.outbox, channels: [phones!], log: context.log, maxAttempts: 3 });

@@ -4,7 +4,6 @@ import request from 'supertest';
 import twilio from 'twilio';
 import { SendError, type SendingChannel } from '../../../src/channels/channel';
 import { phoneSender } from '../../../src/channels/sms';
-import { SmsConversation } from '../../../src/channels/sms/conversation';
 import { TWILIO_CHANNEL, twilioSms } from '../../../src/channels/twilio/twilio';
 import messageCreated from '../../../src/channels/twilio/fixtures/message-created.json';
 import error21610 from '../../../src/channels/twilio/fixtures/error-21610.json';
@@ -13,7 +12,6 @@ import statusUndelivered from '../../../src/channels/twilio/fixtures/status-unde
 import type { AppContext } from '../../../src/context';
 import { createApp } from '../../../src/http/app';
 import { Dispatcher } from '../../../src/outbox/dispatcher';
-import { OptOutService } from '../../../src/services/optout';
 import type { Database } from '../../../src/store/sql';
 import { LogCapture, startLingkod, switchableDatabase } from '../../support/app';
 import { uninstallNockAfterThisFile } from '../../support/nock';
@@ -38,9 +36,7 @@ describe.each(databaseBackends())('SMS through Twilio, records on $name', (backe
     ({ context, logs } = await startLingkod(db, TWILIO_ENV));
     // nock 14 hangs on an explicit keep-alive header, which the twilio client sends by default.
     const client = twilio(TWILIO_ENV.TWILIO_ACCOUNT_SID, TWILIO_ENV.TWILIO_AUTH_TOKEN, { keepAlive: false });
-    const optOut = new OptOutService(db);
-    const conversation = new SmsConversation({ ...context, optOut });
-    channel = twilioSms({ ...context, optOut, conversation, client });
+    channel = twilioSms({ ...context, client });
     app = createApp({ ...context, channels: [channel] });
     dispatcher = new Dispatcher({ outbox: context.outbox, channels: [channel], log: context.log, maxAttempts: 3 });
     nock.disableNetConnect();
@@ -191,8 +187,7 @@ describe.each(databaseBackends())('SMS through Twilio, records on $name', (backe
     it('uses a Messaging Service when TWILIO_FROM is an MG… SID', async () => {
       const serviceSid = 'MG' + 'a'.repeat(32);
       const client = twilio(TWILIO_ENV.TWILIO_ACCOUNT_SID, TWILIO_ENV.TWILIO_AUTH_TOKEN, { keepAlive: false });
-      const optOut = new OptOutService(db);
-      const viaService = twilioSms({ ...context, config: { ...context.config, TWILIO_FROM: serviceSid }, optOut, conversation: new SmsConversation({ ...context, optOut }), client });
+      const viaService = twilioSms({ ...context, config: { ...context.config, TWILIO_FROM: serviceSid }, client });
       let sent: Record<string, string> = {};
       nock(API)
         .post(MESSAGES, (body: Record<string, string>) => {

@@ -1,6 +1,6 @@
-import { SUPPORTED_LOCALES } from '../../../src/config';
-import { KeywordParser, normaliseInput } from '../../../src/channels/sms/keywords';
-import { createI18n } from '../../../src/i18n';
+import { SUPPORTED_LOCALES } from '../../src/config';
+import { KeywordParser, normaliseInput } from '../../src/conversation/keywords';
+import { createI18n } from '../../src/i18n';
 
 const parser = KeywordParser.fromLocales(createI18n('en'), SUPPORTED_LOCALES);
 

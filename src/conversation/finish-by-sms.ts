@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { i18n } from 'i18next';
-import type { Paginator, Reply } from '../../dialogs/engine';
-import type { ResolvedScreen } from '../../dialogs/screen';
-import { translate } from '../../i18n';
-import type { Logger } from '../../log';
-import { PRIORITY, type Outbox } from '../../outbox/outbox';
-import { addressKind } from '../../address';
-import type { EphemeralStore } from '../../store/ephemeral';
-import { preferGsm7 } from '../../text/lookalikes';
-import { smsSize } from '../../text/segments';
+import type { Paginator, Reply } from '../dialogs/engine';
+import type { ResolvedScreen } from '../dialogs/screen';
+import { translate } from '../i18n';
+import type { Logger } from '../log';
+import { PRIORITY, type Outbox } from '../outbox/outbox';
+import { addressKind } from '../address';
+import type { EphemeralStore } from '../store/ephemeral';
+import { preferGsm7 } from '../text/lookalikes';
+import { smsSize } from '../text/segments';
 
 /**
  * Finishing a USSD screen by SMS. USSD shows 182 characters at a time and a gateway waits only
@@ -51,8 +51,9 @@ export interface SmsBudget {
 const SENT_MARK_SECONDS = 15 * 60;
 
 
-/** One hop's view of finishing by SMS: the paginator to give the engine, and what to do after. */
+/** One hop's view of finishing by SMS: the layout to give the engine, and what to do after. */
 export interface HopFinish {
+  /** The hop's layout: a long screen this session already had texted says so on every page. */
   paginate: Paginator;
   /**
    * Waits for the turn, or for the deadline: 'late' when the deadline came first and an SMS
@@ -68,10 +69,9 @@ export interface HopFinish {
   lateNotice(): string;
 }
 
-/** A screen too long for USSD, as the engine laid it out, and what would be texted. */
+/** A screen too long for USSD, and what would be texted. */
 interface LongScreen {
   screen: ResolvedScreen;
-  pages: { text: string }[];
   text: string;
   mark: string;
 }
@@ -81,25 +81,30 @@ export class SmsFinisher {
 
   /**
    * For a hop from `address` in `session`, through `network` (the gateway and mobile network,
-   * e.g. `africastalking:51502`, whose hourly allowance its SMS take);
+   * e.g. `africastalking:51502`, whose hourly allowance its SMS take), laid out by `layout`;
    * undefined when this hop cannot be finished by SMS. Never fails: without its store, a hop
    * is simply not offered a screen already texted.
    */
-  async forHop(address: string, session: string, paginate: Paginator, network: string): Promise<HopFinish | undefined> {
+  async forHop(address: string, session: string, layout: Paginator, network: string): Promise<HopFinish | undefined> {
     if (addressKind(address) !== 'tel' || !this.options.smsOn()) return undefined;
     const { i18n, pages, afterMs, defaultLocale, log, store, budget, maxSegments } = this.options;
     const cause = { kind: 'ussd-finish', source: `ussd:${network}` };
     const notice = (key: string, locale = defaultLocale) => translate(i18n, locale, { key });
-    const noted = (screen: ResolvedScreen) => paginate({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
+    const noted = (screen: ResolvedScreen) => layout({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
     // The long screen this session last had texted: paging on through it, its pages say so.
     const lastTextedKey = `ussd-sms:${session}:last`;
     const lastTexted = await store.get(lastTextedKey).catch(() => null);
-    let long: LongScreen | undefined;
+    const longScreen = (screen: ResolvedScreen): LongScreen => {
+      const text = smsText(screen, maxSegments);
+      return { screen, text, mark: this.markOf(session, text) };
+    };
     let promised: LongScreen | undefined;
 
     /** A long screen shown for the first time in this session: texted, and said so, if the budget allows. */
     const offer = async (reply: Reply): Promise<Reply> => {
-      if (!long || !reply.screen || lastTexted === long.mark) return reply;
+      if (!reply.screen || (reply.pageCount ?? 1) <= pages) return reply;
+      const long = longScreen(reply.screen);
+      if (lastTexted === long.mark) return reply;
       if (!(await store.setIfAbsent(long.mark, '1', SENT_MARK_SECONDS))) return reply;
       if (!(await budget.take({ address, cause })).allowed) {
         await store.delete(long.mark);
@@ -107,18 +112,16 @@ export class SmsFinisher {
       }
       promised = long;
       // The same page, laid out with the note on top (the next hop lays it out so itself).
-      const page = Math.max(0, long.pages.findIndex((laid) => laid.text === reply.text));
+      const page = Math.max(0, layout(long.screen).findIndex((laid) => laid.text === reply.text));
       const withNote = noted(long.screen);
       return { ...reply, text: withNote[Math.min(page, withNote.length - 1)].text };
     };
 
     return {
       paginate: (screen) => {
-        const laid = paginate(screen);
-        if (laid.length <= pages) return laid;
-        const text = smsText(screen, maxSegments);
-        long = { screen, pages: laid, text, mark: this.markOf(session, text) };
-        return lastTexted === long.mark ? noted(screen) : laid;
+        const laid = layout(screen);
+        if (laid.length <= pages || lastTexted === null) return laid;
+        return lastTexted === longScreen(screen).mark ? noted(screen) : laid;
       },
       within: async (turn) => {
         let timer: NodeJS.Timeout | undefined;

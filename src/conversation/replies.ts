@@ -1,13 +1,13 @@
 import type { i18n } from 'i18next';
-import type { Config } from '../../config';
-import type { Inbound, Paginator } from '../../dialogs/engine';
-import type { ResolvedScreen } from '../../dialogs/screen';
-import { translate } from '../../i18n';
-import type { CitizenService } from '../../services/citizens';
-import { parseReference } from '../../services/reference';
+import type { Config } from '../config';
+import type { Inbound, Paginator } from '../dialogs/engine';
+import type { ResolvedScreen } from '../dialogs/screen';
+import { translate } from '../i18n';
+import type { CitizenService } from '../services/citizens';
+import { parseReference } from '../services/reference';
 import type { Keyword, KeywordParser } from './keywords';
-import { layoutSms } from '../../text/sms-layout';
-import { preferGsm7 } from '../../text/lookalikes';
+import { layoutSms } from '../text/sms-layout';
+import { preferGsm7 } from '../text/lookalikes';
 
 /** Longest text passed on to the dialogs; a form answer is never longer. */
 export const MAX_TEXT = 320;

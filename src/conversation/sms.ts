@@ -1,27 +1,21 @@
 import type { i18n } from 'i18next';
-import { SUPPORTED_LOCALES, type Config } from '../../config';
-import type { DialogEngine, Inbound } from '../../dialogs/engine';
-import type { Logger } from '../../log';
-import type { Metrics } from '../../metrics';
-import { isAllowedCountry, phoneAddress } from '../../address';
-import type { CitizenService } from '../../services/citizens';
-import type { OptOutService } from '../../services/optout';
-import { recordTextFrom } from '../../services/unsolicited-sms';
-import type { EphemeralStore } from '../../store/ephemeral';
-import type { Database, Queryable } from '../../store/sql';
+import { SUPPORTED_LOCALES, type Config } from '../config';
+import type { Inbound } from '../dialogs/engine';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { isAllowedCountry, phoneAddress } from '../address';
+import type { CitizenService } from '../services/citizens';
+import { recordTextFrom } from '../services/unsolicited-sms';
+import type { EphemeralStore } from '../store/ephemeral';
+import type { Database, Queryable } from '../store/sql';
+import type { Contacts } from './contacts';
+import type { InboundLog } from './inbound';
 import { KeywordParser, normaliseInput } from './keywords';
 import { MAX_TEXT, TextReplies, type PendingCodes, type TextTurn } from './replies';
+import type { Turns } from './turns';
 
 /** The channel name citizens' SMS conversations are recorded under, whichever provider carried them. */
 export const SMS_CHANNEL = 'sms';
-
-/**
- * A text recorded but never marked handled is taken up again when its provider resends it this
- * many seconds after it arrived: its first handling was cut short (a resend arriving sooner is
- * a replay of a text still being handled, and stays a duplicate). Kannel resends after
- * `http-queue-delay` (30 s in the README's configuration).
- */
-const RETAKE_AFTER_SECONDS = 20;
 
 /** Queues a reply in the transaction that marks its text handled (Kannel: through sendsms). */
 export type ReplyDelivery = (reply: Extract<SmsOutcome, { kind: 'reply' }>, tx: Queryable) => Promise<void>;
@@ -35,6 +29,21 @@ export interface IncomingSms {
   /** The sender's number, in whatever form the provider gives it. */
   from: string;
   text: string;
+}
+
+/** A text to answer, from a provider or the simulator. */
+export interface TextMessage {
+  /** `tel:+63…`, or `sim:+63…` for a simulated phone. */
+  address: string;
+  /** The channel it is recorded under (`sms`, `simulator`). */
+  channel: string;
+  text: string;
+  /** The provider's message id: a text taken up again is answered from the turn it already had. */
+  hopKey?: string;
+  /** The mobile network vouches for the sender (a forged webhook is refused before this). */
+  proven: boolean;
+  /** Counted against SMS_REPLIES_PER_MINUTE (a real number can be pumped; a simulated one cannot). */
+  limitFloods: boolean;
 }
 
 /** What to do about an incoming text: answer it, or acknowledge it and stay silent. */
@@ -54,10 +63,11 @@ export interface SmsConversationDeps {
   config: Config;
   db: Database;
   store: EphemeralStore;
-  engine: DialogEngine;
+  turns: Turns;
+  inbound: InboundLog;
+  contacts: Contacts;
   i18n: i18n;
   citizens: CitizenService;
-  optOut: OptOutService;
   log: Logger;
   metrics: Metrics;
   /** Requests filed at a centre for the sender: a reply that is one's code confirms it. */
@@ -79,7 +89,7 @@ export class SmsConversation {
   constructor(private readonly deps: SmsConversationDeps) {
     this.keywords = KeywordParser.fromLocales(deps.i18n, SUPPORTED_LOCALES);
     this.replies = new TextReplies({ ...deps, keywords: this.keywords });
-    this.log = deps.log.child({ name: 'channels:sms' });
+    this.log = deps.log.child({ name: 'conversation:sms' });
   }
 
   /**
@@ -89,66 +99,49 @@ export class SmsConversation {
    */
   async receive(message: IncomingSms, deliver?: ReplyDelivery): Promise<SmsOutcome> {
     const address = phoneAddress(message.from);
-    if (!address) return this.silent('sender');
-    if (!isAllowedCountry(address, this.deps.config.ALLOWED_COUNTRY_CODES)) return this.silent('country');
-    if (!(await this.firstSight(message.provider, message.providerId))) return this.silent('duplicate');
+    if (!address) return this.silent(SMS_CHANNEL, 'sender');
+    if (!isAllowedCountry(address, this.deps.config.ALLOWED_COUNTRY_CODES)) return this.silent(SMS_CHANNEL, 'country');
+    if (!(await this.deps.inbound.firstText(message.provider, message.providerId))) return this.silent(SMS_CHANNEL, 'duplicate');
     // A text, unlike a dial, makes its sender a contact: the network vouches for the number, and
     // what we send it from now on answers someone who wrote to us (recordTextFrom, below). Made
     // before the text is handled, so a DELETE it confirms is not undone by making them again.
     await this.deps.citizens.findOrCreate(address, SMS_CHANNEL);
-    const outcome = await this.handle(address, message);
+    const outcome = await this.answer({ address, channel: SMS_CHANNEL, text: message.text, hopKey: `${message.provider}:${message.providerId}`, proven: true, limitFloods: true });
     await this.deps.db.transaction(async (tx) => {
       if (outcome.kind === 'reply' && deliver) await deliver(outcome, tx);
-      await tx.query('UPDATE inbound_messages SET handled_at = now() WHERE channel = $1 AND provider_id = $2', [message.provider, message.providerId]);
+      await this.deps.inbound.textHandled(tx, message.provider, message.providerId);
       // The network vouches for an SMS's sender: what we send this phone is no longer unsolicited.
       await recordTextFrom(tx, address);
     });
     return outcome;
   }
 
-  /** What a text seen for the first time (or taken up again) gets: a keyword's effect, or a dialog's answer. */
-  private async handle(address: string, message: IncomingSms): Promise<SmsOutcome> {
-    const { metrics } = this.deps;
+  /**
+   * What a text gets: a keyword's effect, or a dialog's answer. For a provider's text seen for
+   * the first time (or taken up again), and for the simulator's texts, which have no provider
+   * ids, no network to vouch for the sender (`proven`) and no flood limit.
+   */
+  async answer(message: TextMessage): Promise<SmsOutcome> {
+    const { address, channel } = message;
     const text = normaliseInput(message.text).slice(0, MAX_TEXT);
     const keyword = this.keywords.parse(text);
-    if (keyword?.kind === 'stop') return this.stop(address);
+    if (keyword?.kind === 'stop') return this.stop(message);
     let notice: string | undefined;
     if (keyword?.kind === 'start') {
-      const citizen = await this.deps.citizens.findOrCreate(address, SMS_CHANNEL);
-      if (await this.deps.optOut.optIn(citizen.id)) notice = 'sms:started';
+      const citizen = await this.deps.citizens.findOrCreate(address, channel);
+      if (await this.deps.contacts.optIn(citizen.id)) notice = 'sms:started';
     }
-    if (!(await this.withinFloodLimit(address))) return this.silent('flood');
+    if (message.limitFloods && !(await this.withinFloodLimit(address))) return this.silent(channel, 'flood');
 
-    // The mobile network vouches for an SMS's sender (a forged webhook is refused before this).
-    const inbound: Inbound = { channel: SMS_CHANNEL, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL, proven: true };
-    const stopTimer = metrics.hopSeconds.startTimer({ channel: SMS_CHANNEL });
+    const inbound: Inbound = { channel, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL, proven: message.proven };
     try {
-      const turn: TextTurn = async (extra, layout) => (await this.deps.engine.turn({ ...inbound, ...extra }, layout)).text;
-      const reply = await this.replies.answer(turn, { address, channel: SMS_CHANNEL, text, keyword, notice, hopKey: `${message.provider}:${message.providerId}` });
-      metrics.hops.inc({ channel: SMS_CHANNEL, outcome: 'ok' });
+      const turn: TextTurn = async (extra, layout) => (await this.deps.turns.run({ ...inbound, ...extra }, layout)).text;
+      const reply = await this.replies.answer(turn, { address, channel, text, keyword, notice, hopKey: message.hopKey });
       return { kind: 'reply', address, text: reply };
-    } catch (error) {
-      this.log.error({ err: error }, 'SMS turn failed; answered with a polite notice');
-      metrics.hops.inc({ channel: SMS_CHANNEL, outcome: 'error' });
+    } catch {
+      // Logged and counted by the turn: the citizen still hears why there is no answer.
       return { kind: 'reply', address, text: this.replies.plain(this.deps.config.DEFAULT_LOCALE, 'sms:unavailable') };
-    } finally {
-      stopTimer();
     }
-  }
-
-  /**
-   * Records a provider's message id; false when it was recorded before (a retry or a replay),
-   * unless its handling was cut short long enough ago to take it up again (RETAKE_AFTER_SECONDS).
-   */
-  private async firstSight(provider: string, providerId: string): Promise<boolean> {
-    const rows = await this.deps.db.query(
-      `INSERT INTO inbound_messages (channel, provider_id) VALUES ($1, $2)
-       ON CONFLICT (channel, provider_id) DO UPDATE SET received_at = now()
-         WHERE inbound_messages.handled_at IS NULL AND inbound_messages.received_at < now() - make_interval(secs => $3)
-       RETURNING provider_id`,
-      [provider, providerId, RETAKE_AFTER_SECONDS],
-    );
-    return rows.length > 0;
   }
 
   /** Counts a reply against the number's allowance for this minute; false when it is spent. */
@@ -158,21 +151,21 @@ export class SmsConversation {
   }
 
   /** STOP: out of every announcement at once, confirmed the first time only. */
-  private async stop(address: string): Promise<SmsOutcome> {
-    const { citizens, optOut, engine, config } = this.deps;
-    const citizen = await citizens.findOrCreate(address, SMS_CHANNEL);
-    const changed = await optOut.optOut(citizen.id);
-    await engine.forget(address);
-    if (!changed) return this.silent('repeat');
-    this.log.info({ citizenId: citizen.id }, 'citizen opted out by SMS');
-    if (!(await this.withinFloodLimit(address))) return this.silent('flood');
-    this.deps.metrics.hops.inc({ channel: SMS_CHANNEL, outcome: 'ok' });
+  private async stop({ address, channel, limitFloods }: TextMessage): Promise<SmsOutcome> {
+    const { citizens, contacts, turns, config } = this.deps;
+    const citizen = await citizens.findOrCreate(address, channel);
+    const changed = await contacts.optOut(citizen.id);
+    await turns.forget(address);
+    if (!changed) return this.silent(channel, 'repeat');
+    this.log.info({ citizenId: citizen.id }, 'citizen opted out by text');
+    if (limitFloods && !(await this.withinFloodLimit(address))) return this.silent(channel, 'flood');
+    this.deps.metrics.hops.inc({ channel, outcome: 'ok' });
     return { kind: 'reply', address, text: this.replies.plain(citizen.locale ?? config.DEFAULT_LOCALE, 'sms:stopped') };
   }
 
-  private silent(reason: Extract<SmsOutcome, { kind: 'silent' }>['reason']): SmsOutcome {
-    this.deps.metrics.hops.inc({ channel: SMS_CHANNEL, outcome: reason });
-    if (reason !== 'duplicate') this.log.info({ reason }, 'SMS not answered');
+  private silent(channel: string, reason: Extract<SmsOutcome, { kind: 'silent' }>['reason']): SmsOutcome {
+    this.deps.metrics.hops.inc({ channel, outcome: reason });
+    if (reason !== 'duplicate') this.log.info({ reason }, 'text not answered');
     return { kind: 'silent', reason };
   }
 }

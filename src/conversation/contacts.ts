@@ -1,0 +1,81 @@
+import { phoneAddress } from '../address';
+import type { CitizenService } from '../services/citizens';
+import { hasPhone, linkPhone, type LinkOutcome } from '../services/linking';
+import type { OptOutService } from '../services/optout';
+import { isUnreachable, markReachable, markUnreachable } from '../services/reachability';
+import type { Database } from '../store/sql';
+
+/** Who wrote, as the conversation knows them after recording the contact. */
+export interface Contact {
+  address: string;
+  citizenId: number;
+  /** The language they chose, or null while they have not. */
+  locale: string | null;
+}
+
+/**
+ * Contact bookkeeping for every channel, in one place: who wrote (a citizen made on first
+ * contact, and whatever made the address unreachable cleared), what a provider reports about an
+ * address (a blocked bot, a number unsubscribed at the carrier), opting out and back in, and a
+ * chat linked to its phone.
+ */
+export class Contacts {
+  constructor(
+    private readonly db: Database,
+    private readonly citizens: CitizenService,
+    private readonly optOuts: OptOutService,
+  ) {}
+
+  /** Someone wrote from `address` on `channel`: they are a citizen from now on, and reachable there. */
+  async wrote(address: string, channel: string): Promise<Contact> {
+    const citizen = await this.citizens.findOrCreate(address, channel);
+    await markReachable(this.db, address);
+    return { address, citizenId: citizen.id, locale: citizen.locale };
+  }
+
+  /** The citizen at `address` speaks `locale` from now on (made a citizen if they were not). */
+  async setLanguage(address: string, channel: string, locale: string): Promise<void> {
+    const citizen = await this.citizens.findOrCreate(address, channel);
+    await this.citizens.setLocale(citizen.id, locale);
+  }
+
+  /** The provider refused the address (the bot blocked, a send refused): nothing goes there until they write again. */
+  async unreachable(address: string): Promise<void> {
+    await markUnreachable(this.db, address);
+  }
+
+  /** The provider says the address can be reached again (the bot unblocked). */
+  async reachable(address: string): Promise<void> {
+    await markReachable(this.db, address);
+  }
+
+  isUnreachable(address: string): Promise<boolean> {
+    return isUnreachable(this.db, address);
+  }
+
+  /** The carrier says the number unsubscribed (Twilio 21610): out of announcements; true when that changed anything. */
+  async unsubscribedAtCarrier(rawNumber: string): Promise<boolean> {
+    const address = phoneAddress(rawNumber);
+    return address !== undefined && this.optOuts.optOutAddress(address);
+  }
+
+  /** Out of every announcement; true when they were in until now. */
+  optOut(citizenId: number): Promise<boolean> {
+    return this.optOuts.optOut(citizenId);
+  }
+
+  /** Back in; true when they were out until now. */
+  optIn(citizenId: number): Promise<boolean> {
+    return this.optOuts.optIn(citizenId);
+  }
+
+  /** Links a chat to the phone number it shared as its own; 'invalid' when that is not a phone number. */
+  async linkPhone(chatAddress: string, rawNumber: string): Promise<LinkOutcome | 'invalid'> {
+    const phone = phoneAddress(rawNumber);
+    return phone ? linkPhone(this.db, chatAddress, phone) : 'invalid';
+  }
+
+  hasPhone(address: string): Promise<boolean> {
+    return hasPhone(this.db, address);
+  }
+}

@@ -1,0 +1,92 @@
+import type { i18n } from 'i18next';
+import type { Config } from '../config';
+import type { DialogEngine } from '../dialogs/engine';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { Outbox } from '../outbox/outbox';
+import type { CitizenService } from '../services/citizens';
+import type { HopTrail } from '../services/hop-trail';
+import { OptOutService } from '../services/optout';
+import type { UnsolicitedSmsBudget } from '../services/unsolicited-sms';
+import type { EphemeralStore } from '../store/ephemeral';
+import type { Database } from '../store/sql';
+import { ChatConversation } from './chat';
+import { Contacts } from './contacts';
+import { SmsFinisher } from './finish-by-sms';
+import { InboundLog } from './inbound';
+import type { PendingCodes } from './replies';
+import { SmsConversation } from './sms';
+import { Turns } from './turns';
+import { UssdConversation } from './ussd';
+
+/**
+ * The conversation layer: what every channel adapter calls once it has parsed and verified a
+ * webhook. It owns the turn around the dialog engine (timing and counting hops, the polite
+ * failure), the keywords and the one command table, opt-out, inbound de-duplication, contact
+ * bookkeeping, finishing USSD screens by SMS and the unsolicited-SMS budget; an adapter keeps
+ * only its provider's wire format, its quirks, the screen's layout and `send()`.
+ */
+export interface Conversation {
+  config: Config;
+  /** USSD hops of every gateway family, and their end-of-session reports. */
+  ussd: UssdConversation;
+  /** Texts, whichever SMS provider carried them (keywords, dedupe, floods, STOP/START). */
+  sms: SmsConversation;
+  /** Chats with buttons (Telegram, the simulator's chat): the commands and their turns. */
+  chat: ChatConversation;
+  /** Who wrote, who cannot be reached, who opted out, which chat has which phone. */
+  contacts: Contacts;
+  /** Each provider's message or update handled once. */
+  inbound: InboundLog;
+  /** One dialog turn, timed and counted for its channel. */
+  turns: Turns;
+}
+
+export interface ConversationDeps {
+  config: Config;
+  db: Database;
+  store: EphemeralStore;
+  engine: DialogEngine;
+  i18n: i18n;
+  log: Logger;
+  metrics: Metrics;
+  outbox: Outbox;
+  citizens: CitizenService;
+  trail: HopTrail;
+  budget: UnsolicitedSmsBudget;
+  /** Confirmation codes of requests filed at centres (a text with one confirms it). */
+  assisted: PendingCodes;
+  /** Whether a phone can be texted now (channels are wired after the conversation). */
+  smsOn: () => boolean;
+  /** Wakes the outbox dispatcher after something is queued. */
+  nudge: () => void;
+}
+
+/** Builds the layer once, for every channel of the instance. */
+export function createConversation(deps: ConversationDeps): Conversation {
+  const { config, db, store, i18n, log, outbox, budget, smsOn } = deps;
+  const contacts = new Contacts(db, deps.citizens, new OptOutService(db));
+  const turns = new Turns(deps.engine, deps.metrics, log);
+  const finish = new SmsFinisher({
+    outbox,
+    store,
+    i18n,
+    log: log.child({ name: 'conversation:ussd' }),
+    defaultLocale: config.DEFAULT_LOCALE,
+    smsOn,
+    pages: config.USSD_SMS_FINISH_PAGES,
+    afterMs: config.USSD_SMS_FINISH_AFTER_MS,
+    maxSegments: config.SMS_MAX_SEGMENTS,
+    budget,
+  });
+  const inbound = new InboundLog(db);
+  return {
+    config,
+    ussd: new UssdConversation({ ...deps, finish }),
+    sms: new SmsConversation({ ...deps, contacts, turns, inbound }),
+    chat: new ChatConversation({ ...deps, contacts, turns }),
+    contacts,
+    inbound,
+    turns,
+  };
+}
