@@ -1,12 +1,12 @@
 import type { Router } from 'express';
 import type { i18n } from 'i18next';
 import { createApiRouter } from './api';
-import { africasTalkingUssd } from './channels/africastalking/ussd';
 import { canSend, type Channel, type SendingChannel } from './channels/channel';
 import { createConversation, type Conversation } from './conversation';
 import { simulatorChannel } from './channels/simulator';
 import { phoneChannel, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
+import { ussdGateways } from './channels/ussd-gateways';
 import { SUPPORTED_LOCALES, type Config } from './config';
 import { NO_CITIZEN, type Caller, type DialogEffects, type PrivacyEffects, type TrustEffects } from './dialogs/dialog';
 import { DialogEngine } from './dialogs/engine';
@@ -213,7 +213,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const deps = { config, conversation, i18n, log, metrics, outbox };
   // The one list of channels; each adapter decides from the configuration whether it is on.
   const channels: Channel[] = [
-    africasTalkingUssd(deps),
+    // Every USSD gateway family (src/channels/ussd-gateways.ts), each behind USSD_TOKEN / USSD_ALLOWED_IPS.
+    ...ussdGateways(deps),
     // Needs nothing configured: the phone simulator at /simulator (SIMULATOR=off in production).
     ...(config.SIMULATOR === 'on' ? [simulatorChannel({ ...deps, db })] : []),
     ...telegramChannels({ ...deps, db, store }),
