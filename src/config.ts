@@ -154,9 +154,13 @@ const configSchema = z.object({
           (value ? value.split(',') : []).map((pair) => {
             const [name, sizes] = pair.split('=');
             const [gsm7, ucs2] = sizes.split('/').map(Number);
-            return [name, { gsm7: Math.min(Math.max(gsm7, 40), 182), ucs2: Math.min(Math.max(ucs2, 20), 91) }];
+            return [name, { gsm7, ucs2 }];
           }),
         ) as Record<string, { gsm7: number; ucs2: number }>,
+      )
+      .refine(
+        (limits) => Object.values(limits).every(({ gsm7, ucs2 }) => gsm7 >= 40 && gsm7 <= 182 && ucs2 >= 20 && ucs2 <= 91),
+        'each gateway\'s GSM-7 size must be 40-182 and its UCS-2 size 20-91 characters',
       ),
   ),
   /**

@@ -24,12 +24,19 @@ describe('configuration from the environment', () => {
     expect(config.DATABASE_URL).toBe('postgres://u@db/lingkod');
   });
 
+  it('reads the screen sizes of particular USSD gateways, the others keeping USSD_MAX_CHARS', () => {
+    expect(loadConfig({ USSD_GATEWAY_LIMITS: 'hubtel=160/70,bdapps=140/64' }).USSD_GATEWAY_LIMITS).toEqual({ hubtel: { gsm7: 160, ucs2: 70 }, bdapps: { gsm7: 140, ucs2: 64 } });
+    expect(loadConfig({}).USSD_GATEWAY_LIMITS).toEqual({});
+  });
+
   it.each([
     ['PORT', 'eighty', /^PORT: .+ \(got "eighty"\)$/m],
     ['DEFAULT_LOCALE', 'fr', /^DEFAULT_LOCALE: /m],
     ['USSD_MAX_CHARS', '500', /^USSD_MAX_CHARS: /m],
     ['DATABASE_URL', 'mysql://x', /^DATABASE_URL: must start with postgres/m],
     ['ALLOWED_COUNTRY_CODES', '63;880', /^ALLOWED_COUNTRY_CODES: must be country calling codes/m],
+    ['USSD_GATEWAY_LIMITS', 'hubtel:160', /^USSD_GATEWAY_LIMITS: must be name=gsm7\/ucs2 pairs/m],
+    ['USSD_GATEWAY_LIMITS', 'hubtel=300/70', /^USSD_GATEWAY_LIMITS: each gateway's GSM-7 size must be 40-182/m],
   ])('stops on a bad %s with one line naming the variable', (variable, value, message) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(message);
