@@ -184,8 +184,8 @@ export class UssdConversation {
       const locale = (await citizens.find(address, 'ussd'))?.locale ?? config.DEFAULT_LOCALE;
       const hours = Math.max(1, Math.floor(config.SESSION_TTL / 3600));
       const body = end.serviceCode
-        ? translate(i18n, locale, { key: 'ussd.dropped_continue', params: { code: end.serviceCode, hours } })
-        : translate(i18n, locale, { key: 'ussd.dropped_continue_any_code', params: { hours } });
+        ? translate(i18n, locale, { key: 'sms:ussd_dropped', params: { code: end.serviceCode, hours } })
+        : translate(i18n, locale, { key: 'sms:ussd_dropped_any_code', params: { hours } });
       await outbox.enqueue({ address, channel: 'sms', body, kind: 'notice', priority: PRIORITY.reply, locale });
       this.deps.nudge();
       return 'texted';
