@@ -7,7 +7,7 @@ import type { AppContext } from '../../src/context';
 import type { EphemeralStore } from '../../src/store/ephemeral';
 import { MemoryEphemeralStore } from '../../src/store/memory-ephemeral';
 import type { Database } from '../../src/store/sql';
-import { USSD_TEST_TOKEN, startLingkod } from './app';
+import { LogCapture, USSD_TEST_TOKEN, startLingkod } from './app';
 import { databaseBackends } from './stores';
 import { optionOn, type DriverFactory, type UssdScreen } from './ussd-journey';
 
@@ -138,8 +138,8 @@ class SlowDialogStore extends MemoryEphemeralStore {
 }
 
 let numbers = 0;
-/** A fresh caller's number for each test: +63917 55x xxxx. */
-const freshNumber = () => `+639175${String(process.pid % 100).padStart(2, '0')}${String(++numbers).padStart(4, '0')}`;
+/** The `index`th caller's number of this test file (a fresh one when not given): +63917 5xx xxxx. */
+const freshNumber = (index = ++numbers) => `+639175${String(process.pid % 100).padStart(2, '0')}${String(index).padStart(4, '0')}`;
 
 /** The `lingkod_hops_total` count of one outcome. */
 async function outcomes(app: Express, outcome: string): Promise<number> {
@@ -157,7 +157,7 @@ export function latestInputWireTests(wire: LatestInputWire): void {
   describe(`${wire.label} USSD on the wire (POST /ussd/${wire.family})`, () => {
     let db: Database;
     let store: SlowDialogStore;
-    let lingkod: { app: Express; context: AppContext };
+    let lingkod: { app: Express; context: AppContext; logs: LogCapture };
     const phone = (number = freshNumber()) => new LatestInputPhone(lingkod.app, wire, number);
 
     beforeAll(async () => {
@@ -216,10 +216,13 @@ export function latestInputWireTests(wire: LatestInputWire): void {
     });
 
     it('answers a body that is not JSON, or larger than 8 kB, with 400 in its own shape, never 5xx', async () => {
+      const koi8 = await request(lingkod.app).post(pathOf(wire)).set('content-type', 'application/json; charset=koi8-r').send('{}');
+      expect(koi8.status).toBe(400);
+      expect(wire.screenOf(koi8.body)).toEqual({ final: true, text: 'Bad request: the body is not JSON in UTF-8' });
       for (const body of ['{"broken": ', 'not json at all', JSON.stringify({ ...wire.body({ session: 'big', phone: '639175550003', kind: 'start', input: '*347#', sequence: 1 }), padding: 'x'.repeat(9000) })]) {
         const answer = await postHop(lingkod.app, wire, body);
         expect(answer.status).toBe(400);
-        expect(wire.screenOf(answer.json)).toEqual({ final: true, text: expect.stringMatching(/^Bad request: the body (is not JSON|is larger than 8kb)$/) });
+        expect(wire.screenOf(answer.json)).toEqual({ final: true, text: expect.stringMatching(/^Bad request: the body (is not JSON in UTF-8|is larger than 8kb)$/) });
       }
     });
 
@@ -267,6 +270,15 @@ export function latestInputWireTests(wire: LatestInputWire): void {
         expect(await caller.leave(why)).toEqual({ final: true, text: 'Goodbye. Dial again any time.' });
         expect(await outcomes(lingkod.app, 'session-dropped')).toBe(before + 1);
       });
+
+      it('reports a session ended after its last screen as completed', async () => {
+        // A number outside ALLOWED_COUNTRY_CODES is answered with one final screen.
+        const caller = phone('+12025550123');
+        expect((await caller.dial()).final).toBe(true);
+        const before = await outcomes(lingkod.app, 'session-completed');
+        expect((await caller.leave()).final).toBe(true);
+        expect(await outcomes(lingkod.app, 'session-completed')).toBe(before + 1);
+      });
     }
 
     it('offers a form cut off by a session that ended mid-way on the next dial', async () => {
@@ -277,6 +289,12 @@ export function latestInputWireTests(wire: LatestInputWire): void {
       await caller.press('Amina Datu');
       if (wire.leaves) await caller.leave();
       expect(await caller.dial()).toEqual({ final: false, text: 'You have an unfinished request for Crisis assistance (AICS). Continue it?\n1 Yes\n2 No' });
+    });
+
+    it('writes no caller number to the logs, after all of the above', () => {
+      const logged = lingkod.logs.lines.join('\n');
+      expect(logged).toContain('malformed USSD hop refused');
+      for (const number of ['9171230', '9175550', '2025550123', ...Array.from({ length: numbers }, (_, index) => freshNumber(index + 1).slice(4))]) expect(logged).not.toContain(number);
     });
   });
 }

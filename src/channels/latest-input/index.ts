@@ -164,7 +164,7 @@ export function latestInputGateway<Body>({ log, metrics, conversation, i18n }: C
       next(error);
       return;
     }
-    refuse(req, res, error.type === 'entity.too.large' ? `the body is larger than ${MAX_BODY}` : 'the body is not JSON');
+    refuse(req, res, error.type === 'entity.too.large' ? `the body is larger than ${MAX_BODY}` : 'the body is not JSON in UTF-8');
   });
 
   return { name: 'ussd', router };
