@@ -240,6 +240,13 @@ const configSchema = z.object({
   STATUS_LOOKUP_MISSES_PER_NETWORK_PER_HOUR: intInRange(1, 100_000, 50),
   /** Misses allowed per hour from everyone together; past it, lookups by reference wait for the hour (a distributed guesser). */
   STATUS_LOOKUP_MISSES_TOTAL_PER_HOUR: intInRange(1, 1_000_000, 500),
+  // JSON latest-input USSD gateways (Hubtel, Nalo, Arkesel: src/channels/latest-input).
+  /**
+   * The code citizens dial, as `*347#` (or a shared code with its extension, `*920*12#`), so a
+   * direct dial such as `*347*2*1#` on a gateway that sends no service code (Nalo, Arkesel) is
+   * taken as the dial and then 2, then 1. Unset: the dialled string's first part is the code.
+   */
+  USSD_SERVICE_CODE: z.preprocess(emptyToUndefined, z.string().regex(/^\*\d+(\*\d+)*#$/, 'must be a USSD code such as *347# or *920*12#').optional()),
   /**
    * The USSD gateway's shared secret: every USSD endpoint requires it as `?token=` in the
    * callback URL (compared in constant time). At least 32 characters. With neither it nor

@@ -1,5 +1,8 @@
 import { africasTalkingUssd } from './africastalking/ussd';
+import { arkeselUssd } from './arkesel/ussd';
 import type { Channel, ChannelDeps } from './channel';
+import { hubtelUssd } from './hubtel/ussd';
+import { naloUssd } from './nalo/ussd';
 
 /**
  * Every USSD gateway family Lingkod speaks, each a folder of its own under src/channels with
@@ -8,5 +11,11 @@ import type { Channel, ChannelDeps } from './channel';
  * and hands its hops to the conversation layer (conversation/ussd.ts).
  */
 export function ussdGateways(deps: ChannelDeps): Channel[] {
-  return [africasTalkingUssd(deps)];
+  return [
+    africasTalkingUssd(deps),
+    // JSON, the newest input only, a continue flag (latest-input/): each a mapping.
+    hubtelUssd(deps),
+    naloUssd(deps),
+    arkeselUssd(deps),
+  ];
 }

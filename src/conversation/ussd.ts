@@ -12,6 +12,7 @@ import type { SmsBudget, SmsFinisher } from './finish-by-sms';
 import { PRIORITY, type Outbox } from '../outbox/outbox';
 import type { CitizenService } from '../services/citizens';
 import type { EphemeralStore } from '../store/ephemeral';
+import { UssdHopLedger } from './ussd-hops';
 
 /**
  * One USSD hop, as any gateway's adapter parsed it: who the gateway says is calling, in which
@@ -95,9 +96,12 @@ const MAX_SHORTCUT = 8;
  */
 export class UssdConversation {
   private readonly log: Logger;
+  /** The hops of sessions of gateways that number none (ussd-hops.ts): retries, and whether a session was left mid-way. */
+  readonly hops: UssdHopLedger;
 
   constructor(private readonly deps: UssdConversationDeps) {
     this.log = deps.log.child({ name: 'conversation:ussd' });
+    this.hops = new UssdHopLedger(deps.store, deps.config.USSD_SESSION_MAX_SECONDS * 2);
   }
 
   /** The screen size of a gateway: its USSD_GATEWAY_LIMITS entry, else USSD_MAX_CHARS and USSD_MAX_CHARS_UCS2. */

@@ -1,0 +1,4 @@
+import { hubtelWire } from '../support/latest-input-families';
+import { latestInputWireTests } from '../support/latest-input';
+
+latestInputWireTests(hubtelWire);

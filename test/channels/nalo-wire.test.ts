@@ -1,0 +1,4 @@
+import { naloWire } from '../support/latest-input-families';
+import { latestInputWireTests } from '../support/latest-input';
+
+latestInputWireTests(naloWire);
