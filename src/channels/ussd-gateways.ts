@@ -1,12 +1,15 @@
 import { africasTalkingUssd } from './africastalking/ussd';
+import { bdappsUssd } from './bdapps/ussd';
 import type { Channel, ChannelDeps } from './channel';
+import type { EphemeralStore } from '../store/ephemeral';
 
 /**
  * Every USSD gateway family Lingkod speaks, each a folder of its own under src/channels with
  * its wire format, fixtures from the provider's documentation and its README section. Adding a
  * gateway is its folder and one entry here. Each is behind the one gateway rule (ussd-gateway.ts)
- * and hands its hops to the conversation layer (conversation/ussd.ts).
+ * and hands its hops to the conversation layer (conversation/ussd.ts). `store` is the ephemeral
+ * store, for a family that must mark hops itself (an asynchronous one such as hSenid TAP).
  */
-export function ussdGateways(deps: ChannelDeps): Channel[] {
-  return [africasTalkingUssd(deps)];
+export function ussdGateways(deps: ChannelDeps & { store: EphemeralStore }): Channel[] {
+  return [africasTalkingUssd(deps), bdappsUssd(deps)];
 }
