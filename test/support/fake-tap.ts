@@ -85,6 +85,16 @@ export class FakeTap {
     });
   }
 
+  /** Resolves once `count` requests of `sessionId` have been answered, whatever the answer. */
+  async answered(sessionId: string, count: number): Promise<ReceivedMt[]> {
+    const of = () => this.received.filter((mt) => mt.sessionId === sessionId && mt.answered !== '');
+    for (let waited = 0; of().length < count; waited += 10) {
+      if (waited > 15_000) throw new Error(`the fake hSenid TAP answered ${of().length} of ${count} requests of a session within 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return of();
+  }
+
   private taken(match: (mt: ReceivedMt) => boolean): ReceivedMt[] {
     return this.received.filter((mt) => mt.answered === 'S1000' && match(mt));
   }

@@ -25,7 +25,7 @@ export const moSchema = z.object({
   applicationId: z.string().min(1).max(100),
   sessionId: z.string().min(1).max(100),
   ussdOperation: z.enum(MO_OPERATIONS),
-  sourceAddress: z.string().min(5).max(140),
+  sourceAddress: z.string().min(1).max(140),
   message: z.string().max(1000).optional().default(''),
   requestId: z.string().min(1).max(100),
   encoding: z.string().max(10).optional(),
