@@ -26,15 +26,15 @@ export function tapConfigured(config: Config): config is Config & Required<Pick<
  *
  * A hop is served once. The platform names each MO with a `requestId`; a resent one (same
  * session and requestId) is acknowledged and nothing more, so it makes neither a second dialog
- * step nor a second screen. While a hop's screen is still on its way the phone cannot type, so a
- * hop of that session with the same input and a new requestId, while its turn is being taken, is
- * a resend too. The marks are
+ * step nor a second screen. While a hop's turn is being taken the phone cannot type, so a hop of
+ * that session with the same input and a new requestId meanwhile is a resend too. The marks are
  * in the ephemeral store (shared by every instance); a screen not delivered lifts them, so a
  * resend may try again, and the engine answers it from the saved reply (the same `hopKey`).
  *
  * Masked subscribers (`tel:` and a hash) are callers of their own, `masked:bdapps:<hash>`
  * (address.ts), never texted. Refusals and bad input are answered in the platform's own JSON:
- * 403 E1313 from the gateway rule (E1315 while USSD is off), 503 E1315 while TAP is not configured, 400 E1312/E1325.
+ * 403 E1313 from the gateway rule (E1315 while USSD is off), 503 E1315 while TAP is not
+ * configured, 400 E1312 or E1325 for a hop that is not one.
  */
 export function bdappsUssd({ config, log, metrics, conversation, store }: ChannelDeps & { store: EphemeralStore }): Channel {
   const channelLog = log.child({ name: 'channels:bdapps-ussd' });
