@@ -5,12 +5,27 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
  * Gateways send numbers in every form (`639171234567`, `09171234567`, `+63 917 123 4567`);
  * libphonenumber normalises them so one phone is one citizen.
  */
-export type Address = `tel:${string}` | `telegram:${string}` | `sim:${string}`;
+export type Address = `tel:${string}` | `telegram:${string}` | `sim:${string}` | `masked:${string}`;
 
 /** The channel family an address belongs to. */
-export function addressKind(address: string): 'tel' | 'telegram' | 'sim' | undefined {
+export function addressKind(address: string): 'tel' | 'telegram' | 'sim' | 'masked' | undefined {
   const kind = address.split(':', 1)[0];
-  return kind === 'tel' || kind === 'telegram' || kind === 'sim' ? kind : undefined;
+  return kind === 'tel' || kind === 'telegram' || kind === 'sim' || kind === 'masked' ? kind : undefined;
+}
+
+/** A gateway's name in a masked address, and the hash it gave (no `:`, so the address splits one way). */
+const MASKED_GATEWAY = /^[a-z0-9-]{1,40}$/;
+const MASKED_HASH = /^[A-Za-z0-9_=+/.-]{6,128}$/;
+
+/**
+ * A subscriber whose gateway hides the number and sends a hash instead (hSenid TAP's number
+ * masking on bdapps and Applink: `tel:` and a hash): `masked:<gateway>:<hash>`, or undefined
+ * when either part is not of that form. A citizen of its own: it is not a phone, so nothing is
+ * ever texted to it (finishing by SMS and phone proofs take `tel:` only), it is never merged
+ * with a number (none is known), and it passes the allowed-countries rule (it has no country).
+ */
+export function maskedAddress(gateway: string, hash: string): Address | undefined {
+  return MASKED_GATEWAY.test(gateway) && MASKED_HASH.test(hash) ? `masked:${gateway}:${hash}` : undefined;
 }
 
 /**

@@ -247,6 +247,16 @@ const configSchema = z.object({
    * taken as the dial and then 2, then 1. Unset: the dialled string's first part is the code.
    */
   USSD_SERVICE_CODE: z.preprocess(emptyToUndefined, z.string().regex(/^\*\d+(\*\d+)*#$/, 'must be a USSD code such as *347# or *920*12#').optional()),
+  // hSenid TAP USSD (Robi bdapps, Banglalink Applink; src/channels/bdapps): on while the URL, the
+  // application id and the password are all set; /ussd/bdapps answers 503 until then.
+  /** Where screens are POSTed as MT requests: `https://developer.bdapps.com/ussd/send` on bdapps; https in production. */
+  USSD_TAP_URL: optionalUrl,
+  /** The application's id as provisioned (`APP_…`): sent in every MT; a hop for another application is refused. */
+  USSD_TAP_APP_ID: optionalString,
+  /** The application's password, sent in every MT request; a secret (never logged). */
+  USSD_TAP_PASSWORD: optionalString,
+  /** Seconds a screen is retried (network errors, 5xx, the platform's passing errors) before it is given up: about as long as a phone waits. */
+  USSD_TAP_RETRY_SECONDS: intInRange(1, 600, 30),
   /**
    * The USSD gateway's shared secret: every USSD endpoint requires it as `?token=` in the
    * callback URL (compared in constant time). At least 32 characters. With neither it nor
@@ -343,6 +353,9 @@ function productionProblems(config: ParsedConfig): string[] {
   ].filter(Boolean);
   if (webhooks.length > 0 && !config.PUBLIC_URL) {
     problems.push(`PUBLIC_URL: in production it is required while a webhook channel is configured (${webhooks.join(', ')}): the https:// address providers reach Lingkod at`);
+  }
+  if (config.USSD_TAP_URL && !config.USSD_TAP_URL.startsWith('https://')) {
+    problems.push('USSD_TAP_URL: in production it must be an https:// address (the application password travels in every screen sent)');
   }
   if (config.PUBLIC_URL && !config.PUBLIC_URL.startsWith('https://')) {
     problems.push('PUBLIC_URL: in production it must be an https:// address (providers send secrets and phone numbers to it)');

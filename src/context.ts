@@ -135,8 +135,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // within the unsolicited-SMS budget (codes are asked for over USSD, where the number is only the
   // gateway's word), or to the simulator's inbox for a simulated one; false when it cannot go.
   const sendProof: ProofSender = async ({ address, body, locale }) => {
-    const channel = addressKind(address) === 'sim' ? 'simulator' : 'sms';
-    if (addressKind(address) === 'telegram' || !sending.has(channel)) return false;
+    const kind = addressKind(address);
+    const channel = kind === 'sim' ? 'simulator' : 'sms';
+    // Only a phone (or a simulated one): a chat or a masked subscriber (address.ts) has no number to text.
+    if ((kind !== 'tel' && kind !== 'sim') || !sending.has(channel)) return false;
     if (channel === 'sms' && !(await unsolicitedSms.take({ address, cause: { kind: 'one-time-code', source: 'ussd' } })).allowed) return false;
     await outbox.enqueue({ address, channel, body, kind: 'reply', priority: PRIORITY.reply, locale });
     sending.nudge();
@@ -214,7 +216,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // The one list of channels; each adapter decides from the configuration whether it is on.
   const channels: Channel[] = [
     // Every USSD gateway family (src/channels/ussd-gateways.ts), each behind USSD_TOKEN / USSD_ALLOWED_IPS.
-    ...ussdGateways(deps),
+    ...ussdGateways({ ...deps, store }),
     // Needs nothing configured: the phone simulator at /simulator (SIMULATOR=off in production).
     ...(config.SIMULATOR === 'on' ? [simulatorChannel({ ...deps, db })] : []),
     ...telegramChannels({ ...deps, db, store }),

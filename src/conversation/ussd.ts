@@ -1,5 +1,5 @@
 import type { i18n } from 'i18next';
-import { isAllowedCountry, phoneAddress } from '../address';
+import { isAllowedCountry, maskedAddress, phoneAddress } from '../address';
 import type { Config } from '../config';
 import type { DialogEngine, Reply } from '../dialogs/engine';
 import { translate } from '../i18n';
@@ -26,6 +26,12 @@ export interface UssdHop {
   session: string;
   /** The caller's number as the gateway sent it; normalised here. */
   phone: string;
+  /**
+   * The gateway's hash of a caller whose number it hides (hSenid TAP's number masking): the
+   * caller is then `masked:<gateway>:<hash>` (address.ts), a citizen of its own who is never
+   * texted, and `phone` is not read. Only an adapter whose gateway masks numbers sets it.
+   */
+  masked?: string;
   /** The newest input ('' for the dial itself). */
   input: string;
   /** Identifies this exact hop within the session, so a gateway's retry gets the same screen. */
@@ -113,7 +119,7 @@ export class UssdConversation {
   /** Answers one hop. Never throws: our failures are a polite final screen. */
   async hop(hop: UssdHop): Promise<UssdAnswer> {
     const { config, i18n, metrics, trail, engine, finish } = this.deps;
-    const address = phoneAddress(hop.phone);
+    const address = hop.masked !== undefined ? maskedAddress(hop.gateway, hop.masked) : phoneAddress(hop.phone);
     if (!address) return { kind: 'bad-phone' };
     trail.record({ gateway: hop.gateway, network: hop.network, source: hop.source, session: hop.session, serviceCode: hop.serviceCode, address });
     // Like SMS, only the countries this deployment serves: refused politely, no citizen made.
