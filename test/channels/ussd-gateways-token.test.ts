@@ -21,15 +21,15 @@ describe('every USSD gateway family is behind USSD_TOKEN', () => {
 
   beforeAll(async () => {
     ({ context, app } = await startLingkod(await databaseBackends()[0].open()));
-    const { config, conversation, i18n, log, metrics, outbox } = context;
-    paths = ussdGateways({ config, conversation, i18n, log, metrics, outbox }).flatMap((channel) => postPaths(channel.router as never));
+    const { config, conversation, i18n, log, metrics, outbox, store } = context;
+    paths = ussdGateways({ config, conversation, i18n, log, metrics, outbox, store }).flatMap((channel) => postPaths(channel.router as never));
   });
   afterAll(async () => {
     await context.close();
   });
 
   it('lists every family at its own /ussd/<name>', () => {
-    expect(paths).toEqual(expect.arrayContaining(['/ussd/africastalking', '/ussd/hubtel', '/ussd/nalo', '/ussd/arkesel']));
+    expect(paths).toEqual(expect.arrayContaining(['/ussd/africastalking', '/ussd/hubtel', '/ussd/nalo', '/ussd/arkesel', '/ussd/bdapps']));
     expect(new Set(paths).size).toBe(paths.length);
     for (const path of paths) expect(path).toMatch(/^\/ussd\/[a-z][a-z0-9-]*$/);
   });
