@@ -1,5 +1,6 @@
 import { africasTalkingUssd } from './africastalking/ussd';
 import type { Channel, ChannelDeps } from './channel';
+import { kannelUssd } from './kannel-ussd/ussd';
 
 /**
  * Every USSD gateway family Lingkod speaks, each a folder of its own under src/channels with
@@ -8,5 +9,5 @@ import type { Channel, ChannelDeps } from './channel';
  * and hands its hops to the conversation layer (conversation/ussd.ts).
  */
 export function ussdGateways(deps: ChannelDeps): Channel[] {
-  return [africasTalkingUssd(deps)];
+  return [africasTalkingUssd(deps), kannelUssd(deps)];
 }
