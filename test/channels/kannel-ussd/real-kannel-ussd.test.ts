@@ -118,6 +118,20 @@ if (withKannel) {
       expect(categories.text).toContain('Social welfare');
     });
 
+    it('sends a screen longer than one SMS (161 to 182 GSM-7 characters) as one submit_sm, not split', async () => {
+      const phone = '+639171120006';
+      const first = await hop(phone, CODE, USSD_OP.pssrIndication, 11, 0);
+      let screen = await hop(phone, /^(\d+) English$/m.exec(first.text)![1], USSD_OP.ussrConfirm, 11, 1);
+      for (const label of ['Services', 'Social welfare', 'Crisis assistance']) {
+        screen = await hop(phone, new RegExp(`^(\\d+) ${label}`, 'm').exec(screen.text)![1], USSD_OP.ussrConfirm, 11, screen.sequence!);
+      }
+      expect(screen.text).toContain('Bring: ');
+      expect(screen.text.length).toBeGreaterThan(160);
+      expect(screen.text.length).toBeLessThanOrEqual(182);
+      expect(screen.split).toBe(false);
+      expect(boxes.peer.submitted.filter((each) => each.to === digits(phone))).toHaveLength(5);
+    });
+
     it('answers a deliver_sm the gateway sends again with the same screen, and does not advance', async () => {
       const phone = '+639171120002';
       const first = await hop(phone, CODE, USSD_OP.pssrIndication, 7, 0);
@@ -149,7 +163,7 @@ if (withKannel) {
       const answeredBefore = boxes.answered.length;
       expect(await boxes.peer.deliver(digits(phone), CODE, '', USSD_OP.userAbort, 9, 1, true)).toBe(0);
       for (let attempt = 0; attempt < 100 && boxes.answered.length === answeredBefore; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(boxes.answered.at(-1)).toEqual({ path: '/ussd/kannel', status: 200 });
+      expect(boxes.answered.at(-1)).toMatchObject({ path: '/ussd/kannel', status: 200 });
       expect(boxes.peer.submitted.length).toBe(before);
     });
 

@@ -49,8 +49,8 @@ export interface UssdKannel {
   /** smsbox's sendsms URL and the password of its user `lingkod`. */
   sendsmsUrl: string;
   password: string;
-  /** Every request Kannel made to Lingkod (path, answer). */
-  answered: { path: string; status: number }[];
+  /** Every request Kannel made to Lingkod (path, answer), and its query string as sent. */
+  answered: { path: string; status: number; query: string }[];
   /** Kannel's get-url requests go to `handler` from now on. */
   serve(handler: (req: IncomingMessage, res: ServerResponse) => void): void;
   /** The last lines of the boxes' logs, for a failure message. */
@@ -63,10 +63,11 @@ export async function startUssdKannel(programs: KannelPrograms, name: string): P
   const dir = mkdtempSync(path.join(tmpdir(), `lingkod-${name}-`));
   const processes = new Processes();
   const peer = new UssdGatewayPeer(USSD_SYSTEM_ID, USSD_PASSWORD);
-  const answered: { path: string; status: number }[] = [];
+  const answered: UssdKannel['answered'] = [];
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server: Server = createHttpServer((req, res) => {
-    res.once('finish', () => answered.push({ path: (req.url ?? '').split('?')[0], status: res.statusCode }));
+    const [requested, query = ''] = (req.url ?? '').split('?');
+    res.once('finish', () => answered.push({ path: requested, status: res.statusCode, query }));
     handle(req, res);
   });
   const read = (file: string) => {
