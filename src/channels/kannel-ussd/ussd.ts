@@ -128,7 +128,7 @@ export function kannelUssd({ config, log, metrics, conversation }: ChannelDeps):
 
     // The phone hung up, or the gateway released the session: nothing to answer.
     if (op >= USSD_OP.userAbort || (info.end && op !== USSD_OP.pssrIndication)) {
-      await conversation.ussd.ended({ gateway: GATEWAY, session, phone: from, status: 'dropped', serviceCode: dialled(to)?.serviceCode ?? (to || undefined) });
+      await conversation.ussd.ended({ gateway: GATEWAY, session, phone: from, status: 'dropped', network: config.KANNEL_USSD_SMSC, serviceCode: dialled(to)?.serviceCode ?? (to || undefined) });
       answer(res, 200, '');
       return;
     }
@@ -144,6 +144,8 @@ export function kannelUssd({ config, log, metrics, conversation }: ChannelDeps):
       phone: from,
       input: op === USSD_OP.pssrIndication ? '' : text.trim(),
       hopKey: `${session}:${info.sequence}:${info.end ? 1 : 0}:${op}:${text}`,
+      // One SMPP link is one operator: its smsc-id (ours, not the caller's to forge) names the network.
+      network: config.KANNEL_USSD_SMSC,
       serviceCode: dial?.serviceCode ?? (to || undefined),
       shortcut: dial?.shortcut,
       source: req.ip,

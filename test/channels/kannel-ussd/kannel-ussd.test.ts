@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import fc from 'fast-check';
 import request from 'supertest';
 import type { AppContext } from '../../../src/context';
 import type { Database } from '../../../src/store/sql';
@@ -188,6 +189,21 @@ describe('GET /ussd/kannel', () => {
     } finally {
       await off.context.close();
     }
+  });
+
+  it('answers any forged query with 200 or 400, never a 5xx or a stack', async () => {
+    const bytes = fc.uint8Array({ maxLength: 40 }).map((array) => [...array].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join(''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ from: fc.oneof(bytes, fc.constantFrom('+639171130099', '')), text: bytes, coding: fc.constantFrom('0', '1', '2', 'x'), charset: fc.constantFrom('UTF-8', 'UTF-16BE', ''), meta: fc.oneof(bytes, bytes.map((raw) => `%3Fsmpp%3Fussd_service_op%3D${raw}%26its_session_info%3D${raw}`)) }),
+        async ({ from, text, coding, charset, meta }) => {
+          const answer = await request(app).get(`/ussd/kannel?token=${encodeURIComponent(USSD_TEST_TOKEN)}&from=${from}&to=*347%23&text=${text}&coding=${coding}&charset=${charset}&id=x&meta-data=${meta}`);
+          expect([200, 400]).toContain(answer.status);
+          expect(answer.text).not.toMatch(/at .*\.ts|stack/i);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('writes no phone number and no token to the logs', () => {
