@@ -46,6 +46,13 @@ describe('the USSD groups of kannel.conf (src/channels/kannel-ussd/kannel.conf)'
     expect(conf).toMatch(/^max-sms-octets = 160$/m);
   });
 
+  it('is the block the README shows (marked), and the README has no other copy of the USSD get-url', () => {
+    const readme = readFileSync(path.resolve(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const marker = readme.indexOf('<!-- kannel-ussd.conf:');
+    if (marker >= 0) expect(/```conf\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1]).toBe(conf);
+    else expect(readme).not.toContain('/ussd/kannel?token=');
+  });
+
   it('puts the USSD service before the SMS one in the configuration a run uses', () => {
     const run = { dir: '/tmp/x', adminPort: 1, boxPort: 2, sendsmsPort: 3, smscPort: 4, lingkodBase: 'http://127.0.0.1:5', token: 't', password: 'p' };
     const whole = ussdKannelConf(readmeKannelConf(), run, 6);
