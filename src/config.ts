@@ -262,6 +262,16 @@ const configSchema = z.object({
    * callback URL (compared in constant time). At least 32 characters. With neither it nor
    * USSD_ALLOWED_IPS set, USSD answers 403.
    */
+  // SMPP USSD through Kannel (src/channels/kannel-ussd): the operator's USSD gateway speaks SMPP
+  // to Kannel, smsbox calls GET /ussd/kannel, the screen goes back through sendsms with the
+  // ussd_service_op and its_session_info TLVs as meta-data. Off until KANNEL_USSD_SMSC is set.
+  /**
+   * The smsc-id of Kannel's SMPP link to the operator's USSD gateway; screens are sent with
+   * `smsc=<it>` through KANNEL_SENDSMS_URL, KANNEL_USERNAME and KANNEL_PASSWORD. Unset: off.
+   */
+  KANNEL_USSD_SMSC: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be a Kannel smsc-id (letters, digits, _ . -)').optional()),
+  /** Milliseconds one sendsms of a USSD screen may take; a screen is sent at most once, within the session's life. */
+  KANNEL_USSD_SEND_TIMEOUT_MS: intInRange(200, 20_000, 4000),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,

@@ -3,6 +3,7 @@ import { arkeselUssd } from './arkesel/ussd';
 import { bdappsUssd } from './bdapps/ussd';
 import type { Channel, ChannelDeps } from './channel';
 import { hubtelUssd } from './hubtel/ussd';
+import { kannelUssd } from './kannel-ussd/ussd';
 import { naloUssd } from './nalo/ussd';
 import type { EphemeralStore } from '../store/ephemeral';
 
@@ -22,5 +23,7 @@ export function ussdGateways(deps: ChannelDeps & { store: EphemeralStore }): Cha
     arkeselUssd(deps),
     // hSenid TAP (Robi bdapps, Banglalink Applink): asynchronous, the screen POSTed back.
     bdappsUssd(deps),
+    // SMPP USSD (ussd_service_op, its_session_info) through the Kannel link: smsbox's get-url.
+    kannelUssd(deps),
   ];
 }
