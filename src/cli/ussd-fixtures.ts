@@ -101,8 +101,8 @@ export async function replay(manifest: FixtureManifest, { baseUrl, token, print 
 /** The URL as printed: path and query, the token replaced. */
 function masked(url: URL): string {
   const copy = new URL(url);
-  if (copy.searchParams.has('token')) copy.searchParams.set('token', '…');
-  return `${copy.pathname}${copy.search}`;
+  if (copy.searchParams.has('token')) copy.searchParams.set('token', 'TOKEN');
+  return `${copy.pathname}${copy.search}`.replace('token=TOKEN', 'token=…');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -121,7 +121,8 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`ussd:fixtures failed: ${(error as Error).message}\n`);
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      process.stderr.write(`ussd:fixtures failed: ${(error as Error).message}${cause ? ` (${cause}: is Lingkod listening there?)` : ''}\n`);
       process.exit(1);
     },
   );
