@@ -236,6 +236,12 @@ const configSchema = z.object({
   STATUS_LOOKUP_MISSES_PER_NETWORK_PER_HOUR: intInRange(1, 100_000, 50),
   /** Misses allowed per hour from everyone together; past it, lookups by reference wait for the hour (a distributed guesser). */
   STATUS_LOOKUP_MISSES_TOTAL_PER_HOUR: intInRange(1, 1_000_000, 500),
+  // Advanta (the cumulative-path CON/END family, src/channels/advanta/mapping.ts).
+  /**
+   * On a shared Advanta code, the extension Advanta puts first in INPUT (`*415*33#` → `33`),
+   * taken off every path; unset (the default) for a dedicated code.
+   */
+  USSD_ADVANTA_EXTENSION: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,8}$/, 'must be the digits of the extension, e.g. 33').optional()),
   /**
    * The USSD gateway's shared secret: every USSD endpoint requires it as `?token=` in the
    * callback URL (compared in constant time). At least 32 characters. With neither it nor

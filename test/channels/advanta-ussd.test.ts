@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { dialStringToPath } from '../../src/channels/advanta/mapping';
+import { dialStringToPath, withoutExtension } from '../../src/channels/advanta/mapping';
+import { loadConfig } from '../../src/config';
 import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/store/sql';
 import { LogCapture, USSD_TEST_TOKEN, optionNumber, startLingkod } from '../support/app';
@@ -22,6 +23,36 @@ describe('an Advanta INPUT as a path', () => {
     ['Amina', '*347#', 'Amina'],
   ])('reads %j (code %s) as %j', (input, code, path) => {
     expect(dialStringToPath(input, code)).toBe(path);
+  });
+});
+
+describe('a shared Advanta code', () => {
+  it.each([
+    ['33', '33', ''],
+    ['33*1*2', '33', '1*2'],
+    ['1*2', '33', '1*2'],
+    ['331*2', '33', '331*2'],
+    ['33*1', undefined, '33*1'],
+  ])('takes the extension off %j (extension %s): %j', (path, extension, expected) => {
+    expect(withoutExtension(path, extension)).toBe(expected);
+  });
+
+  it('with USSD_ADVANTA_EXTENSION set, the extension Advanta sends first is not taken as an answer', async () => {
+    const db = await databaseBackends()[0].open();
+    const { context, app } = await startLingkod(db, { USSD_ADVANTA_EXTENSION: '33' });
+    try {
+      const base = { token: USSD_TEST_TOKEN, SESSIONID: '5551001', USSDCODE: '*415#', MSISDN: '639171239101' };
+      const first = (await request(app).get('/ussd/advanta').query({ ...base, INPUT: '33' })).text;
+      expect(first).toMatch(/^CON Choose your language\n/);
+      const english = optionNumber(first, 'English');
+      expect((await request(app).get('/ussd/advanta').query({ ...base, INPUT: `*415*33*${english}#` })).text).toMatch(/^CON Lingkod - government services\n/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refuses an extension that is not digits at start-up', () => {
+    expect(() => loadConfig({ USSD_TOKEN: USSD_TEST_TOKEN, USSD_ADVANTA_EXTENSION: '33#' })).toThrow(/USSD_ADVANTA_EXTENSION/);
   });
 });
 

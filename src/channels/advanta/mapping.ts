@@ -8,7 +8,8 @@ import type { CumulativeMapping } from '../africastalking/cumulative';
  *
  * `INPUT` is cumulative ("33*2*Dan": the newest input is the last part). The older guide shows
  * it bare (`INPUT=33`), the newer one as the whole dial string (`*415*33*1#`); both are read,
- * the dialled code taken off. Advanta offers a POST setup "on request", with no published
+ * the dialled code taken off. On a shared code the extension comes first (`*415*33#` → `33`):
+ * USSD_ADVANTA_EXTENSION names it, and it is taken off too. Advanta offers a POST setup "on request", with no published
  * format: this mapping is the documented GET. The same guide is published word for word by
  * other resellers of Advanta's platform (Team Web, Kemru, JazaAfrica, FastMessage, Speedocom),
  * so this one entry serves them too, under their own name if copied with another `name`.
@@ -19,7 +20,7 @@ export const ADVANTA: CumulativeMapping = {
   fields: { session: 'SESSIONID', phone: 'MSISDN', text: 'INPUT', serviceCode: 'USSDCODE' },
   input: 'cumulative',
   prefixes: { more: 'CON', last: 'END' },
-  path: dialStringToPath,
+  path: (text, serviceCode, config) => withoutExtension(dialStringToPath(text, serviceCode), config.USSD_ADVANTA_EXTENSION),
   source: 'https://www.advantasms.com/ussd-api-guide ; https://github.com/harrykerry/advanta-africa-apis/blob/main/docs/ussd-api/README.md',
 };
 
@@ -35,4 +36,11 @@ export function dialStringToPath(text: string, serviceCode: string | undefined):
   if (code !== '' && dialled.startsWith(`${code}*`)) return dialled.slice(code.length + 1);
   const first = dialled.indexOf('*');
   return first === -1 ? '' : dialled.slice(first + 1);
+}
+
+/** A shared code's extension taken off the front of the path (`33` → '', `33*1*2` → `1*2`). */
+export function withoutExtension(path: string, extension: string | undefined): string {
+  if (extension === undefined) return path;
+  if (path === extension) return '';
+  return path.startsWith(`${extension}*`) ? path.slice(extension.length + 1) : path;
 }

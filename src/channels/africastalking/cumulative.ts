@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
+import type { Config } from '../../config';
 import type { Channel, ChannelDeps } from '../channel';
 import { ussdGateway, type UssdGateway } from '../ussd-gateway';
 
@@ -49,9 +50,10 @@ export interface CumulativeMapping {
   network?: RegExp;
   /**
    * The provider's quirks in the text before it is split (a full dial string such as
-   * `*415*33*1#` rather than `33*1`): returns the path as `a*b*c`, '' for the dial itself.
+   * `*415*33*1#` rather than `33*1`, a shared code's extension): returns the path as `a*b*c`,
+   * '' for the dial itself.
    */
-  path?: (text: string, serviceCode: string | undefined) => string;
+  path?: (text: string, serviceCode: string | undefined, config: Config) => string;
   /** Where the field list comes from (provider documentation), for the README and the fixtures. */
   source: string;
 }
@@ -127,7 +129,7 @@ export function cumulativeAdapter(mapping: CumulativeMapping, { log, metrics, co
       serviceCode: fields.serviceCode ? data[fields.serviceCode] : undefined,
       network: fields.network ? data[fields.network] : undefined,
     };
-    const path = mapping.path ? mapping.path(hop.text, hop.serviceCode) : hop.text;
+    const path = mapping.path ? mapping.path(hop.text, hop.serviceCode, conversation.config) : hop.text;
     const input = mapping.input === 'latest' || path === '' ? path : (path.split('*').pop() ?? '');
     const result = await conversation.ussd.hop({
       gateway: mapping.name,
