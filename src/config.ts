@@ -240,11 +240,12 @@ const configSchema = z.object({
   STATUS_LOOKUP_MISSES_PER_NETWORK_PER_HOUR: intInRange(1, 100_000, 50),
   /** Misses allowed per hour from everyone together; past it, lookups by reference wait for the hour (a distributed guesser). */
   STATUS_LOOKUP_MISSES_TOTAL_PER_HOUR: intInRange(1, 1_000_000, 500),
-  // JSON latest-input USSD gateways (Hubtel, Nalo, Arkesel: src/channels/latest-input).
+  // The USSD code, for gateways that do not send it or send a shared code's extension as input.
   /**
    * The code citizens dial, as `*347#` (or a shared code with its extension, `*920*12#`), so a
    * direct dial such as `*347*2*1#` on a gateway that sends no service code (Nalo, Arkesel) is
-   * taken as the dial and then 2, then 1. Unset: the dialled string's first part is the code.
+   * taken as the dial and then 2, then 1, and a shared code's extension (which Advanta sends as
+   * the first input) is never taken as an answer. Unset: the dialled string's first part is the code.
    */
   USSD_SERVICE_CODE: z.preprocess(emptyToUndefined, z.string().regex(/^\*\d+(\*\d+)*#$/, 'must be a USSD code such as *347# or *920*12#').optional()),
   // hSenid TAP USSD (Robi bdapps, Banglalink Applink; src/channels/bdapps): on while the URL, the
