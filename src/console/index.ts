@@ -58,6 +58,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const { config } = deps.admin;
   const throttle = new AuthThrottle(deps.store, { perClient: config.AUTH_FAILURES_PER_CLIENT, total: config.AUTH_FAILURES_TOTAL });
   const sessions = deps.admin.consoleSessions;
+  // The simulator is a sending channel of its own: served when it is among them (SIMULATOR on).
+  const simulator = deps.sendingChannels.includes('simulator');
   const router = express.Router();
   router.use(webPageHeaders());
   router.use(secureCookies(config.production));
@@ -81,6 +83,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   <button type="submit">Sign in</button>
 </form>
 <p class="hint">The key is checked once and not kept: this browser keeps only a session, which ends when you sign out, after ${config.CONSOLE_SESSION_IDLE_MINUTES} minutes without use, or ${config.CONSOLE_SESSION_MAX_HOURS} hours after signing in. Sign out on a shared computer.</p>`,
+        { simulator },
       ),
     );
   router.get('/login', (req: Request, res: Response) => {
@@ -192,7 +195,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
     }
   });
 
-  router.use(requireOfficer(sessions));
+  router.use(requireOfficer(sessions, { simulator }));
   router.post('/*splat', requireCsrf);
   router.post('/logout', async (req: Request, res: Response) => {
     await signOut(req, res, sessions);

@@ -53,11 +53,15 @@ class ServerProcess {
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
   }
 
-  /** Resolves with the base URL once the plain start-up line is out (or fails with what the server said). */
+  /**
+   * Resolves with the base URL once the plain start-up lines are out, and the JSON log's (written
+   * asynchronously) with them; fails with what the server said if it exits.
+   */
   async started(): Promise<string> {
     for (;;) {
       const match = /^Lingkod is running: (http:\/\/localhost:\d+)\/$/m.exec(this.stderr);
-      if (match) return match[1];
+      const logged = this.stdout.includes('Lingkod is listening') && (!this.stderr.includes('First start') || this.stdout.includes('First start'));
+      if (match && logged) return match[1];
       const ended = await Promise.race([this.exited.then((code) => ({ code })), new Promise<undefined>((resolve) => setTimeout(resolve, 100))]);
       if (ended) throw new Error(`the server exited (${ended.code}): ${this.stderr}`);
     }

@@ -52,3 +52,28 @@ describe('the front page', () => {
     }
   });
 });
+
+describe('the console links to the simulator only when it is served', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await PgliteDatabase.open(undefined);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it.each([
+    ['on', true],
+    ['off', false],
+  ])('SIMULATOR=%s: the sign-in page links to the front page, and to the simulator: %s', async (setting, linked) => {
+    const { context, app } = await startLingkod(keepOpen(db), { SIMULATOR: setting });
+    try {
+      const page = await request(app).get('/console/login').expect(200);
+      expect(page.text).toContain('href="/"');
+      expect(page.text.includes('href="/simulator"')).toBe(linked);
+      if (linked) expect((await request(app).get('/simulator').expect(200)).text).toContain('href="/console"');
+    } finally {
+      await context.close();
+    }
+  });
+});
