@@ -64,7 +64,7 @@ describe(`a newcomer's first pages in Chromium at 360 × 640, records on ${backe
       expect(width).toEqual({ fits: true, scrollWidth: expect.any(Number) });
       expect(await axeFindings(page)).toEqual([]);
       for (const name of ['Phone simulator', "Ministries' console", 'API document', 'Health']) await expect(page.getByRole('link', { name, exact: true }).count()).resolves.toBe(1);
-      await screenshot(page, '20-front-page', { name: 'front-page' });
+      await screenshot(page, '20-front-page');
       await page.getByRole('link', { name: 'Phone simulator', exact: true }).click();
       await page.waitForURL(/\/simulator$/);
       await page.goBack();
