@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createContext, type AppContext, type ContextOverrides } from './context';
 import { createApp } from './http/app';
 import { createMetricsApp, METRICS_OFF_NOTICE, metricsExposure } from './http/metrics';
+import { LINK_MINUTES } from './services/first-start';
 
 /** A started Lingkod: its listeners, what they are made of, and how to stop them all. */
 export interface RunningLingkod {
@@ -75,12 +76,33 @@ export async function start(config: Config, overrides: ContextOverrides = {}): P
   // Production turns conveniences off; say once which, and how to turn each on.
   if (config.production && !simulator) context.log.info('phone simulator is off in production: set SIMULATOR=on to serve it at /simulator (a training instance)');
   if (metricsExposure(config) === 'off') context.log.info(METRICS_OFF_NOTICE);
-  // For a person at a terminal, a plain line besides the JSON log: where to start.
-  if (process.stdout.isTTY) {
-    const tryIt = simulator ? `  Try Lingkod on a simulated phone: ${base}/simulator\n` : '';
-    process.stdout.write(`\n${tryIt}  Ministries' console (sign in with an API key): ${base}/console\n\n`);
+  // No key yet: a one-time way into the console, printed once (src/services/first-start.ts).
+  const offer = await context.admin.firstStart.offer();
+  const firstStartLink = offer ? `${base}/console/first-start/${offer.token}` : undefined;
+  if (offer) {
+    context.log.info(
+      { expiresAt: offer.expiresAt.toISOString() },
+      `First start: no API key exists yet. To make the first super-admin key and sign in, open ${firstStartLink} within ${LINK_MINUTES} minutes (it works once)`,
+    );
   }
+  // Plain lines besides the JSON log, for a person: where to start. On stdout at a terminal; on
+  // stderr otherwise (Docker, CI, a pipe), where the JSON log on stdout is read by machines.
+  const banner = startBanner(base, simulator, firstStartLink === undefined ? undefined : { link: firstStartLink, minutes: LINK_MINUTES });
+  if (process.stdout.isTTY) process.stdout.write(banner);
+  else process.stderr.write(banner);
   return running;
+}
+
+/** The plain start-up lines: where the simulator, the console, the front page and health are, and a first start's link. */
+export function startBanner(base: string, simulator: boolean, firstStart?: { link: string; minutes: number }): string {
+  const lines = [
+    `Lingkod is running: ${base}/`,
+    ...(simulator ? [`  Try Lingkod on a simulated phone: ${base}/simulator`] : []),
+    `  Ministries' console (sign in with an API key): ${base}/console`,
+    `  Health: ${base}/healthz   API document: ${base}/api/v1/openapi.json`,
+    ...(firstStart ? [`  First start, no API key yet: open ${firstStart.link} within ${firstStart.minutes} minutes to make the first super-admin key (the link works once).`] : []),
+  ];
+  return `\n${lines.join('\n')}\n\n`;
 }
 
 /** Starts Lingkod from the environment; stops cleanly on SIGINT/SIGTERM. */

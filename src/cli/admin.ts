@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { createI18n } from '../i18n';
 import { CLI_ACTOR, ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../services/access';
 import { ApiKeyService } from '../services/api-keys';
+import { DatabaseInUseError } from '../store/data-dir-lock';
 import { migrate } from '../store/migrate';
 import { openDatabase } from '../store/open';
 import type { Database } from '../store/sql';
@@ -105,11 +106,35 @@ export async function runTelegramSetup(config: Config, output: Output): Promise<
   }
 }
 
+/**
+ * Why the command refused to open the embedded database, and what to do instead. Two processes
+ * on one PGlite directory lose each other's writes, so nothing was opened or written.
+ */
+export function inUseMessage(error: DatabaseInUseError): string {
+  return `Refused: ${error.message}.
+Nothing was written. A key made here while the server runs would be lost or overwrite another.
+Either:
+  - stop the server (Ctrl-C in its terminal, or kill ${error.holder.pid}), run this command again, then start the server;
+  - or, with the server running, make keys without this command: with an admin key through the API
+    (POST /api/v1/keys, see /api/v1/openapi.json), or, when no key exists yet, with the one-time
+    sign-in link the server printed when it started (restart it for a new one);
+  - or use PostgreSQL (DATABASE_URL): then this command and the server can run at the same time.
+If no Lingkod process is running with this DATA_DIR (say, it ran on another machine), delete ${error.lockFile}.
+`;
+}
+
 async function main(): Promise<number> {
   const config = loadConfig();
   const output: Output = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
   if (process.argv[2] === 'telegram-setup' && process.argv.length === 3) return runTelegramSetup(config, output);
-  const db = await openDatabase(config, 2);
+  let db: Database;
+  try {
+    db = await openDatabase(config, 2);
+  } catch (error) {
+    if (!(error instanceof DatabaseInUseError)) throw error;
+    output.err(inUseMessage(error));
+    return 1;
+  }
   try {
     await migrate(db);
     return await runAdmin(process.argv.slice(2), db, output);

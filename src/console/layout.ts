@@ -45,6 +45,7 @@ export function consolePage(page: ConsolePage): string {
     </ul>
   </nav>
   <div class="who">
+    ${page.officer.simulator ? html`<a href="/simulator">Phone simulator</a>` : ''}
     <span>${whoIs(page.officer)}</span>
     <form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${page.officer.csrf}"><button type="submit" class="link">Sign out</button></form>
   </div>
@@ -56,9 +57,12 @@ export function consolePage(page: ConsolePage): string {
   return document({ title: `${page.title} · Lingkod console`, styles: CONSOLE_STYLES, scripts: CONSOLE_SCRIPTS, icon: CONSOLE_ICON, body });
 }
 
-/** A page without the signed-in chrome (sign-in, errors before sign-in). */
-export function plainPage(title: string, body: SafeHtml): string {
-  return document({ title: `${title} · Lingkod console`, styles: CONSOLE_STYLES, scripts: [], icon: CONSOLE_ICON, body: html`<main id="main" class="narrow">${body}</main>` });
+/** A page without the signed-in chrome (sign-in, errors before sign-in); `links` adds the front page's and the simulator's. */
+export function plainPage(title: string, body: SafeHtml, links?: { simulator: boolean }): string {
+  const nav = links
+    ? html`<nav class="narrow-links" aria-label="Lingkod"><a href="/">Lingkod home</a>${links.simulator ? html` · <a href="/simulator">Phone simulator</a>` : ''}</nav>`
+    : '';
+  return document({ title: `${title} · Lingkod console`, styles: CONSOLE_STYLES, scripts: [], icon: CONSOLE_ICON, body: html`<main id="main" class="narrow">${body}${nav}</main>` });
 }
 
 /** Dates and times as officers read them, in the configured time zone. */

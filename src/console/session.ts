@@ -78,6 +78,8 @@ export interface Officer {
   actor: Actor;
   holder: string;
   csrf: string;
+  /** The phone simulator is served here (SIMULATOR on): the header links to it. */
+  simulator?: boolean;
 }
 
 const officers = new WeakMap<Request, Officer>();
@@ -93,7 +95,7 @@ export function officerOf(req: Request): Officer {
  * Resumes the session in the cookie; a missing, unknown, ended, idle or expired session (or one
  * whose key was revoked) sends a page request to the sign-in form and refuses anything else with 401.
  */
-export function requireOfficer(sessions: ConsoleSessionService): RequestHandler {
+export function requireOfficer(sessions: ConsoleSessionService, options: { simulator?: boolean } = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const id = cookiesOf(req)[SESSION_COOKIE];
     const record = id ? await sessions.resume(id) : undefined;
@@ -102,7 +104,7 @@ export function requireOfficer(sessions: ConsoleSessionService): RequestHandler 
       else res.status(401).json({ error: 'Not signed in, or the session ended: sign in again' });
       return;
     }
-    officers.set(req, { actor: keyActor(record.id, record.ministryCode, record.centreCode, record.role), holder: record.holder, csrf: csrfTokenFor(id) });
+    officers.set(req, { actor: keyActor(record.id, record.ministryCode, record.centreCode, record.role), holder: record.holder, csrf: csrfTokenFor(id), simulator: options.simulator === true });
     next();
   };
 }

@@ -8,6 +8,8 @@ import type { Metrics } from '../metrics';
 import type { AdminServices } from '../services/admin';
 import type { EphemeralStore } from '../store/ephemeral';
 import type { Database } from '../store/sql';
+import { homePage } from './home';
+import { webPageHeaders } from './html';
 import { metricsExposure, metricsRoute, type MetricsSettings } from './metrics';
 
 /** The settings the app itself reads: which forwarded addresses to believe, and /metrics. */
@@ -29,7 +31,7 @@ export interface AppDeps {
 
 /**
  * The one Express app. Middleware order, top to bottom: security headers, health (cheap,
- * unauthenticated) and metrics (as METRICS_TOKEN, METRICS_PORT and production mode say), the
+ * unauthenticated), the front page and metrics (as METRICS_TOKEN, METRICS_PORT and production mode say), the
  * ministries' API at /api/v1 (its own key check and JSON errors), channel webhooks (each
  * parses its own body), 404, and one terminal error handler that never leaks a stack trace.
  */
@@ -44,6 +46,11 @@ export function createApp({ config, channels, db, store, metrics, log, api, admi
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(helmet());
 
+  // The front page: what this is and where to go, with the web pages' headers (CSP 'self', no-store).
+  const home = homePage({ simulator: channels.some((channel) => channel.name === 'simulator'), console: admin !== undefined, api: api !== undefined });
+  app.get('/', webPageHeaders(), (_req: Request, res: Response) => {
+    res.type('html').send(home);
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

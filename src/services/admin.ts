@@ -10,6 +10,7 @@ import { countSubscribers, type SubscriberCountFilter, type SubscriberGroup } fr
 import { AuditLog } from './audit';
 import { BroadcastService } from './broadcasts';
 import { ConsoleSessionService } from './console-sessions';
+import { FirstStartService } from './first-start';
 import { CatalogAdmin } from './catalog-admin';
 import { MinistryService } from './ministries';
 import { ProfileService } from './profiles';
@@ -24,6 +25,8 @@ export interface AdminServices {
   apiKeys: ApiKeyService;
   /** Signed-in consoles: a session id in the cookie, never the key. */
   consoleSessions: ConsoleSessionService;
+  /** A first start's one-time sign-in link, while no key exists. */
+  firstStart: FirstStartService;
   ministries: MinistryService;
   catalog: CatalogAdmin;
   requests: RequestStatusService;
@@ -62,9 +65,11 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const now = deps.now ?? (() => new Date());
   const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS) ?? null;
   const channelNames = () => deps.sendingChannels.map((channel) => channel.name);
+  const apiKeys = new ApiKeyService(db);
   return {
     config,
-    apiKeys: new ApiKeyService(db),
+    apiKeys,
+    firstStart: new FirstStartService(db, apiKeys, now),
     consoleSessions: new ConsoleSessionService(db, { idleMinutes: config.CONSOLE_SESSION_IDLE_MINUTES, maxHours: config.CONSOLE_SESSION_MAX_HOURS, now }),
     ministries: new MinistryService(db),
     catalog: new CatalogAdmin(db, deps.catalogChanged),

@@ -11,8 +11,8 @@ import { hasControlCharacter } from './plain-text';
  * from comparing a digest the caller cannot choose).
  */
 
-/** Where a key came from: made through the API, by `npm run admin`, or by ADMIN_API_KEY. */
-export type KeySource = 'api' | 'cli' | 'env';
+/** Where a key came from: made through the API, by `npm run admin`, by ADMIN_API_KEY, or with a first start's one-time link. */
+export type KeySource = 'api' | 'cli' | 'env' | 'first-start';
 
 /** An officer's key (a ministry's or super-admin), or a service centre's (assisted requests only). */
 export type KeyKind = 'officer' | 'centre';

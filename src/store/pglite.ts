@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { lockDataDir } from './data-dir-lock';
 import type { Database, Queryable, Row } from './sql';
 
 /**
@@ -41,19 +42,36 @@ db.waitReady.then(() => db.close()).then(() => process.exit(0), (error) => { pro
 export class PgliteDatabase implements Database {
   readonly engine = 'pglite';
 
-  private constructor(private readonly db: PGlite) {}
+  private constructor(
+    private readonly db: PGlite,
+    private readonly unlock: () => void = () => {},
+  ) {}
 
-  /** Opens (creating on first use) the database in `dataDir`; `undefined` keeps it in memory. */
+  /**
+   * Opens (creating on first use) the database in `dataDir`; `undefined` keeps it in memory. A
+   * directory is locked first (`<dataDir>.lock`, src/store/data-dir-lock.ts): open in another
+   * process, it throws DatabaseInUseError before reading or writing anything.
+   */
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
     // PGlite is an ES module; a dynamic import keeps this CommonJS build working.
     const { PGlite } = await import('@electric-sql/pglite');
+    let unlock = () => {};
     if (dataDir) {
-      await mkdir(dataDir, { recursive: true });
-      if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir);
+      await mkdir(path.dirname(path.resolve(dataDir)), { recursive: true });
+      unlock = lockDataDir(`${path.resolve(dataDir)}.lock`);
     }
-    const db = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
-    await db.waitReady;
-    return new PgliteDatabase(db);
+    try {
+      if (dataDir) {
+        await mkdir(dataDir, { recursive: true });
+        if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir);
+      }
+      const db = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
+      await db.waitReady;
+      return new PgliteDatabase(db, unlock);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   }
 
   async query<R extends Row = Row>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -77,6 +95,10 @@ export class PgliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      this.unlock();
+    }
   }
 }

@@ -17,7 +17,7 @@ const apiKey = z.object({
   holder: z.string().describe('who holds the key: a person, or a centre\'s operator; two-person approval compares holders'),
   role: z.enum(['admin', 'officer']).describe("a ministry's `admin` key makes and revokes its keys; an `officer`'s makes none; super-admin keys are `admin`"),
   prefix: z.string().describe('the first characters of the key, to tell keys apart'),
-  source: z.enum(['api', 'cli', 'env']),
+  source: z.enum(['api', 'cli', 'env', 'first-start']),
   createdBy: z.number().int().nullable(),
   createdAt: timestamp,
   revokedAt: timestamp.nullable(),

@@ -17,32 +17,23 @@ const keypad = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const keyNames: Record<string, string> = { '*': 'star', '#': 'hash' };
 
 /**
- * The simulator page: settings (phone number, language), a phone with three modes (USSD, SMS,
- * chat) as tabs, and the phone's inbox. Works at 360 px: everything stacks in one column.
+ * The simulator page: a phone with three modes (USSD, SMS, chat) as tabs, its settings (phone
+ * number, language), and its inbox; links to the front page and the console. At 360 px
+ * everything stacks in one column, the phone first, its Call key above the keypad (as on a
+ * feature phone) within the first 640 px. A new inbox message is announced (a status region)
+ * and counted on the Inbox link, since the inbox is below the phone.
  */
 export function simulatorPage(options: SimulatorPageOptions): string {
   const body = html`<header class="top">
   <h1>Lingkod phone simulator</h1>
-  <p>A feature phone on the Lingkod network: dial a USSD code, send a text, or chat. Replies are exactly what a phone would get: a USSD screen holds ${options.ussdLimits.gsm7} characters (${options.ussdLimits.ucs2} when it needs UCS-2).</p>
+  <nav aria-label="Lingkod"><ul>
+    <li><a href="/">Home</a></li>
+    <li><a href="/console">Ministries' console</a></li>
+    <li><a href="#inbox-title" id="inbox-link">Inbox</a></li>
+    <li><a href="#settings">This phone</a></li>
+  </ul></nav>
 </header>
 <main>
-  <form id="settings" class="card settings">
-    <h2>This phone</h2>
-    <div class="field">
-      <label for="phone">Phone number</label>
-      <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="off" value="+639171234567" required>
-    </div>
-    <div class="field">
-      <label for="locale">Language</label>
-      <select id="locale" name="locale">
-        <option value="">Chosen on the phone</option>
-        ${options.locales.map((locale) => html`<option value="${locale}">${LANGUAGE_NAMES[locale] ?? locale}</option>`)}
-      </select>
-    </div>
-    <button type="submit">Use this phone</button>
-    <p id="settings-status" class="status" role="status"></p>
-  </form>
-
   <section class="phone" aria-labelledby="phone-title">
     <h2 id="phone-title" class="visually-hidden">Phone</h2>
     <div class="modes" role="tablist" aria-label="How to reach Lingkod">
@@ -57,12 +48,12 @@ export function simulatorPage(options: SimulatorPageOptions): string {
       <form id="ussd-form" class="keypad-form">
         <label for="ussd-input" id="ussd-label">Number to dial</label>
         <input id="ussd-input" name="input" autocomplete="off" inputmode="tel" maxlength="182" value="${EXAMPLE_CODE}">
-        <div class="keypad">
-          ${keypad.map((key) => html`<button type="button" class="key" data-key="${key}"${keyNames[key] ? html` aria-label="${keyNames[key]}"` : ''}>${key}</button>`)}
-        </div>
         <div class="calls">
           <button type="submit" class="call" id="ussd-send">Call</button>
           <button type="button" class="end" id="ussd-end">End</button>
+        </div>
+        <div class="keypad">
+          ${keypad.map((key) => html`<button type="button" class="key" data-key="${key}"${keyNames[key] ? html` aria-label="${keyNames[key]}"` : ''}>${key}</button>`)}
         </div>
       </form>
     </div>
@@ -87,12 +78,31 @@ export function simulatorPage(options: SimulatorPageOptions): string {
     </div>
   </section>
 
+  <form id="settings" class="card settings">
+    <h2>This phone</h2>
+    <p class="about hint">A feature phone on the Lingkod network: dial a USSD code, send a text, or chat. Replies are exactly what a phone would get: a USSD screen holds ${options.ussdLimits.gsm7} characters (${options.ussdLimits.ucs2} when it needs UCS-2).</p>
+    <div class="field">
+      <label for="phone">Phone number</label>
+      <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="off" value="+639171234567" required>
+    </div>
+    <div class="field">
+      <label for="locale">Language</label>
+      <select id="locale" name="locale">
+        <option value="">Chosen on the phone</option>
+        ${options.locales.map((locale) => html`<option value="${locale}">${LANGUAGE_NAMES[locale] ?? locale}</option>`)}
+      </select>
+    </div>
+    <button type="submit">Use this phone</button>
+    <p id="settings-status" class="status" role="status"></p>
+  </form>
+
   <section class="card inbox" aria-labelledby="inbox-title">
     <h2 id="inbox-title">Inbox</h2>
     <p class="hint">Status updates and announcements sent to this phone arrive here.</p>
-    <ol id="inbox-list" class="thread" aria-live="polite"></ol>
+    <ol id="inbox-list" class="thread"></ol>
     <p id="inbox-empty" class="hint">No messages yet.</p>
   </section>
+  <p id="inbox-announce" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true"></p>
 </main>`;
   return document({
     title: 'Lingkod phone simulator',

@@ -53,6 +53,8 @@ export function phoneScript(): void {
   const chatButtons = byId('chat-buttons');
   const inboxList = byId('inbox-list');
   const inboxEmpty = byId('inbox-empty');
+  const inboxAnnounce = byId('inbox-announce');
+  const inboxLink = byId('inbox-link');
   const STORAGE_KEY = 'lingkod-simulator-phone';
   const encodingName = (encoding: string) => (encoding === 'gsm7' ? 'GSM-7' : 'UCS-2');
 
@@ -220,7 +222,33 @@ export function phoneScript(): void {
     if (text) void chat(text, text);
   });
 
-  // The inbox: polled while the page is visible.
+  // The inbox: polled while the page is visible. It is below the phone, so a message that
+  // arrives after the page opened is announced (a status region a screen reader reads out) and
+  // counted on the Inbox link at the top until the inbox is looked at.
+  let inboxLoaded = false;
+  let unseen = 0;
+  const inboxSection = inboxList.closest('section') ?? inboxList;
+  const inboxInView = () => {
+    const box = inboxSection.getBoundingClientRect();
+    return box.top < window.innerHeight && box.bottom > 0;
+  };
+  function announce(fresh: InboxMessage[]): void {
+    if (!inboxInView()) {
+      unseen += fresh.length;
+      inboxLink.textContent = `Inbox (${unseen} new)`;
+    }
+    const latest = fresh[fresh.length - 1];
+    const what = `${kinds[latest.kind ?? ''] ?? 'Message'}: ${latest.body}`;
+    inboxAnnounce.textContent = fresh.length === 1 ? `New message in the inbox. ${what}` : `${fresh.length} new messages in the inbox. The latest: ${what}`;
+  }
+  function inboxSeen(): void {
+    unseen = 0;
+    inboxLink.textContent = 'Inbox';
+  }
+  inboxLink.addEventListener('click', inboxSeen);
+  new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting) && document.visibilityState === 'visible') inboxSeen();
+  }).observe(inboxSection);
   const kinds: Record<string, string> = { status: 'Status update', broadcast: 'Announcement', notice: 'Notice', reply: 'Reply' };
   async function pollInbox(): Promise<void> {
     if (document.visibilityState !== 'visible') return;
@@ -228,6 +256,8 @@ export function phoneScript(): void {
     try {
       const { messages } = await post<{ messages: InboxMessage[] }>('/simulator/inbox', { after: inboxAfter });
       if (asked !== phone) return;
+      if (inboxLoaded && messages.length > 0) announce(messages);
+      inboxLoaded = true;
       for (const message of messages) {
         const when = new Date(message.receivedAt).toLocaleTimeString();
         bubble(inboxList, 'in', message.body, `${when} · ${message.segments} SMS · ${encodingName(message.encoding)}`, kinds[message.kind ?? ''] ?? 'Message');
@@ -255,6 +285,8 @@ export function phoneScript(): void {
       settingsStatus.textContent = `Using ${phone}${localeField.value ? ` in ${localeField.selectedOptions[0].textContent ?? ''}` : ''}.`;
       if (previous !== phone) {
         inboxAfter = 0;
+        inboxLoaded = false;
+        inboxSeen();
         inboxList.replaceChildren();
         smsThread.replaceChildren();
         chatThread.replaceChildren();

@@ -20,8 +20,10 @@ h2 { font-size: 1.15rem; margin: 0 0 .6rem; }
 .bar nav ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem .9rem; }
 .bar nav a { display: inline-block; padding: .4rem 0; }
 .bar nav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
-.who { margin-left: auto; display: flex; align-items: center; gap: .6rem; font-size: .9rem; }
+.who { margin-left: auto; display: flex; flex-wrap: wrap; align-items: center; gap: .6rem; font-size: .9rem; }
 .who form { margin: 0; }
+.narrow-links { margin-top: 1.5rem; }
+.home li { margin-bottom: .4rem; }
 button.link { background: none; border: 1px solid #fff; color: #fff; min-height: 2.25rem; padding: .25rem .6rem; }
 button.link:hover { background: #083a50; }
 main { padding: 1rem; max-width: 70rem; margin: 0 auto; }
