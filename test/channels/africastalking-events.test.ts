@@ -105,7 +105,7 @@ describe.each(databaseBackends())("Africa's Talking end-of-session notifications
     const answer = await report(endOf(caller.id, number, 'Incomplete'));
     expect([answer.status, answer.text]).toEqual([200, 'OK']);
     const hours = Math.max(1, Math.floor(h.context.config.SESSION_TTL / 3600));
-    const expected = translate(h.context.i18n, 'fil', { key: 'ussd.dropped_continue', params: { code: '*347#', hours } });
+    const expected = translate(h.context.i18n, 'fil', { key: 'sms:ussd_dropped', params: { code: '*347#', hours } });
     expect(expected).toMatch(/^Naputol ang tawag/);
     // The outbox adds the line that lets a citizen check an SMS is ours (in their language too).
     const sent = await notices(number);
