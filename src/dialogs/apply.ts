@@ -229,10 +229,8 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
         const service = await services.catalog.service(context.service);
         const params = { service: service ? pick(service.name, locale) : '', reference: formatReference(context.reference ?? '') };
         const person = context.profileId === undefined ? undefined : await services.profiles.get(citizenId, context.profileId);
-        return finalScreen([
-          person ? text('apply.submitted_for', { ...params, person: person.name }) : text('apply.submitted', params),
-          text('apply.keep_reference'),
-        ]);
+        // The reference first: on USSD this screen ends the session on one page, and a paragraph without room is left out.
+        return finalScreen([text('apply.submitted', params), ...(person ? [text('apply.review_for', { name: person.name })] : []), text('apply.keep_reference')]);
       },
       failed: async () => finalScreen([text('apply.failed')]),
       unavailable: async () => finalScreen([text('apply.unavailable')]),

@@ -110,7 +110,7 @@ describe.each(databaseBackends())('service centres and trust over USSD, records 
     const review = await phone.press(optionNumber(phone.last, 'Medical'));
     expect(review).toContain('For: Nur Datu');
     const submitted = await phone.press(optionNumber(review, 'Submit'));
-    expect(submitted).toMatch(/^END Request for Crisis assistance \(AICS\) for Nur Datu received\. Your reference is \d{4}-\d{4}-\d{3}\./);
+    expect(submitted).toMatch(/^END Request for Crisis assistance \(AICS\) received\. Your reference is \d{4}-\d{4}-\d{3}\.\nFor: Nur Datu\n/);
     const reference = referenceIn(submitted);
 
     await phone.dial();
