@@ -1,4 +1,5 @@
 import { parseReference } from '../services/reference';
+import { normaliseInput } from '../text/normalise';
 import type { DialogEvent } from './dialog';
 import { text, type Expect, type Text } from './screen';
 
@@ -34,11 +35,13 @@ export const BACK = '0';
  * Turns raw input into a dialog event, a page turn, or a polite hint. `98` and `0` are
  * navigation; numbers pick options; answers are checked against what the screen expects
  * before the dialog sees them, so dialogs only ever receive valid values: never a control
- * character, on any channel.
+ * character, on any channel. Input is read as SMS reads it (normaliseInput): digits of other
+ * scripts are ASCII digits here, whichever channel it came by.
  */
 export function interpret(raw: string, view: View, today: Date): Interpretation {
   if (UNTYPABLE.test(raw.replace(LINE_BREAKS, ' '))) return { kind: 'invalid', hint: text('hint.plain') };
-  const input = raw.trim();
+  // Read the same way on every channel: ২ is 2 (Telegram keyboards and Bangla phones send it), full-width folded.
+  const input = normaliseInput(raw);
   if (input === MORE && view.page + 1 < view.pageCount) return { kind: 'page', page: view.page + 1 };
   if (input === BACK && view.page > 0) return { kind: 'page', page: view.page - 1 };
   if (input === BACK && view.back) return { kind: 'event', event: { type: 'BACK' } };

@@ -87,7 +87,7 @@ describe.each(databaseBackends())('service centres and trust over USSD, records 
     const phone = new UssdPhone(h.app, '+639171235004');
     expect(await phone.dial()).toBe('CON Confirm request for Crisis assistance (AICS) for Bai Amina, filed at Marawi City Service Centre?\n1 Yes\n2 No\n0 Back');
     await phone.press('1');
-    expect(await phone.press(await codeTextedTo('+639171235004'))).toMatch(/^END Confirmed\. Request for Crisis assistance \(AICS\) for Bai Amina received\./);
+    expect(await phone.press(await codeTextedTo('+639171235004'))).toMatch(/^END Confirmed\. Request for Crisis assistance \(AICS\) received\. Your reference is \d{4}-\d{4}-\d{3}\.\nFor: Bai Amina\n/);
     await phone.dial();
     await phone.press(optionNumber(phone.last, 'My requests'));
     expect(phone.last).toBe('CON Whose requests?\n1 Me: 0\n2 Bai Amina (child): 1\n3 Family members\n0 Back');
