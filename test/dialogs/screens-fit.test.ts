@@ -85,6 +85,7 @@ describe('every USSD screen of every dialog in every locale', () => {
       profiles,
       // A request filed at the centre with the longest name, for the service with the longest name, for the longest-named person.
       assisted: { pendingFor: async (_citizenId, id) => ({ id: id ?? 1, serviceName: longest.service, centreName: longest.centre, personName: LONG_NAME }) },
+      timeZone: 'Asia/Manila',
     };
     const categories = await catalogService.categories();
     const provinces = await catalogService.provinces();
