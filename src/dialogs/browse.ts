@@ -90,17 +90,17 @@ export const browseDialog: Dialog<BrowseContext> = {
     detail: async ({ context, services, locale }) => {
       const service = await services.catalog.service(context.service ?? '');
       if (!service) return choiceScreen([text('browse.unknown_service')], []);
-      // The name, fee and time, then the action, then the long detail (what to bring, the
-      // office): on USSD, Apply is on the first page in every language.
+      // The name, then the action, then the detail (what to bring, the fee, the office, the
+      // time): on USSD, Apply is on the first page in every language (Bangla's 80 characters too).
       const body: Text[] = [
         text('common.item', { name: pick(service.name, locale) }),
-        service.feePhp > 0 ? text('browse.fee', { amount: formatPeso(service.feePhp) }) : text('browse.free'),
-        text('browse.time', { time: pick(service.processingTime, locale) }),
         text('browse.bring', { items: service.requirements.map((item) => pick(item, locale)).join('; ') || '-' }),
+        service.feePhp > 0 ? text('browse.fee', { amount: formatPeso(service.feePhp) }) : text('browse.free'),
         text('browse.office', { office: pick(service.office, locale) }),
+        text('browse.time', { time: pick(service.processingTime, locale) }),
       ];
       const options = service.form ? [{ label: text('browse.apply'), value: 'apply' }] : [];
-      return { ...choiceScreen(body, options), lead: 3 };
+      return { ...choiceScreen(body, options), lead: 1 };
     },
   },
 };
