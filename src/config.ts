@@ -122,7 +122,7 @@ const configSchema = z.object({
   ADMIN_API_KEY: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   /** Language for citizens who have not chosen one. */
   DEFAULT_LOCALE: z.preprocess(emptyToUndefined, z.enum(SUPPORTED_LOCALES).default('en')),
-  /** IANA time zone of the dates officers read in the console (days on the dashboard, times in lists). */
+  /** IANA time zone of every date a person reads: citizens' screens (src/text/dates.ts), a form's "today", the console. */
   TIME_ZONE: z.preprocess(
     emptyToUndefined,
     z

@@ -182,7 +182,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   };
   const engine = new DialogEngine({
     dialogs: createDialogs(effects),
-    services: { catalog, requests, subscriptions, profiles, assisted: { pendingFor: (citizenId, id) => admin.assisted.pendingFor(citizenId, id) } },
+    services: {
+      catalog,
+      requests,
+      subscriptions,
+      profiles,
+      assisted: { pendingFor: (citizenId, id) => admin.assisted.pendingFor(citizenId, id) },
+      timeZone: config.TIME_ZONE,
+    },
     citizens,
     store,
     i18n,

@@ -74,6 +74,7 @@ export function resolveScreen(i18n: i18n, locale: string, screen: Screen, hint?:
     expect: screen.expect,
     back: screen.back,
     final: screen.final,
+    ...(screen.lead === undefined ? {} : { lead: screen.lead + (hint ? 1 : 0) }),
     nav: { more: translate(i18n, locale, { key: 'nav.more' }), back: translate(i18n, locale, { key: 'nav.back' }) },
     locale,
   };

@@ -1,4 +1,5 @@
 import type { i18n } from 'i18next';
+import { normaliseInput } from '../text/normalise';
 
 /**
  * SMS keywords. A text has no screen to answer, so a few words always work, whatever the
@@ -20,22 +21,8 @@ export interface Keyword {
 
 const TAKES_ARGUMENT: ReadonlySet<KeywordKind> = new Set(['status', 'lang', 'info', 'verify']);
 
-/** The zero of each digit script a phone may send (Bangla, Devanagari, Arabic-Indic, Persian). */
-const DIGIT_ZEROS = [0x09e6, 0x0966, 0x0660, 0x06f0];
-
-/**
- * Input as the engine should read it: compatibility forms folded (full-width letters), digits
- * of other scripts made ASCII (a Bangla phone sends ২ for 2), spaces collapsed, ends trimmed.
- */
-export function normaliseInput(text: string): string {
-  let out = '';
-  for (const char of text.normalize('NFKC')) {
-    const code = char.codePointAt(0) ?? 0;
-    const zero = DIGIT_ZEROS.find((start) => code >= start && code <= start + 9);
-    out += zero === undefined ? char : String(code - zero);
-  }
-  return out.replace(/\s+/g, ' ').trim();
-}
+/** Input as the engine reads it (one rule for every channel): src/text/normalise.ts. */
+export { normaliseInput };
 
 /** A word folded for comparison: upper case, Latin accents dropped (Bangla signs kept). */
 function fold(word: string): string {

@@ -2,6 +2,7 @@ import { and, assign, fromPromise, setup } from 'xstate';
 import type { FormField } from '../services/catalog-schema';
 import { pick } from '../services/localized';
 import { formatReference } from '../services/reference';
+import { formDate } from '../text/dates';
 import type { Caller, Dialog, DialogEffects, DialogEvent, DialogInput, DialogOutput, ScreenInput, TrustEffects } from './dialog';
 import { personLabel } from './profiles';
 import { proofActors, proofScreens, proofStates, type ProofContext } from './proof';
@@ -229,10 +230,8 @@ export function applyDialog(effects: Pick<DialogEffects, 'loadForm' | 'submitReq
         const service = await services.catalog.service(context.service);
         const params = { service: service ? pick(service.name, locale) : '', reference: formatReference(context.reference ?? '') };
         const person = context.profileId === undefined ? undefined : await services.profiles.get(citizenId, context.profileId);
-        return finalScreen([
-          person ? text('apply.submitted_for', { ...params, person: person.name }) : text('apply.submitted', params),
-          text('apply.keep_reference'),
-        ]);
+        // The reference first: on USSD this screen ends the session on one page, and a paragraph without room is left out.
+        return finalScreen([text('apply.submitted', params), ...(person ? [text('apply.review_for', { name: person.name })] : []), text('apply.keep_reference')]);
       },
       failed: async () => finalScreen([text('apply.failed')]),
       unavailable: async () => finalScreen([text('apply.unavailable')]),
@@ -264,8 +263,9 @@ function fieldScreen({ context, locale }: ScreenInput<ApplyContext>, form: FormF
   }
 }
 
-/** A choice answer is shown by its label; other answers as typed (dates as YYYY-MM-DD). */
+/** A choice answer is shown by its label; a date as the question asked for it (DD-MM-YYYY); other answers as typed. */
 function displayAnswer(field: FormField, answer: string, locale: string): string {
+  if (field.type === 'date') return formDate(answer);
   if (field.type !== 'choice') return answer;
   const option = field.options.find((candidate) => candidate.value === answer);
   return option ? pick(option.label, locale) : answer;

@@ -90,6 +90,8 @@ export const browseDialog: Dialog<BrowseContext> = {
     detail: async ({ context, services, locale }) => {
       const service = await services.catalog.service(context.service ?? '');
       if (!service) return choiceScreen([text('browse.unknown_service')], []);
+      // The name, then the action, then the detail (what to bring, the fee, the office, the
+      // time): on USSD, Apply is on the first page in every language (Bangla's 80 characters too).
       const body: Text[] = [
         text('common.item', { name: pick(service.name, locale) }),
         text('browse.bring', { items: service.requirements.map((item) => pick(item, locale)).join('; ') || '-' }),
@@ -98,7 +100,7 @@ export const browseDialog: Dialog<BrowseContext> = {
         text('browse.time', { time: pick(service.processingTime, locale) }),
       ];
       const options = service.form ? [{ label: text('browse.apply'), value: 'apply' }] : [];
-      return choiceScreen(body, options);
+      return { ...choiceScreen(body, options), lead: 1 };
     },
   },
 };

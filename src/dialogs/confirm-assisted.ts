@@ -118,8 +118,10 @@ export function confirmAssistedDialog(effects: Pick<TrustEffects, 'confirmAssist
       confirmed: async ({ context, services, locale }) => {
         const request = await services.requests.findByReference(context.reference ?? '');
         const params = { service: request ? pick(request.serviceName, locale) : '', reference: formatReference(context.reference ?? '') };
+        // The reference first: on USSD this screen ends the session on one page, and a paragraph without room is left out.
         return finalScreen([
-          request?.personName ? text('assisted.confirmed_for', { ...params, person: request.personName }) : text('assisted.confirmed', params),
+          text('assisted.confirmed', params),
+          ...(request?.personName ? [text('apply.review_for', { name: request.personName })] : []),
           text('apply.keep_reference'),
         ]);
       },

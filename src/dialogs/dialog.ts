@@ -93,6 +93,8 @@ export interface ScreenServices {
   profiles: Pick<ProfileService, 'list' | 'get' | 'people'>;
   /** Requests filed at a centre that wait for the citizen's answer. */
   assisted: Pick<AssistedService, 'pendingFor'>;
+  /** The deployment's IANA time zone (TIME_ZONE): every date a citizen reads, and "today", are in it. */
+  timeZone: string;
 }
 
 /** Everything a screen builder needs to draw the current state. */

@@ -209,7 +209,7 @@ export class DialogEngine {
       if (saved && !current && !newSession) hint = text('engine.restarted');
     } else {
       running = this.restore(current);
-      const meaning = interpret(inbound.text, current.view, this.now());
+      const meaning = interpret(inbound.text, current.view, this.now(), this.options.services.timeZone);
       if (meaning.kind === 'page') page = meaning.page;
       else if (meaning.kind === 'invalid') hint = meaning.hint;
       else running.actor.send(meaning.event);

@@ -1,4 +1,6 @@
 import { parseReference } from '../services/reference';
+import { localDay } from '../text/dates';
+import { normaliseInput } from '../text/normalise';
 import type { DialogEvent } from './dialog';
 import { text, type Expect, type Text } from './screen';
 
@@ -33,12 +35,14 @@ export const BACK = '0';
 /**
  * Turns raw input into a dialog event, a page turn, or a polite hint. `98` and `0` are
  * navigation; numbers pick options; answers are checked against what the screen expects
- * before the dialog sees them, so dialogs only ever receive valid values: never a control
- * character, on any channel.
+ * (a date's range against today in `timeZone`, TIME_ZONE) before the dialog sees them, so dialogs only ever receive valid values: never a control
+ * character, on any channel. Input is read as SMS reads it (normaliseInput): digits of other
+ * scripts are ASCII digits here, whichever channel it came by.
  */
-export function interpret(raw: string, view: View, today: Date): Interpretation {
+export function interpret(raw: string, view: View, today: Date, timeZone = 'UTC'): Interpretation {
   if (UNTYPABLE.test(raw.replace(LINE_BREAKS, ' '))) return { kind: 'invalid', hint: text('hint.plain') };
-  const input = raw.trim();
+  // Read the same way on every channel: ২ is 2 (Telegram keyboards and Bangla phones send it), full-width folded.
+  const input = normaliseInput(raw);
   if (input === MORE && view.page + 1 < view.pageCount) return { kind: 'page', page: view.page + 1 };
   if (input === BACK && view.page > 0) return { kind: 'page', page: view.page - 1 };
   if (input === BACK && view.back) return { kind: 'event', event: { type: 'BACK' } };
@@ -67,7 +71,8 @@ export function interpret(raw: string, view: View, today: Date): Interpretation 
       const date = parseDate(input);
       if (!date) return { kind: 'invalid', hint: text('hint.date') };
       const iso = date.toISOString().slice(0, 10);
-      const todayIso = today.toISOString().slice(0, 10);
+      // Today where the citizen is (TIME_ZONE): at 01:30 on 4 December in Manila, the 4th is not in the future.
+      const todayIso = localDay(today, timeZone);
       if ((expect.range === 'past' && iso > todayIso) || (expect.range === 'future' && iso < todayIso)) {
         return { kind: 'invalid', hint: text(`hint.date_${expect.range}`) };
       }

@@ -5,6 +5,7 @@ import type { PersonFilter, RequestSummary } from '../services/requests';
 import type { Dialog, DialogEvent, DialogInput, DialogName, DialogOutput } from './dialog';
 import { personLabel } from './profiles';
 import { choiceScreen, text, type Option, type Text } from './screen';
+import { readableDay } from '../text/dates';
 
 interface RequestsContext {
   reference?: string;
@@ -116,7 +117,7 @@ export const requestsDialog: Dialog<RequestsContext> = {
           text('common.item', { name: pick(request.serviceName, locale) }),
           ...(request.personName ? [text('requests.for', { name: request.personName })] : []),
           text('requests.status', { status: statusText(request.status) }),
-          text('requests.updated', { date: request.updatedAt.toISOString().slice(0, 10) }),
+          text('requests.updated', { date: readableDay(request.updatedAt, locale, services.timeZone) }),
         ],
         [{ label: text('common.menu'), value: 'menu' }],
       );

@@ -38,6 +38,11 @@ export interface Screen {
   back: boolean;
   /** Whether the session ends with this screen (USSD `END`). */
   final: boolean;
+  /**
+   * On paged layouts (USSD), the options come right after this many body paragraphs, before
+   * the rest (long detail): the action a citizen came for is on the first page. Default: all.
+   */
+  lead?: number;
 }
 
 /** A Screen after translation, ready for a channel to lay out. */
@@ -48,6 +53,8 @@ export interface ResolvedScreen {
   expect: Expect;
   back: boolean;
   final: boolean;
+  /** Body paragraphs before the options on paged layouts (Screen.lead, counting a hint); undefined: all. */
+  lead?: number;
   /** Labels of the navigation entries, in the citizen's language. */
   nav: { more: string; back: string };
   /** The language it was translated into, for channels that add text of their own (SMS hints). */

@@ -5,6 +5,7 @@ import { formatReference } from '../services/reference';
 import { TO_MENU, type Caller, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects } from './dialog';
 import { statusText } from './requests';
 import { choiceScreen, finalScreen, questionScreen, text } from './screen';
+import { readableDay } from '../text/dates';
 
 interface StatusContext extends Caller {
   network?: string;
@@ -75,7 +76,7 @@ export function statusDialog(effects: Pick<PrivacyEffects, 'lookupRequest'>): Di
           text('common.item', { name: pick(request.serviceName, locale) }),
           text('requests.status', { status: statusText(request.status) }),
         ];
-        if (request.citizenId === citizenId) body.push(text('requests.updated', { date: request.updatedAt.toISOString().slice(0, 10) }));
+        if (request.citizenId === citizenId) body.push(text('requests.updated', { date: readableDay(request.updatedAt, locale, services.timeZone) }));
         return choiceScreen(body, again);
       },
       failed: async () => finalScreen([text('status.unavailable')]),

@@ -3,6 +3,7 @@ import { pick } from '../services/localized';
 import type { VerifyOutcome } from '../services/verification';
 import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type TrustEffects } from './dialog';
 import { choiceScreen, finalScreen, questionScreen, text, type Text } from './screen';
+import { readableLocalTime } from '../text/dates';
 
 /**
  * "Check a message": the citizen types the code at the end of a message that claims to be
@@ -70,7 +71,7 @@ export function verifyDialog(effects: Pick<TrustEffects, 'verifyMessage'>): Dial
         if (outcome.kind === 'limited') return choiceScreen([text('verify.limited')], [{ label: text('common.menu'), value: 'menu' }]);
         if (outcome.kind === 'unknown') return choiceScreen([text('verify.unknown', { code: (context.code ?? '').toUpperCase() })], again);
         const from: Text = outcome.ministry ? text('common.item', { name: pick(outcome.ministry, locale) }) : outcome.centre ? text('common.item', { name: outcome.centre }) : text('verify.lingkod');
-        return choiceScreen([text('verify.genuine', { when: outcome.when, from })], again);
+        return choiceScreen([text('verify.genuine', { when: readableLocalTime(outcome.when, locale), from })], again);
       },
       failed: async () => finalScreen([text('common.try_later')]),
     },

@@ -85,7 +85,7 @@ describe.each(databaseBackends())('service centres and trust by SMS, records on 
     );
     expect(body.endsWith(`To check it is from Lingkod, text VERIFY ${code}`)).toBe(true);
 
-    const genuine = /^Genuine: Lingkod sent you this message on \d{4}-\d{2}-\d{2} \d{2}:\d{2}, from Ministry of Social Services and Development\.\n1 Check another\n0 Back\nReply with a number\.$/;
+    const genuine = /^Genuine: Lingkod sent you this message on \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}, from Ministry of Social Services and Development\.\n1 Check another\n0 Back\nReply with a number\.$/;
     expect(await phone.send(`VERIFY ${code}`)).toMatch(genuine);
     expect(await phone.send(`beripikahin ${code.toLowerCase()}`)).toMatch(genuine);
     expect(await phone.send(`যাচাই ${code}`)).toMatch(genuine);

@@ -3,6 +3,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { SUPPORTED_LOCALES } from '../../src/config';
 import { paginate } from '../../src/text/pages';
 import { encodedLength } from '../../src/text/gsm7';
+import { formatReference } from '../../src/services/reference';
 import { createDialogs } from '../../src/dialogs';
 import { MENU_ENTRIES } from '../../src/dialogs/menu';
 import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogName, PrivacyEffects, ScreenServices, TrustEffects } from '../../src/dialogs/dialog';
@@ -84,6 +85,7 @@ describe('every USSD screen of every dialog in every locale', () => {
       profiles,
       // A request filed at the centre with the longest name, for the service with the longest name, for the longest-named person.
       assisted: { pendingFor: async (_citizenId, id) => ({ id: id ?? 1, serviceName: longest.service, centreName: longest.centre, personName: LONG_NAME }) },
+      timeZone: 'Asia/Manila',
     };
     const categories = await catalogService.categories();
     const provinces = await catalogService.provinces();
@@ -265,9 +267,11 @@ describe('every USSD screen of every dialog in every locale', () => {
     return [{ ...base, params: {} }];
   }
 
-  it('fits in every state reached, in every locale, at 182 GSM-7 or 80 UCS-2 characters a page', async () => {
+  it('fits in every state reached, in every locale, at 182 GSM-7 or 80 UCS-2 characters a page, a final screen on one page', async () => {
     const checked = new Set<string>();
     const tooLong: string[] = [];
+    /** Final (USSD END) screens laid out on more than one page: the session closes on page 1. */
+    const paginatedEnds = new Set<string>();
     let screens = 0;
     for (const [name, dialog] of Object.entries(dialogs) as [DialogName, Dialog<never>][]) {
       for (const input of inputsFor(name)) {
@@ -286,6 +290,15 @@ describe('every USSD screen of every dialog in every locale', () => {
             const screen = await build({ context: snapshot.context as never, citizenId, locale, services });
             const pages = paginate(resolveScreen(i18n, locale, screen), USSD_LIMITS);
             screens++;
+            if (screen.final) {
+              // One page, saying first what matters: its first paragraph whole (the reference, on a request's).
+              const resolved = resolveScreen(i18n, locale, screen);
+              const shown = pages[0].text.split('\n');
+              const reference = (snapshot.context as { reference?: string }).reference;
+              const id = `${locale} ${name}.${String(snapshot.value)}: ${pages.map((page) => page.text).join(' | ')}`;
+              if (pages.length > 1 || !shown.includes(resolved.body[0])) paginatedEnds.add(id);
+              if (reference && ['apply', 'confirm-assisted'].includes(name) && !pages[0].text.includes(formatReference(reference))) paginatedEnds.add(`no reference: ${id}`);
+            }
             for (const page of pages) {
               const limit = USSD_LIMITS[page.encoding];
               if (encodedLength(page.text, page.encoding) > limit) tooLong.push(`${locale} ${key}: ${page.text}`);
@@ -313,5 +326,7 @@ describe('every USSD screen of every dialog in every locale', () => {
     expect([...checked].some((key) => key.startsWith('apply|review|') && /"hidden":\[-?\d/.test(key))).toBe(true);
     expect(screens).toBeGreaterThan(500);
     expect(tooLong).toEqual([]);
+    // An END screen can never be paginated: "98 More" on a session that has closed shows nothing.
+    expect([...paginatedEnds]).toEqual([]);
   });
 });
