@@ -145,15 +145,22 @@ export function loginCsrfValid(req: Request): boolean {
   return cookie !== '' && sameSecret(sent, cookie);
 }
 
-/** A message shown once on the next page (a status changed, a broadcast approved). */
-export function flash(req: Request, res: Response, message: string): void {
-  setCookie(req, res, FLASH_COOKIE, message.slice(0, 300), 60);
+/** A one-time message for the next page: what was done, or why it was not (shown as an error). */
+export interface Flash {
+  message: string;
+  tone: 'done' | 'error';
+}
+
+/** A message shown once on the next page (a status changed, a broadcast approved, or a refusal). */
+export function flash(req: Request, res: Response, message: string, tone: Flash['tone'] = 'done'): void {
+  setCookie(req, res, FLASH_COOKIE, `${tone === 'error' ? 'e' : 'd'}:${message.slice(0, 400)}`, 60);
 }
 
 /** The pending one-time message, cleared as it is read. */
-export function takeFlash(req: Request, res: Response): string | undefined {
-  const message = cookiesOf(req)[FLASH_COOKIE];
-  if (!message) return undefined;
+export function takeFlash(req: Request, res: Response): Flash | undefined {
+  const value = cookiesOf(req)[FLASH_COOKIE];
+  if (!value) return undefined;
   setCookie(req, res, FLASH_COOKIE, '', 0);
-  return message;
+  const tone = value.startsWith('e:') ? 'error' : 'done';
+  return { message: /^[de]:/.test(value) ? value.slice(2) : value, tone };
 }
