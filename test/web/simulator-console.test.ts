@@ -292,13 +292,17 @@ describe(`the simulator and the console in Chromium, records on ${backend.name}`
     await checkAccessibility('broadcast', second);
     await second.click('button:has-text("Approve")');
     await second.waitForSelector('.flash');
-    await second.waitForFunction(() => document.getElementById('progress-status')?.textContent === 'completed', undefined, { timeout: 10_000 });
+    await second.waitForFunction(() => document.getElementById('progress-status')?.textContent?.startsWith('completed'), undefined, { timeout: 10_000 });
     expect(await second.locator('#progress-bar').evaluate((bar: HTMLProgressElement) => [bar.value, bar.max])).toEqual([1, 1]);
-    await screenshot(second, '10-console-broadcast-sent', { name: 'console-broadcast-progress' });
 
     const announcement = phone.page.locator('#inbox-list li', { hasText: 'Scholarship forms are available' });
     await announcement.waitFor({ timeout: 10_000 });
     expect(await announcement.innerText()).toContain('Announcement');
+    // The phone's inbox showed it, so the simulator reports it delivered: the console, still
+    // following receipts after "completed", counts it without a reload.
+    await second.waitForFunction(() => document.querySelector('[data-count="delivered"]')?.textContent === '1', undefined, { timeout: 10_000 });
+    await second.waitForFunction(() => document.getElementById('progress-status')?.textContent === 'completed', undefined, { timeout: 10_000 });
+    await screenshot(second, '10-console-broadcast-sent', { name: 'console-broadcast-progress' });
     await screenshot(phone.page, '11-simulator-inbox-broadcast', { name: 'simulator-inbox', selector: '.inbox' });
   });
 
@@ -311,9 +315,12 @@ describe(`the simulator and the console in Chromium, records on ${backend.name}`
     await page.click('button:has-text("Send broadcast")');
     await page.waitForSelector('.flash');
     await page.click('button:has-text("Stop")');
+    // Stop asks first, on a page of its own.
+    await page.waitForSelector('h1:has-text("Stop broadcast")');
+    await page.click('button:has-text("Yes, stop it")');
     await page.waitForSelector('.flash');
     expect(await flashOf(page)).toContain('Stopped.');
-    expect(await page.locator('#progress-status').innerText()).toBe('stopped');
+    expect(await page.locator('#progress-status').innerText()).toBe('stopped: 0 sent, 0 cancelled');
     await screenshot(page, '12-console-broadcast-stopped');
     await firstVisit(officerA, 'broadcasts', '/console/broadcasts');
     await checkAccessibility('broadcasts', page);
