@@ -166,6 +166,24 @@ describe(`an officer on a 360 px phone, records on ${backend.name}`, () => {
     await screenshot(page, 'officer-06-broadcast-stopped');
   });
 
+  it('keeps following a completed broadcast while its delivery receipt is awaited, and counts it when it comes', async () => {
+    await page.goto(`${base}/console/broadcasts/new`);
+    await page.selectOption('#b-topic', 'scholarships');
+    await page.fill('#b-text-en', 'Flood warning: go to the evacuation centre.');
+    await page.check('#b-emergency');
+    await page.waitForSelector('#preview [data-recipients="1"]');
+    await page.click('button:has-text("Send broadcast")');
+    await page.waitForSelector('.flash');
+    // Sent to the simulated phone, which has not fetched it: no receipt yet.
+    await page.waitForFunction(() => document.getElementById('progress-status')?.textContent === 'completed, waiting for delivery receipts', undefined, { timeout: 15_000 });
+    expect(await page.locator('[data-count="delivered"]').innerText()).toBe('0');
+    const id = Number(/(\d+)$/.exec(new URL(page.url()).pathname)?.[1]);
+    await db.query(`UPDATE outbox SET status = 'delivered', delivered_at = now() WHERE broadcast_id = $1`, [id]);
+    await page.waitForFunction(() => document.querySelector('[data-count="delivered"]')?.textContent === '1', undefined, { timeout: 10_000 });
+    expect(await page.locator('#progress-status').innerText()).toBe('completed');
+    await screenshot(page, 'officer-07-broadcast-receipts');
+  });
+
   it('the audit log names the key holder, links the request by its formatted reference and shows texts per language', async () => {
     await page.goto(`${base}/console/audit`);
     const table = await page.locator('main table').innerText();
@@ -173,7 +191,7 @@ describe(`an officer on a 360 px phone, records on ${backend.name}`, () => {
     expect(table).not.toMatch(/key:\d+/);
     expect(table).toContain('Text in English: Scholarship forms are at the municipal hall until Friday.');
     await check('audit');
-    await screenshot(page, 'officer-07-audit');
+    await screenshot(page, 'officer-08-audit');
     await page.locator(`a:has-text("Request ${formatReference(reference)}")`).first().click();
     await page.waitForURL(new RegExp(`/console/requests/${reference}$`));
   });
