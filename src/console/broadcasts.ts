@@ -5,7 +5,7 @@ import { SUPPORTED_LOCALES } from '../config';
 import { html, type SafeHtml } from '../http/html';
 import type { Logger } from '../log';
 import { isSuperAdmin, type Actor } from '../services/access';
-import type { Broadcast, BroadcastInput, BroadcastPreview, BroadcastStatus } from '../services/broadcasts';
+import type { Broadcast, BroadcastInput, BroadcastPreview, BroadcastProgress, BroadcastStatus } from '../services/broadcasts';
 import { pick } from '../services/localized';
 import type { ConsoleContext } from '.';
 import { progressBar } from './charts';
@@ -92,10 +92,10 @@ ${
   <thead><tr><th scope="col">Language</th><th scope="col">Recipients</th><th scope="col">Text sent</th><th scope="col">Encoding</th><th scope="col">Length</th><th scope="col">SMS parts</th></tr></thead>
   <tbody>${preview.locales.map(
     (row) =>
-      html`<tr><th scope="row">${LANGUAGE_NAMES[row.locale] ?? row.locale}</th><td>${row.recipients}</td><td>${LANGUAGE_NAMES[row.textLocale] ?? row.textLocale}</td><td>${row.sms.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'}</td><td>${row.sms.units}</td><td data-segments="${row.locale}">${row.sms.segments}</td></tr>`,
+      html`<tr${row.locale === row.textLocale ? html` data-sent="${row.locale}" data-units="${row.sms.units}" data-segments="${row.sms.segments}" data-encoding="${row.sms.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'}"` : ''}><th scope="row">${LANGUAGE_NAMES[row.locale] ?? row.locale}</th><td>${row.recipients}</td><td>${LANGUAGE_NAMES[row.textLocale] ?? row.textLocale}</td><td>${row.sms.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'}</td><td>${row.sms.units}</td><td data-segments="${row.locale}">${row.sms.segments}</td></tr>`,
   )}</tbody>
 </table></div>
-<p class="hint">One SMS holds 160 GSM-7 or 70 UCS-2 characters; a longer text goes in parts of 153 or 67.</p>`;
+<p class="hint">Lengths are of the message as sent, with the verification line the outbox adds. One SMS holds 160 GSM-7 or 70 UCS-2 characters; a longer text goes in parts of 153 or 67.</p>`;
 }
 
 /** What a broadcast's status means to an officer. */
@@ -108,8 +108,36 @@ const STATUS_TEXT: Record<BroadcastStatus, string> = {
   stopped: 'stopped',
 };
 
+/** A moment as officers plan around it: `07:00 Asia/Manila (29 Nov)`. */
+export function clockIn(at: Date, timeZone: string): string {
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' }).format(at);
+  return `${time} ${timeZone} (${day})`;
+}
+
+/**
+ * Where a broadcast truly stands and its next moment: held by quiet hours until when; stopped
+ * with what went out and what was cancelled; completed while receipts are still followed.
+ */
+export function stateText(progress: BroadcastProgress, timeZone: string): string {
+  if (progress.heldUntil) return `held by quiet hours until ${clockIn(progress.heldUntil, timeZone)}`;
+  if (progress.status === 'stopped') return `stopped: ${progress.sent + progress.delivered} sent, ${progress.cancelled} cancelled`;
+  if (progress.status === 'completed' && !progress.settled) return 'completed, waiting for delivery receipts';
+  return STATUS_TEXT[progress.status];
+}
+
+/** Messages that went out (sent, delivered or failed at the provider): what the progress bar fills with. */
+const goneOut = (progress: BroadcastProgress) => progress.sent + progress.delivered + progress.failed;
+
 /** The compose form's fields: audience, texts, emergency. */
-function composeFields(context: { topics: NamedCode[]; municipalities: NamedCode[]; ministries: NamedCode[]; channels: readonly string[] }): SafeHtml {
+function composeFields(context: {
+  topics: NamedCode[];
+  municipalities: NamedCode[];
+  ministries: NamedCode[];
+  channels: readonly string[];
+  /** What the outbox appends to the text in each language (the verification line), counted as sent. */
+  appended: (locale: string) => string;
+}): SafeHtml {
   return html`${
     context.ministries.length > 0
       ? html`<div class="field"><label for="b-ministry">Ministry</label><select id="b-ministry" name="ministry" required>${context.ministries.map((ministry) => html`<option value="${ministry.code}">${ministry.name}</option>`)}</select></div>`
@@ -127,8 +155,8 @@ function composeFields(context: { topics: NamedCode[]; municipalities: NamedCode
   )}</fieldset>
 ${SUPPORTED_LOCALES.map(
   (name) =>
-    html`<div class="field"><label for="b-text-${name}">Text in ${LANGUAGE_NAMES[name]}</label><textarea id="b-text-${name}" name="text_${name}" rows="3" maxlength="1600" data-count="count-${name}"></textarea>
-  <p class="hint" id="count-${name}" aria-live="polite">0 characters</p></div>`,
+    html`<div class="field"><label for="b-text-${name}">Text in ${LANGUAGE_NAMES[name]}</label><textarea id="b-text-${name}" name="text_${name}" rows="3" maxlength="1600" data-count="count-${name}" data-extra="${context.appended(name).length}" data-locale="${name}" aria-describedby="count-${name}"></textarea>
+  <p class="hint" id="count-${name}" aria-live="polite">0 characters (the verification line adds ${context.appended(name).length})</p></div>`,
 )}
 <div class="field check"><input type="checkbox" id="b-emergency" name="emergency"><label for="b-emergency">Emergency: send now even in quiet hours, ahead of other broadcasts</label></div>`;
 }
@@ -179,7 +207,7 @@ ${result.nextCursor ? html`<p><a href="/console/broadcasts?before=${result.nextC
 <div class="compose">
   <form method="post" action="/console/broadcasts" id="compose" class="card" data-preview="/console/broadcasts/preview">
     <input type="hidden" name="_csrf" value="${officer.csrf}">
-    ${composeFields({ topics, municipalities, ministries, channels: context.sendingChannels })}
+    ${composeFields({ topics, municipalities, ministries, channels: context.sendingChannels, appended: (locale) => admin.broadcasts.appendedTo(locale) })}
     <button type="submit">Send broadcast</button>
     <p class="hint">Large broadcasts wait for a second officer's approval before they go out.</p>
   </form>
@@ -212,10 +240,12 @@ ${result.nextCursor ? html`<p><a href="/console/broadcasts?before=${result.nextC
         const officer = officerOf(req);
         const draft = await admin.broadcasts.create(officer.actor, inputOf(req.body, officer.actor, defaultLocale));
         const scheduled = await admin.broadcasts.schedule(officer.actor, draft.id);
+        const { heldUntil } = await admin.broadcasts.progress(officer.actor, draft.id);
+        const held = heldUntil ? `held by quiet hours until ${clockIn(heldUntil, timeZone)}` : undefined;
         const message =
           scheduled.status === 'pending_approval'
-            ? `Broadcast #${draft.id} to ${scheduled.recipients} recipients is waiting for a second officer's approval.`
-            : `Broadcast #${draft.id} to ${scheduled.recipients} recipients is on its way.`;
+            ? `Broadcast #${draft.id} to ${scheduled.recipients} recipients is waiting for a second officer's approval${held ? `; once approved it is ${held}` : ''}.`
+            : `Broadcast #${draft.id} to ${scheduled.recipients} recipients ${held ? `is ${held}` : 'is on its way'}.`;
         return { to: `/console/broadcasts/${draft.id}`, message };
       },
       () => '/console/broadcasts/new',
@@ -232,18 +262,19 @@ ${result.nextCursor ? html`<p><a href="/console/broadcasts?before=${result.nextC
       const [progress, topics, municipalities] = await Promise.all([admin.broadcasts.progress(officer.actor, id), names.topics(), names.municipalities()]);
       const started = broadcast.status === 'sending' || broadcast.status === 'completed' || broadcast.status === 'stopped';
       const preview = started ? undefined : await admin.broadcasts.preview(officer.actor, id);
-      const handled = progress.sent + progress.delivered + progress.failed + progress.cancelled;
       const total = progress.recipients ?? preview?.recipients ?? 0;
-      const live = broadcast.status === 'scheduled' || broadcast.status === 'sending' || broadcast.status === 'pending_approval';
+      // Followed while it may still move: until it finished and its receipts settled.
+      const live = broadcast.status === 'scheduled' || broadcast.status === 'sending' || broadcast.status === 'pending_approval' || (started && !progress.settled);
+      const actorName = await names.actors([`key:${broadcast.createdBy}`, ...(broadcast.approvedBy !== null ? [`key:${broadcast.approvedBy}`] : [])]);
       const form = (path: string, label: string, kind = '') =>
         html`<form method="post" action="/console/broadcasts/${id}/${path}" class="inline"><input type="hidden" name="_csrf" value="${officer.csrf}"><button type="submit" class="${kind}">${label}</button></form>`;
       const body = html`<p><a href="/console/broadcasts">← All broadcasts</a></p>
 <h1>Broadcast #${id}${broadcast.emergency ? ' (emergency)' : ''}</h1>
-${audienceFacts(broadcast, nameLookup(topics), nameLookup(municipalities), timeZone)}
+${audienceFacts(broadcast, nameLookup(topics), nameLookup(municipalities), actorName, timeZone)}
 <section aria-labelledby="progress-title" class="card" id="progress-card" data-progress="/console/broadcasts/${id}/progress"${live ? html` data-live="true"` : ''}>
   <h2 id="progress-title">Progress</h2>
-  <p>Status: <span class="badge" id="progress-status">${STATUS_TEXT[broadcast.status]}</span></p>
-  ${progressBar('progress-bar', handled, total)}
+  <p>Status: <span class="badge${broadcast.status === 'stopped' ? ' stopped' : ''}" id="progress-status">${stateText(progress, timeZone)}</span></p>
+  ${progressBar('progress-bar', goneOut(progress), total, broadcast.status === 'stopped')}
   <ul class="counts" id="progress-counts">
     <li>Waiting: <span data-count="queued">${progress.queued}</span></li>
     <li>Sent: <span data-count="sent">${progress.sent}</span></li>
@@ -271,7 +302,7 @@ ${preview ? html`<section aria-labelledby="preview-title" class="card preview"><
     try {
       const { id } = parseForm(idParam, req.params);
       const progress = await admin.broadcasts.progress(officer.actor, id);
-      res.json({ ...progress, statusText: STATUS_TEXT[progress.status] });
+      res.json({ ...progress, statusText: stateText(progress, timeZone) });
     } catch (error) {
       const status = httpStatusOf(error);
       if (status === 500) log.error({ err: error }, 'broadcast progress failed');
@@ -299,21 +330,59 @@ ${preview ? html`<section aria-labelledby="preview-title" class="card preview"><
     await admin.broadcasts.approve(actor, id);
     return 'Approved: it goes out now.';
   });
-  broadcastAction('stop', async (actor, id) => {
-    const { cancelled } = await admin.broadcasts.stop(actor, id);
-    return `Stopped. ${cancelled} messages that had not gone out were cancelled.`;
-  });
+  // Stop is asked again on a page of its own; the server stops only a form with confirm=yes.
+  const stop = action(
+    async (req) => {
+      const { id } = parseForm(idParam, req.params);
+      const { cancelled } = await admin.broadcasts.stop(officerOf(req).actor, id);
+      return { to: `/console/broadcasts/${id}`, message: `Stopped. ${cancelled} messages that had not gone out were cancelled.` };
+    },
+    (req) => `/console/broadcasts/${String(req.params.id ?? '').replace(/\D/g, '')}`,
+    log,
+  );
+  router.post(
+    '/broadcasts/:id/stop',
+    page(async (req: Request, res: Response) => {
+      const officer = officerOf(req);
+      const { id } = parseForm(idParam, req.params);
+      if (req.body?.confirm === 'yes') {
+        await stop(req, res, () => undefined);
+        return;
+      }
+      const progress = await admin.broadcasts.progress(officer.actor, id).catch(() => undefined);
+      if (!progress || progress.status === 'completed' || progress.status === 'stopped') {
+        await stop(req, res, () => undefined);
+        return;
+      }
+      const what =
+        progress.status === 'sending'
+          ? `${progress.queued} ${progress.queued === 1 ? 'message' : 'messages'} not yet sent will be cancelled; the ${goneOut(progress)} already sent cannot be called back.`
+          : `It will not go out to its ${progress.recipients ?? 0} recipients.`;
+      const body = html`<p><a href="/console/broadcasts/${id}">← Broadcast #${id}</a></p>
+<h1>Stop broadcast #${id}?</h1>
+<section class="card confirm" aria-labelledby="confirm-title">
+  <h2 id="confirm-title">Now: ${stateText(progress, timeZone)}</h2>
+  <p>${what} A stopped broadcast cannot be started again.</p>
+  <form method="post" action="/console/broadcasts/${id}/stop">
+    <input type="hidden" name="_csrf" value="${officer.csrf}">
+    <input type="hidden" name="confirm" value="yes">
+    <div class="actions"><button type="submit" class="danger">Yes, stop it</button> <a href="/console/broadcasts/${id}">No, keep it going</a></div>
+  </form>
+</section>`;
+      res.type('html').send(consolePage({ title: `Stop broadcast #${id}?`, section: '/console/broadcasts', officer, body }));
+    }, log),
+  );
 }
 
 /** Who a broadcast is for, and when it was drafted, scheduled and approved. */
-function audienceFacts(broadcast: Broadcast, topic: (code: string) => string, municipality: (code: string) => string, timeZone: string): SafeHtml {
+function audienceFacts(broadcast: Broadcast, topic: (code: string) => string, municipality: (code: string) => string, actor: (label: string) => string, timeZone: string): SafeHtml {
   return html`<dl class="facts">
   <dt>Topic</dt><dd>${topic(broadcast.topic)}</dd>
   <dt>Municipalities</dt><dd>${broadcast.municipalities ? broadcast.municipalities.map(municipality).join(', ') : 'all'}</dd>
   <dt>Channels</dt><dd>${broadcast.channels ? broadcast.channels.join(', ') : 'all'}</dd>
   <dt>Languages</dt><dd>${broadcast.languages ? broadcast.languages.map((name) => LANGUAGE_NAMES[name] ?? name).join(', ') : 'all'}</dd>
-  <dt>Drafted</dt><dd>${formatMoment(broadcast.createdAt, timeZone)} by key ${broadcast.createdBy}</dd>
-  ${broadcast.approvedBy !== null ? html`<dt>Approved</dt><dd>by key ${broadcast.approvedBy}</dd>` : ''}
+  <dt>Drafted</dt><dd>${formatMoment(broadcast.createdAt, timeZone)} by ${actor(`key:${broadcast.createdBy}`)}</dd>
+  ${broadcast.approvedBy !== null ? html`<dt>Approved</dt><dd>by ${actor(`key:${broadcast.approvedBy}`)}</dd>` : ''}
 </dl>`;
 }
 

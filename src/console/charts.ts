@@ -86,7 +86,7 @@ export function stackedBars(id: string, title: string, data: DailySeries, label:
 }
 
 /** A horizontal bar of a broadcast's progress, as server-rendered fallback for the script's live one. */
-export function progressBar(id: string, done: number, total: number): SafeHtml {
+export function progressBar(id: string, done: number, total: number, stopped = false): SafeHtml {
   const max = Math.max(total, 1);
-  return html`<progress id="${id}" max="${max}" value="${Math.min(done, max)}" aria-label="Messages handled">${done} of ${total}</progress>`;
+  return html`<progress id="${id}"${stopped ? html` class="stopped"` : ''} max="${max}" value="${Math.min(done, max)}" aria-label="Messages sent">${done} of ${total}</progress>`;
 }

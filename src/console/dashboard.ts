@@ -40,6 +40,7 @@ export function dashboardRoutes(router: Router, context: ConsoleContext, log: Lo
       ]);
       const serviceName = nameLookup(services.map((service) => ({ code: service.code, name: pick(service.name, 'en') })));
       const municipalityName = nameLookup(municipalities);
+      const actorName = await names.actors(waiting.items.map((item) => `key:${item.createdBy}`));
       const label = (lookup: (key: string | null) => string) => (key: string | null) => (key === OTHER ? 'Others' : lookup(key));
       const total = byService.series.reduce((sum, series) => sum + series.total, 0);
       const body = html`<h1>Dashboard</h1>
@@ -67,7 +68,7 @@ export function dashboardRoutes(router: Router, context: ConsoleContext, log: Lo
     waiting.items.length === 0
       ? html`<p>None.</p>`
       : html`<ul>${waiting.items.map(
-          (item) => html`<li><a href="/console/broadcasts/${item.id}">Broadcast #${item.id}</a> to ${item.recipients ?? 0} recipients, drafted ${formatMoment(item.createdAt, timeZone)} by key ${item.createdBy}</li>`,
+          (item) => html`<li><a href="/console/broadcasts/${item.id}">Broadcast #${item.id}</a> to ${item.recipients ?? 0} recipients, drafted ${formatMoment(item.createdAt, timeZone)} by ${actorName(`key:${item.createdBy}`)}</li>`,
         )}</ul>`
   }
 </section>`;

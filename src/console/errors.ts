@@ -2,8 +2,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { html } from '../http/html';
 import type { Logger } from '../log';
 import { httpStatusOf } from '../http/errors';
-import { InvalidError } from '../services/access';
-import { consolePage } from './layout';
+import { ConflictError, ForbiddenError, InvalidError, type Refusal } from '../services/access';
+import { formatReference } from '../services/reference';
+import { consolePage, statusLabel } from './layout';
 import { flash, officerOf } from './session';
 
 /** A console input that does not fit (a filter, a form field): 400 with the reason. */
@@ -20,12 +21,62 @@ const TITLES: Record<number, string> = {
   500: 'Something went wrong',
 };
 
-/** The reason shown to the officer: the service's own sentence for their mistakes, nothing of ours. */
+/** A broadcast's status as an officer reads it in a sentence. */
+const BROADCAST_STATE: Record<string, string> = {
+  draft: 'a draft',
+  pending_approval: 'waiting for approval',
+  scheduled: 'scheduled',
+  sending: 'being sent',
+  completed: 'completed',
+  stopped: 'stopped',
+};
+
+/** A service's refusal as a sentence for an officer (the API's wording names API fields). */
+export function refusalSentence(refusal: Refusal): string {
+  switch (refusal.kind) {
+    case 'status_backwards':
+      return `“${statusLabel(refusal.to)}” comes before “${statusLabel(refusal.from)}” in this service’s steps. To move the request back, tick “Allow moving back to an earlier status” and change it again.`;
+    case 'status_same':
+      return `the request is already “${statusLabel(refusal.status)}”. Nothing was changed.`;
+    case 'status_unknown':
+      return `“${statusLabel(refusal.status)}” is not a step of this service. Its steps are ${refusal.workflow.map(statusLabel).join(' → ')}.`;
+    case 'broadcast_finished':
+      return `broadcast #${refusal.id} has already ${refusal.status === 'stopped' ? 'stopped' : 'completed'}; there is nothing left to stop.`;
+    case 'broadcast_not_draft':
+      return `broadcast #${refusal.id} is ${BROADCAST_STATE[refusal.status] ?? refusal.status}: only a draft can be sent.`;
+    case 'broadcast_not_pending':
+      return `broadcast #${refusal.id} is ${BROADCAST_STATE[refusal.status] ?? refusal.status}, not waiting for approval.`;
+    case 'broadcast_same_person':
+      return `a second person must approve this broadcast: ${refusal.drafter} drafted it${refusal.scheduler && refusal.scheduler !== refusal.drafter ? ` and ${refusal.scheduler} sent it` : ''}, and you are signed in as ${refusal.approver}. Ask another officer of your ministry to approve it.`;
+  }
+}
+
+/** "no request 48217730953" (the services' not-found, the same for another ministry's): with the reference as officers write it. */
+function notFoundSentence(message: string): string | undefined {
+  const request = /^no request (\d{11})$/.exec(message);
+  if (request) return `No request has the reference ${formatReference(request[1])}. Check the number: requests of other ministries are not shown.`;
+  const broadcast = /^no broadcast (\d+)$/.exec(message);
+  if (broadcast) return `There is no broadcast #${broadcast[1]}.`;
+  return undefined;
+}
+
+/**
+ * The reason shown to the officer: a refusal in an officer's words, the service's own sentence
+ * for other mistakes of theirs, nothing of ours (503, 500).
+ */
 export function reasonOf(error: unknown, status: number): string {
   if (status === 503) return 'The records store is unavailable. Try again in a minute.';
   if (status === 500) return 'Something went wrong on our side. It has been logged.';
-  return (error as Error).message;
+  const refusal = error instanceof ConflictError || error instanceof InvalidError ? error.refusal : undefined;
+  if (refusal) return refusalSentence(refusal);
+  const message = (error as Error).message;
+  if (status === 404) return notFoundSentence(message) ?? message;
+  if (error instanceof ForbiddenError) return `your key may not do this: ${message}.`;
+  return message;
 }
+
+/** A sentence's first letter in capitals (a reason shown on its own). */
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * A page handler whose failures become a page: the officer's mistakes (400, 403, 404, 409) say
@@ -44,7 +95,7 @@ export function page(handler: (req: Request, res: Response) => Promise<void>, lo
           title,
           section: '/console',
           officer: officerOf(req),
-          body: html`<h1>${title}</h1><p class="error-text">${reasonOf(error, status)}</p><p><a href="/console">Back to the dashboard</a></p>`,
+          body: html`<h1>${title}</h1><p class="error-text" role="alert">${sentence(reasonOf(error, status))}</p><p><a href="/console">Back to the dashboard</a></p>`,
         }),
       );
     }
@@ -64,7 +115,7 @@ export function action(handler: (req: Request, res: Response) => Promise<{ to: s
     } catch (error) {
       const status = httpStatusOf(error);
       if (status === 500) log.error({ err: error }, 'console action failed');
-      flash(req, res, `Not done: ${reasonOf(error, status)}`);
+      flash(req, res, `Not done: ${reasonOf(error, status)}`, 'error');
       res.redirect(303, back(req));
     }
   };

@@ -1,6 +1,6 @@
 import { document, html, type SafeHtml } from '../http/html';
 import { isSuperAdmin } from '../services/access';
-import type { Officer } from './session';
+import type { Flash, Officer } from './session';
 
 /** The console's sections, in the navigation's order. */
 const SECTIONS = [
@@ -23,7 +23,7 @@ export interface ConsolePage {
   section: (typeof SECTIONS)[number]['path'];
   officer: Officer;
   body: SafeHtml;
-  flash?: string;
+  flash?: Flash;
 }
 
 /** Who the officer is, as the header says it: the key's holder, the ministry (or super-admin, or centre) and the key's id. */
@@ -51,10 +51,16 @@ export function consolePage(page: ConsolePage): string {
   </div>
 </header>
 <main id="main" tabindex="-1">
-  ${page.flash ? html`<p class="flash" role="status">${page.flash}</p>` : ''}
+  ${flashMessage(page.flash)}
   ${page.body}
 </main>`;
   return document({ title: `${page.title} · Lingkod console`, styles: CONSOLE_STYLES, scripts: CONSOLE_SCRIPTS, icon: CONSOLE_ICON, body });
+}
+
+/** The one-time message: what was done in the green banner (a status), a refusal as an error (an alert). */
+export function flashMessage(flash: Flash | undefined): SafeHtml | string {
+  if (!flash) return '';
+  return flash.tone === 'error' ? html`<p class="flash error" role="alert">${flash.message}</p>` : html`<p class="flash" role="status">${flash.message}</p>`;
 }
 
 /** A page without the signed-in chrome (sign-in, errors before sign-in); `links` adds the front page's and the simulator's. */
@@ -72,6 +78,12 @@ export function formatMoment(value: Date, timeZone: string): string {
 
 /** Each supported language's name, as officers read it. */
 export const LANGUAGE_NAMES: Record<string, string> = { en: 'English', fil: 'Filipino', bn: 'Bangla' };
+
+/** A status as a label, capitalised: `ready_for_pickup` → `Ready for pickup`. */
+export function statusLabel(code: string): string {
+  const text = words(code);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 /** A status or code as words: `ready_for_pickup` → `ready for pickup`. */
 export function words(code: string): string {

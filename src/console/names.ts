@@ -22,6 +22,19 @@ export class CatalogNames {
     return rows.map((row) => ({ code: row.code, name: pick(row.name, 'en') }));
   }
 
+  /**
+   * Who the actors of a history or the audit log are, as officers know them: `key:5` as its
+   * holder's name ("Maria Santos (key 5)"), `citizen`, `cli` and `centre:<code>` in words.
+   * Holders' names are not secret within the console (the header shows the officer's own, the
+   * approval rule names both holders).
+   */
+  async actors(labels: readonly string[]): Promise<(label: string) => string> {
+    const ids = [...new Set(labels.map((label) => /^key:(\d+)$/.exec(label)?.[1]).filter((id): id is string => id !== undefined))];
+    const rows = ids.length === 0 ? [] : await this.db.query<{ id: string; holder: string }>('SELECT id, holder FROM api_keys WHERE id = ANY($1::bigint[])', [ids]);
+    const holders = new Map(rows.map((row) => [String(row.id), row.holder]));
+    return (label) => actorName(label, holders);
+  }
+
   /** Municipalities as "Name (Province)", in alphabetical order. */
   async municipalities(): Promise<NamedCode[]> {
     const rows = await this.db.query<{ code: string; name: string; province: string }>(
@@ -35,4 +48,15 @@ export class CatalogNames {
 export function nameLookup(items: NamedCode[]): (code: string | null) => string {
   const names = new Map(items.map((item) => [item.code, item.name]));
   return (code) => (code === null ? 'Not given' : (names.get(code) ?? code));
+}
+
+/** An actor label in words, with key holders' names from `holders` (by key id). */
+function actorName(label: string, holders: ReadonlyMap<string, string>): string {
+  const key = /^key:(\d+)$/.exec(label)?.[1];
+  if (key !== undefined) return holders.has(key) ? `${holders.get(key)} (key ${key})` : `key ${key}`;
+  if (label === 'citizen') return 'the citizen';
+  if (label === 'cli') return 'the admin command';
+  const centre = /^centre:(.+)$/.exec(label)?.[1];
+  if (centre !== undefined) return `centre ${centre}`;
+  return label;
 }

@@ -7,9 +7,10 @@ import { isSuperAdmin } from '../services/access';
 import { STANDARD_WORKFLOW } from '../services/catalog-admin';
 import { pick } from '../services/localized';
 import { formatReference, parseReference } from '../services/reference';
+import { isTerminalOrNegative } from '../services/request-status';
 import type { ConsoleContext } from '.';
 import { action, FormError, page } from './errors';
-import { consolePage, formatMoment, LANGUAGE_NAMES, words } from './layout';
+import { consolePage, formatMoment, LANGUAGE_NAMES, statusLabel, words } from './layout';
 import { nameLookup } from './names';
 import { officerOf, takeFlash } from './session';
 
@@ -28,12 +29,15 @@ const filterSchema = z.object({
   from: optional(queryMoment),
   to: optional(queryMoment),
   cursor: optional(z.string().max(200)),
+  reference: optional(z.string().trim().max(40)),
 });
 
 const statusSchema = z.object({
-  status: code,
+  status: z.preprocess((value) => (value === undefined || value === '' ? undefined : value), code.optional()),
   note: z.preprocess(emptyToUndefined, z.string().trim().min(1).max(300).optional()),
   allowBackwards: z.preprocess((value) => value === 'on', z.boolean()),
+  /** Set by the confirmation page of a terminal or negative status. */
+  confirm: z.preprocess((value) => value === 'yes', z.boolean()),
 });
 
 /** Parses a form or query, or throws a FormError naming the fields at fault. */
@@ -62,8 +66,24 @@ export function requestRoutes(router: Router, context: ConsoleContext, log: Logg
     page(async (req: Request, res: Response) => {
       const officer = officerOf(req);
       const filter = parseForm(filterSchema, req.query);
+      // A reference searched for: the request itself when the officer may see it; otherwise
+      // the same "no request" whether it is another ministry's or does not exist.
+      let searched: { typed: string; problem?: string } | undefined;
+      if (filter.reference !== undefined) {
+        const parsed = parseReference(filter.reference);
+        if (parsed.ok) {
+          const found = await admin.requests.list(officer.actor, { ministry: filter.ministry, reference: parsed.reference, limit: 1 });
+          if (found.items.length === 1) {
+            res.redirect(303, `/console/requests/${found.items[0].reference}`);
+            return;
+          }
+          searched = { typed: formatReference(parsed.reference), problem: `No request has the reference ${formatReference(parsed.reference)}.` };
+        } else {
+          searched = { typed: filter.reference, problem: parsed.reason === 'length' ? 'A reference has 11 digits, like 4821-7730-953.' : 'That reference has a mistake: check the digits.' };
+        }
+      }
       const [result, services, municipalities, ministries] = await Promise.all([
-        admin.requests.list(officer.actor, { ...filter, limit: PAGE_SIZE }),
+        admin.requests.list(officer.actor, { ...filter, reference: undefined, limit: PAGE_SIZE }),
         admin.catalog.services(officer.actor, { ministry: filter.ministry }),
         names.municipalities(),
         isSuperAdmin(officer.actor) ? admin.ministries.list(officer.actor) : Promise.resolve([]),
@@ -75,6 +95,13 @@ export function requestRoutes(router: Router, context: ConsoleContext, log: Logg
         Object.entries({ ...req.query, cursor: result.nextCursor ?? '' }).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''),
       );
       const body = html`<h1>Requests</h1>
+<form method="get" action="/console/requests" class="card search" role="search" aria-label="Find a request by reference">
+  <div class="field"><label for="f-reference">Reference</label>
+    <input id="f-reference" name="reference" inputmode="numeric" autocomplete="off" spellcheck="false" maxlength="40" placeholder="4821-7730-953" value="${searched?.typed ?? ''}" aria-describedby="f-reference-hint"${searched?.problem ? html` aria-invalid="true"` : ''}>
+    <p class="hint" id="f-reference-hint">With or without dashes or spaces.</p></div>
+  <div class="actions"><button type="submit">Find</button></div>
+  ${searched?.problem ? html`<p class="error-text" role="alert">${searched.problem}</p>` : ''}
+</form>
 <form method="get" action="/console/requests" class="filters card" aria-label="Filter requests">
   ${
     ministries.length > 0
@@ -120,11 +147,17 @@ ${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">Old
     page(async (req: Request, res: Response) => {
       const officer = officerOf(req);
       const request = await admin.requests.detail(officer.actor, referenceParam(req));
-      const [service, municipalities] = await Promise.all([admin.catalog.service(officer.actor, request.service), names.municipalities()]);
+      const [service, municipalities, actorName] = await Promise.all([
+        admin.catalog.service(officer.actor, request.service),
+        names.municipalities(),
+        names.actors(request.history.map((event) => event.actor)),
+      ]);
       // Answers in the form's order, labelled as the form asks them, a choice shown by its label.
       const fields = service.form ?? [];
       const answers = [...fields.map((field) => field.key), ...Object.keys(request.answers).filter((key) => !fields.some((field) => field.key === key))]
         .filter((key) => request.answers[key] !== undefined)
+        // A municipality the form did not ask (remembered from the citizen's dialogs) is shown above, by name.
+        .filter((key) => key !== 'municipality' || fields.some((field) => field.key === key))
         .map((key) => {
           const field = fields.find((candidate) => candidate.key === key);
           const answer = request.answers[key];
@@ -154,8 +187,12 @@ ${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">Old
   <form method="post" action="/console/requests/${request.reference}/status">
     <input type="hidden" name="_csrf" value="${officer.csrf}">
     <div class="field"><label for="status">New status</label>
-      <select id="status" name="status" required>${choices.map((status) =>
-        option(status, `${words(status)}${request.workflow.indexOf(status) < current ? ' (back)' : ''}`, request.workflow[current + 1]),
+      <select id="status" name="status" required><option value="" selected disabled>Choose the new status…</option>${choices.map((status) =>
+        option(
+          status,
+          `${statusLabel(status)}${request.workflow.indexOf(status) < current ? ' (back)' : ''}${isTerminalOrNegative(request.workflow, status) ? ' (asks to confirm)' : ''}`,
+          undefined,
+        ),
       )}</select></div>
     <div class="field"><label for="note">Note to the citizen (optional)</label><textarea id="note" name="note" rows="3" maxlength="300"></textarea></div>
     <div class="field check"><input id="allowBackwards" name="allowBackwards" type="checkbox"><label for="allowBackwards">Allow moving back to an earlier status</label></div>
@@ -165,7 +202,7 @@ ${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">Old
 <section aria-labelledby="history-title">
   <h2 id="history-title">History</h2>
   <ol class="history">${request.history.map(
-    (event) => html`<li><strong>${words(event.status)}</strong> · ${formatMoment(event.at, timeZone)} · ${event.actor}${event.note ? html`<br><span class="note">${event.note}</span>` : ''}</li>`,
+    (event) => html`<li><strong>${words(event.status)}</strong> · ${formatMoment(event.at, timeZone)} · ${actorName(event.actor)}${event.note ? html`<br><span class="note">${event.note}</span>` : ''}</li>`,
   )}</ol>
 </section>`;
       res.type('html').send(consolePage({ title: `Request ${reference}`, section: '/console/requests', officer, body, flash: takeFlash(req, res) }));
@@ -174,17 +211,55 @@ ${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">Old
 
   router.post(
     '/requests/:reference/status',
-    action(
-      async (req) => {
-        const officer = officerOf(req);
-        const reference = referenceParam(req);
-        const change = parseForm(statusSchema, req.body);
-        const { request, notification } = await admin.requests.changeStatus(officer.actor, reference, change);
-        const told = notification.queued ? `The citizen will be told by ${notification.channel}.` : `The citizen cannot be told: ${notification.reason}.`;
-        return { to: `/console/requests/${request.reference}`, message: `Status changed to ${words(request.status)}. ${told}` };
-      },
-      (req) => `/console/requests/${String(req.params.reference ?? '').replace(/\D/g, '')}`,
-      log,
-    ),
+    page(async (req: Request, res: Response) => {
+      // A terminal or negative status (rejected, closed, …) is asked again on a page of its own,
+      // which sends the same form with confirm=yes (and the officer's CSRF token): the server
+      // refuses to make such a change without it, whatever the browser runs.
+      const officer = officerOf(req);
+      const change = statusSchema.safeParse(req.body ?? {});
+      if (change.success && change.data.status !== undefined && !change.data.confirm) {
+        const reference = parseReference(String(req.params.reference ?? ''));
+        const request = reference.ok ? await admin.requests.detail(officer.actor, reference.reference).catch(() => undefined) : undefined;
+        if (request && isTerminalOrNegative(request.workflow, change.data.status) && request.workflow.includes(change.data.status)) {
+          const formatted = formatReference(request.reference);
+          const verb = STATUS_VERBS[change.data.status];
+          const question = verb ? `${verb} request ${formatted}?` : `Move request ${formatted} to “${statusLabel(change.data.status)}”?`;
+          const body = html`<p><a href="/console/requests/${request.reference}">← Request ${formatted}</a></p>
+<h1>${question}</h1>
+<section class="card confirm" aria-labelledby="confirm-title">
+  <h2 id="confirm-title">The status becomes “${statusLabel(change.data.status)}”</h2>
+  <p>${pick(request.serviceName, 'en')}, now “${statusLabel(request.status)}”. The citizen is told at once, with your note, and this cannot be taken back without moving the request back.</p>
+  ${change.data.note ? html`<p>Your note: <span class="note">${change.data.note}</span></p>` : html`<p class="hint">No note: the citizen is told only the new status.</p>`}
+  <form method="post" action="/console/requests/${request.reference}/status">
+    <input type="hidden" name="_csrf" value="${officer.csrf}">
+    <input type="hidden" name="status" value="${change.data.status}">
+    <input type="hidden" name="note" value="${change.data.note ?? ''}">
+    ${change.data.allowBackwards ? html`<input type="hidden" name="allowBackwards" value="on">` : ''}
+    <input type="hidden" name="confirm" value="yes">
+    <div class="actions"><button type="submit" class="danger">Yes, ${verb ? verb.toLowerCase() : 'move'} it</button> <a href="/console/requests/${request.reference}">No, go back</a></div>
+  </form>
+</section>`;
+          res.type('html').send(consolePage({ title: question, section: '/console/requests', officer, body }));
+          return;
+        }
+      }
+      await changeStatus(req, res, () => undefined);
+    }, log),
+  );
+  const changeStatus = action(
+    async (req) => {
+      const officer = officerOf(req);
+      const reference = referenceParam(req);
+      const { status, ...change } = parseForm(statusSchema, req.body);
+      if (status === undefined) throw new FormError('choose the new status first.');
+      const { request, notification } = await admin.requests.changeStatus(officer.actor, reference, { ...change, status });
+      const told = notification.queued ? `The citizen will be told by ${notification.channel}.` : `The citizen cannot be told: ${notification.reason}.`;
+      return { to: `/console/requests/${request.reference}`, message: `Status changed to ${words(request.status)}. ${told}` };
+    },
+    (req) => `/console/requests/${String(req.params.reference ?? '').replace(/\D/g, '')}`,
+    log,
   );
 }
+
+/** The verb of a confirmation's question: "Reject request …?", "Close request …?" (others: "Move request … to …?"). */
+const STATUS_VERBS: Record<string, string> = { rejected: 'Reject', denied: 'Deny', refused: 'Refuse', declined: 'Decline', cancelled: 'Cancel', withdrawn: 'Withdraw', closed: 'Close' };

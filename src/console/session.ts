@@ -29,7 +29,7 @@ const FLASH_COOKIE = 'lingkod_flash';
 /** Where the console's cookies are sent. */
 const COOKIE_PATH = '/console';
 
-/** Longest cookie value we read (a session id is 43 characters; a flash message up to 300). */
+/** Longest cookie value we read, encoded (a session id is 43 characters; a flash message is cut to fit). */
 const MAX_COOKIE_VALUE = 1000;
 
 /** The cookies of a request, by name (decoded; malformed ones skipped). */
@@ -147,15 +147,25 @@ export function loginCsrfValid(req: Request): boolean {
   return cookie !== '' && sameSecret(sent, cookie);
 }
 
-/** A message shown once on the next page (a status changed, a broadcast approved). */
-export function flash(req: Request, res: Response, message: string): void {
-  setCookie(req, res, FLASH_COOKIE, message.slice(0, 300), 60);
+/** A one-time message for the next page: what was done, or why it was not (shown as an error). */
+export interface Flash {
+  message: string;
+  tone: 'done' | 'error';
+}
+
+/** A message shown once on the next page (a status changed, a broadcast approved, or a refusal). */
+export function flash(req: Request, res: Response, message: string, tone: Flash['tone'] = 'done'): void {
+  // Cut to what the cookie carries once encoded (a refusal in words, names and curly quotes can be long).
+  let value = `${tone === 'error' ? 'e' : 'd'}:${message.slice(0, 400)}`;
+  while (encodeURIComponent(value).length > MAX_COOKIE_VALUE) value = `${value.slice(0, -2)}…`;
+  setCookie(req, res, FLASH_COOKIE, value, 60);
 }
 
 /** The pending one-time message, cleared as it is read. */
-export function takeFlash(req: Request, res: Response): string | undefined {
-  const message = cookiesOf(req)[FLASH_COOKIE];
-  if (!message) return undefined;
+export function takeFlash(req: Request, res: Response): Flash | undefined {
+  const value = cookiesOf(req)[FLASH_COOKIE];
+  if (!value) return undefined;
   setCookie(req, res, FLASH_COOKIE, '', 0);
-  return message;
+  const tone = value.startsWith('e:') ? 'error' : 'done';
+  return { message: /^[de]:/.test(value) ? value.slice(2) : value, tone };
 }

@@ -45,14 +45,39 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
+/**
+ * Why a service refused, as data (the message is the API's sentence): the console turns it
+ * into an officer's sentence (src/console/errors.ts) instead of showing the API's wording.
+ */
+export type Refusal =
+  | { kind: 'status_backwards'; from: string; to: string }
+  | { kind: 'status_same'; status: string }
+  | { kind: 'status_unknown'; status: string; workflow: string[] }
+  | { kind: 'broadcast_finished'; id: number; status: string }
+  | { kind: 'broadcast_not_draft'; id: number; status: string }
+  | { kind: 'broadcast_not_pending'; id: number; status: string }
+  | { kind: 'broadcast_same_person'; approver: string; drafter: string; scheduler: string | null };
+
 /** The record is not in a state that allows this (a status moving backwards, a stopped broadcast). */
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
+  constructor(
+    message: string,
+    readonly refusal?: Refusal,
+  ) {
+    super(message);
+  }
 }
 
 /** The request is well-formed but names something that does not fit (an unknown topic, a status not in the workflow). */
 export class InvalidError extends Error {
   override readonly name: string = 'InvalidError';
+  constructor(
+    message: string,
+    readonly refusal?: Refusal,
+  ) {
+    super(message);
+  }
 }
 
 /** Refuses a service centre's key everything an officer does: it files assisted requests only. */

@@ -60,7 +60,21 @@ export interface BroadcastProgress extends MessageCounts {
   recipients: number | null;
   startedAt: Date | null;
   completedAt: Date | null;
+  stoppedAt: Date | null;
+  /**
+   * When quiet hours let it go: set while nothing of it may go out before then (a scheduled
+   * ordinary broadcast in quiet hours, or one fanned out whose waiting messages all wait).
+   */
+  heldUntil: Date | null;
+  /**
+   * Nothing more will change: finished, and no message sent without a delivery receipt yet
+   * (or RECEIPT_WAIT_MINUTES have passed since it finished, as some receipts never come).
+   */
+  settled: boolean;
 }
+
+/** How long after a broadcast finished its delivery receipts are still followed. */
+export const RECEIPT_WAIT_MINUTES = 60;
 
 export interface BroadcastSettings {
   defaultLocale: string;
@@ -239,7 +253,9 @@ export class BroadcastService {
   async schedule(actor: Actor, broadcastId: number, at?: Date): Promise<Broadcast> {
     return this.db.transaction(async (tx) => {
       const broadcast = await this.get(actor, broadcastId, tx, true);
-      if (broadcast.status !== 'draft') throw new ConflictError(`broadcast ${broadcastId} is ${broadcast.status}; only a draft can be scheduled`);
+      if (broadcast.status !== 'draft') {
+        throw new ConflictError(`broadcast ${broadcastId} is ${broadcast.status}; only a draft can be scheduled`, { kind: 'broadcast_not_draft', id: broadcastId, status: broadcast.status });
+      }
       const recipients = await this.countRecipients(tx, broadcast);
       const status: BroadcastStatus = recipients > this.settings.approvalThreshold ? 'pending_approval' : 'scheduled';
       const [row] = await tx.query(
@@ -268,7 +284,9 @@ export class BroadcastService {
   async approve(actor: Actor, broadcastId: number): Promise<Broadcast> {
     return this.db.transaction(async (tx) => {
       const broadcast = await this.get(actor, broadcastId, tx, true);
-      if (broadcast.status !== 'pending_approval') throw new ConflictError(`broadcast ${broadcastId} is ${broadcast.status}, not waiting for approval`);
+      if (broadcast.status !== 'pending_approval') {
+        throw new ConflictError(`broadcast ${broadcastId} is ${broadcast.status}, not waiting for approval`, { kind: 'broadcast_not_pending', id: broadcastId, status: broadcast.status });
+      }
       if (actor.keyId === null) throw new ForbiddenError('a broadcast is approved with a key whose holder is a person');
       const holders = await approvalHolders(tx, broadcast, actor.keyId);
       const person = (holder: string | null) => holder?.toLowerCase() ?? null;
@@ -276,6 +294,7 @@ export class BroadcastService {
       if (sameHolder(holders.drafter) || sameHolder(holders.scheduler)) {
         throw new ConflictError(
           `a second person must approve: this key is held by ${holders.approver}${holders.approverMadeBy ? ` (made by ${holders.approverMadeBy})` : ''}, and ${holders.drafter} drafted this broadcast${holders.scheduler && holders.scheduler !== holders.drafter ? ` and ${holders.scheduler} scheduled it` : ''}`,
+          { kind: 'broadcast_same_person', approver: holders.approver, drafter: holders.drafter, scheduler: holders.scheduler },
         );
       }
       const [row] = await tx.query(`UPDATE broadcasts SET status = 'scheduled', approved_by = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [broadcastId, actor.keyId]);
@@ -297,7 +316,9 @@ export class BroadcastService {
   async stop(actor: Actor, broadcastId: number): Promise<{ broadcast: Broadcast; cancelled: number }> {
     return this.db.transaction(async (tx) => {
       const broadcast = await this.get(actor, broadcastId, tx, true);
-      if (broadcast.status === 'completed' || broadcast.status === 'stopped') throw new ConflictError(`broadcast ${broadcastId} is already ${broadcast.status}`);
+      if (broadcast.status === 'completed' || broadcast.status === 'stopped') {
+        throw new ConflictError(`broadcast ${broadcastId} is already ${broadcast.status}`, { kind: 'broadcast_finished', id: broadcastId, status: broadcast.status });
+      }
       const cancelled = broadcast.status === 'sending' ? await this.outbox.cancelBroadcast(broadcastId, tx) : 0;
       const [row] = await tx.query(`UPDATE broadcasts SET status = 'stopped', stopped_by = $2, stopped_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [broadcastId, actor.keyId]);
       await recordChange(tx, actor, { ministryCode: broadcast.ministryCode, action: 'broadcast.stop', target: `broadcast:${broadcastId}`, details: { was: broadcast.status, cancelled } });
@@ -308,7 +329,40 @@ export class BroadcastService {
   async progress(actor: Actor, broadcastId: number): Promise<BroadcastProgress> {
     const broadcast = await this.get(actor, broadcastId);
     const counts = await this.outbox.countsFor(broadcastId);
-    return { id: broadcast.id, status: broadcast.status, recipients: broadcast.recipients, startedAt: broadcast.startedAt, completedAt: broadcast.completedAt, ...counts };
+    const now = this.settings.now();
+    const finishedAt = broadcast.status === 'completed' ? broadcast.completedAt : broadcast.status === 'stopped' ? broadcast.stoppedAt : null;
+    const settled = finishedAt !== null && (counts.sent === 0 || now.getTime() - finishedAt.getTime() >= RECEIPT_WAIT_MINUTES * 60_000);
+    return {
+      id: broadcast.id,
+      status: broadcast.status,
+      recipients: broadcast.recipients,
+      startedAt: broadcast.startedAt,
+      completedAt: broadcast.completedAt,
+      stoppedAt: broadcast.stoppedAt,
+      ...counts,
+      heldUntil: await this.heldUntil(broadcast, counts.queued, now),
+      settled,
+    };
+  }
+
+  /** When quiet hours release a broadcast that nothing of may go out before then; null when it is not held. */
+  private async heldUntil(broadcast: Broadcast, queued: number, now: Date): Promise<Date | null> {
+    if (broadcast.emergency) return null;
+    if (broadcast.status === 'scheduled' || broadcast.status === 'pending_approval') {
+      const start = broadcast.scheduledAt && broadcast.scheduledAt > now ? broadcast.scheduledAt : now;
+      return quietUntil(this.settings.quietHours, start) ?? null;
+    }
+    if (broadcast.status !== 'sending' || queued === 0) return null;
+    const [row] = await this.db.query<{ next: Date | string | null; due: string }>(
+      `SELECT min(not_before) AS next, count(*) FILTER (WHERE not_before <= $2) AS due FROM outbox WHERE broadcast_id = $1 AND status = 'queued'`,
+      [broadcast.id, now],
+    );
+    return row?.next !== null && row?.next !== undefined && Number(row.due) === 0 ? new Date(row.next) : null;
+  }
+
+  /** What the outbox appends to a broadcast's text in `locale` (a newline and the verification line, with a stand-in code); empty without one. */
+  appendedTo(locale: string): string {
+    return this.outbox.asSent('', 'broadcast', locale);
   }
 
   /** Run by the dispatchers every second: fans out broadcasts that are due, closes those fully sent. */

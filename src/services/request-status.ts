@@ -51,6 +51,8 @@ export interface RequestFilter {
   limit: number;
   /** The previous page's `nextCursor`. */
   cursor?: string;
+  /** One request by its reference (11 digits), within the same scope as the rest of the list. */
+  reference?: string;
 }
 
 export interface StatusChange {
@@ -117,6 +119,7 @@ export class RequestStatusService {
           AND ($5::timestamptz IS NULL OR r.created_at >= $5)
           AND ($6::timestamptz IS NULL OR r.created_at < $6)
           AND ($7::timestamptz IS NULL OR (r.created_at, r.id) < ($7, $8::bigint))
+          AND ($10::text IS NULL OR r.reference = $10)
         ORDER BY r.created_at DESC, r.id DESC
         LIMIT $9`,
       [
@@ -129,6 +132,7 @@ export class RequestStatusService {
         after?.createdAt ?? null,
         after?.id ?? null,
         filter.limit + 1,
+        filter.reference === undefined ? null : referenceOf(filter.reference),
       ],
     );
     const page = rows.slice(0, filter.limit);
@@ -249,12 +253,29 @@ function statusMessage(
 /** Refuses a status outside the workflow, the current status again, or a step back without `allowBackwards`. */
 function assertMove(workflow: string[], from: string, change: StatusChange): void {
   const target = workflow.indexOf(change.status);
-  if (target < 0) throw new InvalidError(`"${change.status}" is not a status of this service; its workflow is ${workflow.join(' → ')}`);
-  if (change.status === from) throw new ConflictError(`the request is already "${from}"`);
+  if (target < 0) {
+    throw new InvalidError(`"${change.status}" is not a status of this service; its workflow is ${workflow.join(' → ')}`, { kind: 'status_unknown', status: change.status, workflow });
+  }
+  if (change.status === from) throw new ConflictError(`the request is already "${from}"`, { kind: 'status_same', status: from });
   const current = workflow.indexOf(from);
   if (target < current && !change.allowBackwards) {
-    throw new ConflictError(`"${change.status}" comes before "${from}" in this service's workflow; send allowBackwards: true to move it back`);
+    throw new ConflictError(`"${change.status}" comes before "${from}" in this service's workflow; send allowBackwards: true to move it back`, {
+      kind: 'status_backwards',
+      from,
+      to: change.status,
+    });
   }
+}
+
+/** Statuses that refuse or end a request, whatever their place in a service's workflow. */
+const NEGATIVE_STATUSES = new Set(['rejected', 'denied', 'refused', 'declined', 'cancelled', 'withdrawn', 'closed']);
+
+/**
+ * Whether moving a request to `status` is one to confirm before it is done: a negative status
+ * (rejected, closed, …) or the last of the workflow, after which the citizen is told it is over.
+ */
+export function isTerminalOrNegative(workflow: readonly string[], status: string): boolean {
+  return NEGATIVE_STATUSES.has(status) || (workflow.length > 0 && workflow[workflow.length - 1] === status);
 }
 
 function toListItem(row: Record<string, unknown>): RequestListItem {

@@ -64,6 +64,7 @@ export class RequestService {
       const [own] = await tx.query('SELECT 1 FROM profiles WHERE id = $1 AND citizen_id = $2', [request.profileId, request.citizenId]);
       if (!own) throw new Error(`profile ${request.profileId} is not one of citizen ${request.citizenId}'s`);
     }
+    const answers = await withMunicipality(tx, request.citizenId, request.answers);
     for (let draw = 0; draw < REFERENCE_DRAWS; draw++) {
       const reference = this.makeReference();
       const [row] = await tx.query<{ id: string; status: string }>(
@@ -71,7 +72,7 @@ export class RequestService {
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (reference) DO NOTHING
          RETURNING id, status`,
-        [reference, request.citizenId, request.serviceCode, JSON.stringify(request.answers), service.first, request.channel, request.profileId ?? null],
+        [reference, request.citizenId, request.serviceCode, JSON.stringify(answers), service.first, request.channel, request.profileId ?? null],
       );
       if (!row) continue;
       await tx.query('INSERT INTO request_events (request_id, status, actor) VALUES ($1, $2, $3)', [row.id, row.status, request.actor ?? 'citizen']);
@@ -117,4 +118,19 @@ export class RequestService {
       personName: (row.person_name as string | null) ?? null,
     };
   }
+}
+
+/**
+ * The answers with the citizen's municipality when the form did not ask for one: the place they
+ * last chose to follow announcements for (the subscribe dialog), which is where they live or
+ * care about. The request's municipality (migrations/003) is read from `answers.municipality`,
+ * and erasure keeps it (src/services/data-rights.ts), as a place names nobody.
+ */
+async function withMunicipality(tx: Queryable, citizenId: number, answers: Record<string, string>): Promise<Record<string, string>> {
+  if (answers.municipality !== undefined) return answers;
+  const [row] = await tx.query<{ code: string }>(
+    'SELECT municipality_code AS code FROM subscriptions WHERE citizen_id = $1 ORDER BY created_at DESC, municipality_code LIMIT 1',
+    [citizenId],
+  );
+  return row ? { ...answers, municipality: row.code } : answers;
 }

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import type { AppContext } from '../../src/context';
 import { CLI_ACTOR } from '../../src/services/access';
-import { hasValidCheckDigit } from '../../src/services/reference';
+import { formatReference, hasValidCheckDigit } from '../../src/services/reference';
 import type { Database } from '../../src/store/sql';
 import { LogCapture, startLingkod } from '../support/app';
 import { databaseBackends } from '../support/stores';
@@ -127,11 +127,11 @@ describe.each(databaseBackends())('the ministries console over HTTP, records on 
     expect(list.text).not.toContain(reference);
     // Not found, as a reference that does not exist: the officer does not learn that it is real.
     const detail = await agent.get(`/console/requests/${reference}`).expect(404);
-    expect(detail.text).toContain(`no request ${reference}`);
+    expect(detail.text).toContain(`No request has the reference ${formatReference(reference)}.`);
     expect(detail.text).not.toContain('Salma');
     await agent.post(`/console/requests/${reference}/status`).type('form').send({ _csrf: csrf, status: 'approved' }).expect(303);
     const back = await agent.get('/console').expect(200);
-    expect(back.text).toContain(`Not done: no request ${reference}`);
+    expect(back.text).toContain(`Not done: No request has the reference ${formatReference(reference)}.`);
     const api = await request(app).get(`/api/v1/requests/${reference}`).set('Authorization', `Bearer ${keys.moh}`);
     expect(api.status).toBe(404);
   });
@@ -186,15 +186,15 @@ describe.each(databaseBackends())('the ministries console over HTTP, records on 
   it('lists the audit log for the officer\'s ministry only', async () => {
     const mssd = await signedIn(keys.mssd);
     const log = await mssd.agent.get('/console/audit?action=request.status').expect(200);
-    expect(log.text).toContain(`request:${reference}`);
+    expect(log.text).toContain(`<a href="/console/requests/${reference}">Request ${formatReference(reference)}</a>`);
     const moh = await signedIn(keys.moh);
-    expect((await moh.agent.get('/console/audit').expect(200)).text).not.toContain(`request:${reference}`);
+    expect((await moh.agent.get('/console/audit').expect(200)).text).not.toContain(formatReference(reference));
   });
 
   it.each([
     ['a filter that is not a code', '/console/requests?status=DROP%20TABLE', 400, 'Check status'],
     ['a mistyped reference', `/console/requests/${MISTYPED}`, 400, 'That reference has a mistake'],
-    ['a broadcast that does not exist', '/console/broadcasts/999999', 404, 'no broadcast 999999'],
+    ['a broadcast that does not exist', '/console/broadcasts/999999', 404, 'There is no broadcast #999999.'],
     ['a dashboard period not offered', '/console?days=3650', 400, 'Check days'],
   ])('answers %s with a page that says why (%s)', async (_name, path, status, reason) => {
     const { agent } = await signedIn(keys.mssd);

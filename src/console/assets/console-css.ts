@@ -49,6 +49,11 @@ form.inline { display: inline; margin: 0; }
 @media (min-width: 720px) { .filters { grid-template-columns: repeat(3, minmax(0, 1fr)); align-items: end; } }
 .hint { color: #4a524e; font-size: .9rem; margin: .25rem 0 0; }
 .flash { background: #e3f1e4; border: 1px solid #1d5e20; color: #143f16; padding: .6rem .8rem; border-radius: .35rem; }
+.flash.error { background: #fbe9e7; border: 2px solid #a11d14; border-left-width: .5rem; color: #5e0f0a; font-weight: 600; }
+.confirm { border: 2px solid #a11d14; }
+.search { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: end; }
+.search .field { flex: 1 1 14rem; }
+.search .error-text { flex-basis: 100%; margin: 0; }
 .error-text { color: #a11d14; font-weight: 600; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; background: #e1ecf1; color: #083a50; font-size: .9rem; }
 .table-wrap { overflow-x: auto; margin-bottom: 1rem; }
@@ -67,6 +72,8 @@ td.details span { display: block; font-size: .85rem; word-break: break-word; }
 .preview table { font-size: .9rem; }
 .counts { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; }
 progress { width: 100%; height: 1.25rem; accent-color: #1d6b2c; }
+progress.stopped { accent-color: #5f6b66; }
+.badge.stopped { background: #f1e4e2; color: #5e0f0a; }
 .compose { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 960px) { .compose { grid-template-columns: repeat(2, minmax(0, 1fr)); align-items: start; } .compose .preview { position: sticky; top: 1rem; } }
 .charts { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); margin-bottom: 1rem; }

@@ -17,6 +17,8 @@ export function consoleScript(): void {
     delivered: number;
     failed: number;
     cancelled: number;
+    /** Finished and its delivery receipts settled (or waited for long enough): nothing more will change. */
+    settled: boolean;
   }
 
   // Compose: preview the form as it stands, a moment after the officer stops typing.
@@ -35,7 +37,18 @@ export function consoleScript(): void {
         const response = await fetch(compose.dataset.preview ?? '', { method: 'POST', body, credentials: 'same-origin' });
         const fragment = await response.text();
         // Only the newest answer is shown; the server escapes everything in it.
-        if (ticket === asked) preview.innerHTML = fragment;
+        if (ticket === asked) {
+          preview.innerHTML = fragment;
+          // The preview sized each text as sent (with the verification line): the counters say so.
+          for (const row of Array.from(preview.querySelectorAll<HTMLElement>('[data-sent]'))) {
+            const area = compose.querySelector<HTMLTextAreaElement>(`textarea[data-locale="${row.dataset.sent ?? ''}"]`);
+            const counter = area ? document.getElementById(area.dataset.count ?? '') : null;
+            if (area && counter && area.value.trim() !== '') {
+              const segments = Number(row.dataset.segments);
+              counter.textContent = `${row.dataset.units} characters as sent, with the verification line: ${segments} SMS ${segments === 1 ? 'part' : 'parts'} (${row.dataset.encoding})`;
+            }
+          }
+        }
       } catch {
         if (ticket === asked) preview.textContent = 'The preview is unavailable; the broadcast can still be sent.';
       }
@@ -48,15 +61,18 @@ export function consoleScript(): void {
     compose.addEventListener('change', schedule);
     for (const area of Array.from(compose.querySelectorAll<HTMLTextAreaElement>('textarea[data-count]'))) {
       const counter = document.getElementById(area.dataset.count ?? '');
+      // What is sent is the text, a line break and the verification line the outbox adds.
+      const extra = Number(area.dataset.extra ?? '0');
       const count = () => {
-        if (counter) counter.textContent = `${area.value.trim().length} characters`;
+        const written = area.value.trim().length;
+        if (counter) counter.textContent = written === 0 ? `0 characters (the verification line adds ${extra})` : `${written + extra} characters as sent (${written} written, ${extra} for the verification line)`;
       };
       area.addEventListener('input', count);
       count();
     }
   }
 
-  // A broadcast's page: progress, polled while it may still move.
+  // A broadcast's page: progress, polled while it may still move (the server bounds how long receipts are awaited).
   const card = document.getElementById('progress-card');
   if (card && card.dataset.live === 'true') {
     const bar = document.getElementById('progress-bar') as HTMLProgressElement | null;
@@ -66,20 +82,26 @@ export function consoleScript(): void {
         const response = await fetch(card.dataset.progress ?? '', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
         if (!response.ok) return false;
         const progress = (await response.json()) as Progress;
-        const handled = progress.sent + progress.delivered + progress.failed + progress.cancelled;
+        // The bar fills with what went out; cancelled messages did not, so a stopped one is not shown full.
+        const goneOut = progress.sent + progress.delivered + progress.failed;
         if (bar) {
-          bar.max = Math.max(progress.recipients ?? 0, handled + progress.queued, 1);
-          bar.value = handled;
-          bar.textContent = `${handled} of ${bar.max}`;
+          bar.max = Math.max(progress.recipients ?? 0, goneOut + progress.queued, 1);
+          bar.value = goneOut;
+          bar.textContent = `${goneOut} of ${bar.max}`;
+          bar.classList.toggle('stopped', progress.status === 'stopped');
         }
-        if (statusText) statusText.textContent = progress.statusText;
+        if (statusText) {
+          statusText.textContent = progress.statusText;
+          statusText.classList.toggle('stopped', progress.status === 'stopped');
+        }
         for (const name of ['queued', 'sent', 'delivered', 'failed', 'cancelled'] as const) {
           const cell = card.querySelector(`[data-count="${name}"]`);
           if (cell) cell.textContent = String(progress[name]);
         }
         const finished = progress.status === 'completed' || progress.status === 'stopped';
         if (finished) card.querySelectorAll('form').forEach((form) => form.remove());
-        return !finished;
+        // Delivery receipts still arrive after the last message went out: follow them until they settle.
+        return !(finished && progress.settled);
       } catch {
         return true;
       }
