@@ -56,3 +56,8 @@ export function readableLocalTime(local: string, locale: string): string {
   const [year, month, day, hour, minute] = match.slice(1).map(Number);
   return readableTime(new Date(Date.UTC(year, month - 1, day, hour, minute)), locale, 'UTC');
 }
+
+/** A time of day in `timeZone` on the 24-hour clock (13:05), for a list where the day is plain. */
+export function clockTime(at: Date, timeZone: string): string {
+  return formatter('en-GB', timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'clock').format(at);
+}

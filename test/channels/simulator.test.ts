@@ -58,7 +58,7 @@ class SimulatedPhone {
     return (await request(this.app).post('/simulator/chat').send({ phone: this.phone, text }).expect(200)).body;
   }
 
-  async inbox(after = 0): Promise<{ id: number; body: string; kind: string | null; segments: number }[]> {
+  async inbox(after = 0): Promise<{ id: number; body: string; kind: string | null; segments: number; receivedAt: string; receivedTime: string }[]> {
     return (await request(this.app).post('/simulator/inbox').send({ phone: this.phone, after }).expect(200)).body.messages;
   }
 
@@ -278,6 +278,10 @@ describe.each(databaseBackends())('the phone simulator, records on $name', (back
     expect(messages).toEqual([
       expect.objectContaining({ body: expect.stringMatching(/^Your request is approved\.\nTo check it is from Lingkod, text VERIFY [A-Z2-9]{6}$/), kind: 'status', segments: 1 }),
     ]);
+    // Its time as the deployment's clock reads it (TIME_ZONE, Manila: UTC+8), not the browser's.
+    const utcHour = new Date(messages[0].receivedAt).getUTCHours();
+    expect(messages[0].receivedTime).toMatch(/^\d{2}:\d{2}$/);
+    expect(Number(messages[0].receivedTime.slice(0, 2))).toBe((utcHour + 8) % 24);
     const [delivered] = await db.query<{ status: string }>('SELECT status FROM outbox WHERE id = $1', [id]);
     expect(delivered.status).toBe('delivered');
     expect(await phone.inbox(messages[0].id)).toEqual([]);

@@ -6,6 +6,7 @@ import { translate } from '../../i18n';
 import { isAllowedCountry, phoneAddress, phoneNumberOf } from '../../address';
 import type { Database } from '../../store/sql';
 import { paginate } from '../../text/pages';
+import { clockTime } from '../../text/dates';
 import { smsSize } from '../../text/segments';
 import type { ChannelDeps, SendingChannel } from '../channel';
 import { SimulatorInbox } from './inbox';
@@ -122,7 +123,8 @@ export function simulatorChannel(deps: SimulatorDeps): SendingChannel & { inbox:
     const query = parse(inboxSchema, req, res);
     if (!query) return;
     const messages = await inbox.fetch(query.address, query.after);
-    res.json({ messages: messages.map((message) => ({ ...message, ...smsSize(message.body) })) });
+    // Times as the deployment's clock reads them (TIME_ZONE), like every time a person reads, never the browser's.
+    res.json({ messages: messages.map((message) => ({ ...message, receivedTime: clockTime(message.receivedAt, config.TIME_ZONE), ...smsSize(message.body) })) });
   });
 
   router.post('/simulator/phone', json, async (req, res) => {

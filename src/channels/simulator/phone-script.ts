@@ -31,6 +31,8 @@ export function phoneScript(): void {
     body: string;
     kind: string | null;
     receivedAt: string;
+    /** When it arrived, as the deployment's clock (TIME_ZONE) reads it: 13:05. */
+    receivedTime: string;
     encoding: 'gsm7' | 'ucs2';
     segments: number;
   }
@@ -259,8 +261,7 @@ export function phoneScript(): void {
       if (inboxLoaded && messages.length > 0) announce(messages);
       inboxLoaded = true;
       for (const message of messages) {
-        const when = new Date(message.receivedAt).toLocaleTimeString();
-        bubble(inboxList, 'in', message.body, `${when} · ${message.segments} SMS · ${encodingName(message.encoding)}`, kinds[message.kind ?? ''] ?? 'Message');
+        bubble(inboxList, 'in', message.body, `${message.receivedTime} · ${message.segments} SMS · ${encodingName(message.encoding)}`, kinds[message.kind ?? ''] ?? 'Message');
         inboxAfter = Math.max(inboxAfter, message.id);
       }
       inboxEmpty.hidden = inboxList.childElementCount > 0;
