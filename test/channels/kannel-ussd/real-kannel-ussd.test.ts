@@ -69,7 +69,9 @@ if (withKannel) {
   const env: Record<string, string> = {};
   beforeAll(async () => {
     shared = await startUssdKannel(programsOf(), 'kannel-ussd');
-    Object.assign(env, { KANNEL_SENDSMS_URL: shared.sendsmsUrl, KANNEL_USERNAME: 'lingkod', KANNEL_PASSWORD: shared.password, KANNEL_USSD_SMSC: 'ussd' });
+    // The longest sendsms wait allowed: on a busy two-core CI machine a first hop (a fresh
+    // database) can take seconds, and a screen whose send timed out is, by design, not resent.
+    Object.assign(env, { KANNEL_SENDSMS_URL: shared.sendsmsUrl, KANNEL_USERNAME: 'lingkod', KANNEL_PASSWORD: shared.password, KANNEL_USSD_SMSC: 'ussd', KANNEL_USSD_SEND_TIMEOUT_MS: '20000' });
   });
   afterAll(async () => {
     await shared?.stop();
@@ -209,7 +211,9 @@ if (withKannel) {
       const next = async (text: string, op: number, sequence: number) => {
         const before = peer.submitted.filter((screen) => screen.to === digits(number)).length;
         await peer.deliver(digits(number), CODE, text, op, session, sequence);
-        last = await peer.screenFor(digits(number), before + 1);
+        last = await peer.screenFor(digits(number), before + 1, 600).catch((error: Error) => {
+          throw new Error(`${error.message}\n${shared!.logs()}`);
+        });
         return { text: last.text, final: last.op === USSD_OP.pssrResponse && last.end === true };
       };
       return {
