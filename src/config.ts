@@ -273,6 +273,23 @@ const configSchema = z.object({
   KANNEL_USSD_SMSC: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be a Kannel smsc-id (letters, digits, _ . -)').optional()),
   /** Milliseconds one sendsms of a USSD screen may take; a screen is sent at most once, within the session's life. */
   KANNEL_USSD_SEND_TIMEOUT_MS: intInRange(200, 20_000, 4000),
+  // Infobip SMS (src/channels/infobip), two-way: texts forwarded as MO_JSON_2 to POST /sms/infobip,
+  // sent through /sms/2/text/advanced, delivery reports to POST /sms/infobip/dlr. Off until
+  // INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_SENDER and a webhook authentication are set.
+  /** Infobip: the account's own API base URL (the portal's home page shows it, e.g. https://xxxxx.api.infobip.com); no default; https in production. */
+  INFOBIP_BASE_URL: optionalUrl,
+  /** Infobip: the API key, sent as `Authorization: App <key>`; never logged. */
+  INFOBIP_API_KEY: optionalString,
+  /** Infobip: the sender (the number or registered alphanumeric sender ID) texts go out from. */
+  INFOBIP_SENDER: optionalString,
+  /** Infobip: the user of the HTTP Basic credentials set on the number's forwarding (with INFOBIP_WEBHOOK_PASSWORD). */
+  INFOBIP_WEBHOOK_USER: optionalString,
+  /** Infobip: the password of those Basic credentials; at least 16 characters. */
+  INFOBIP_WEBHOOK_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Infobip: a shared secret put in the forwarding and notify URLs as `?token=`; at least 16 characters. */
+  INFOBIP_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Infobip messages sent per second by all instances together. */
+  INFOBIP_RATE_PER_SECOND: intInRange(1, 1000, 10),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,
@@ -359,6 +376,7 @@ function productionProblems(config: ParsedConfig): string[] {
   const webhooks = [
     config.TWILIO_ACCOUNT_SID && 'Twilio',
     config.KANNEL_SENDSMS_URL && 'Kannel',
+    config.INFOBIP_BASE_URL && 'Infobip',
     config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_MODE === 'webhook' && 'Telegram',
     (config.USSD_TOKEN || config.USSD_ALLOWED_IPS) && 'USSD',
   ].filter(Boolean);
@@ -367,6 +385,9 @@ function productionProblems(config: ParsedConfig): string[] {
   }
   if (config.USSD_TAP_URL && !config.USSD_TAP_URL.startsWith('https://')) {
     problems.push('USSD_TAP_URL: in production it must be an https:// address (the application password travels in every screen sent)');
+  }
+  if (config.INFOBIP_BASE_URL && !config.INFOBIP_BASE_URL.startsWith('https://')) {
+    problems.push('INFOBIP_BASE_URL: in production it must be an https:// address (the API key travels in every request)');
   }
   if (config.PUBLIC_URL && !config.PUBLIC_URL.startsWith('https://')) {
     problems.push('PUBLIC_URL: in production it must be an https:// address (providers send secrets and phone numbers to it)');

@@ -3,13 +3,15 @@ import { SMS_CHANNEL } from '../../conversation/sms';
 import type { Channel, ChannelDeps, SendingChannel } from '../channel';
 import { KANNEL_CHANNEL, kannelConfigured, kannelSms } from '../kannel/kannel';
 import { TWILIO_CHANNEL, twilioConfigured, twilioSms } from '../twilio/twilio';
+import { INFOBIP_CHANNEL, infobipConfigured, infobipSms } from '../infobip/infobip';
 
 export { SMS_CHANNEL };
 
 /**
  * The SMS channels this configuration turns on, sharing the conversation layer's SMS
  * conversation (keywords, dedupe, floods, opt-out): Kannel when its four settings are present,
- * Twilio when its three and PUBLIC_URL are. A channel that is off says so once, here, at start-up.
+ * Twilio when its three and PUBLIC_URL are, Infobip when its base URL, key, sender and webhook
+ * authentication are. A channel that is off says so once, here, at start-up.
  */
 export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   const { config, log } = deps;
@@ -18,6 +20,8 @@ export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   else log.info('Kannel SMS is off: set KANNEL_SENDSMS_URL, KANNEL_USERNAME, KANNEL_PASSWORD and KANNEL_TOKEN to turn it on');
   if (twilioConfigured(config)) channels.push(twilioSms(deps));
   else log.info('Twilio SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL to turn it on');
+  if (infobipConfigured(config)) channels.push(infobipSms(deps));
+  else log.info('Infobip SMS is off: set INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_SENDER and INFOBIP_WEBHOOK_USER with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_TOKEN, to turn it on');
   return channels;
 }
 
@@ -35,9 +39,13 @@ export function phoneChannel(channels: readonly Channel[]): SendingChannel | und
 
 /**
  * The channel that sends to a `tel:` address: Kannel when it is on (two-way, through a local
- * operator), else Twilio; undefined when neither is. Enqueue phone messages with its `name`.
+ * operator), else Twilio, else Infobip; undefined when none is. Enqueue phone messages with its `name`.
  */
 export function phoneSender(channels: readonly Channel[]): SendingChannel | undefined {
   const sending = channels.filter((channel): channel is SendingChannel => 'send' in channel);
-  return sending.find((channel) => channel.name === KANNEL_CHANNEL) ?? sending.find((channel) => channel.name === TWILIO_CHANNEL);
+  return (
+    sending.find((channel) => channel.name === KANNEL_CHANNEL) ??
+    sending.find((channel) => channel.name === TWILIO_CHANNEL) ??
+    sending.find((channel) => channel.name === INFOBIP_CHANNEL)
+  );
 }
