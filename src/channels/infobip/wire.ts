@@ -4,7 +4,8 @@ import type { MessageStatus } from '../../outbox/outbox';
 /**
  * Infobip's wire formats, as its published docs give them:
  * - inbound (MO_JSON_2): https://www.infobip.com/docs/api/channels/sms/inbound-sms/receive-inbound-sms-messages
- * - sending: https://www.infobip.com/docs/api/channels/sms/sms-messaging/outbound-sms/send-sms-message (`/sms/2/text/advanced`)
+ * - sending: https://www.infobip.com/docs/api/channels/sms/sms-messaging/outbound-sms/send-sms-message (`/sms/2/text/advanced`,
+ *   superseded by /sms/3/messages) and https://dev-old.infobip.com/send-sms/fully-featured-text-message
  * - delivery reports: https://www.infobip.com/docs/api/channels/sms/sms-messaging/logs-and-status-reports/receive-outbound-sms-message-report
  * - status and error objects: https://www.infobip.com/docs/essentials/api-essentials/response-status-and-error-codes
  */
