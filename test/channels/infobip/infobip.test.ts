@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import request from 'supertest';
 import { SendError, type SendingChannel } from '../../../src/channels/channel';
 import dlrs from '../../../src/channels/infobip/fixtures/dlr.json';
@@ -217,6 +217,34 @@ describe.each(databaseBackends())('SMS through Infobip, records on $name', (back
     });
   });
 
+  describe('with one authentication only', () => {
+    /** The adapter alone on an app, with these webhook settings instead of both. */
+    const alone = (settings: Partial<AppContext['config']>) => {
+      const only = infobipSms({ ...context, config: { ...context.config, INFOBIP_WEBHOOK_USER: undefined, INFOBIP_WEBHOOK_PASSWORD: undefined, INFOBIP_WEBHOOK_TOKEN: undefined, ...settings } });
+      return { app: express().use(only.router), channel: only };
+    };
+
+    it('with only a token, takes the token without Basic credentials and puts it in the notifyUrl', async () => {
+      const only = alone({ INFOBIP_WEBHOOK_TOKEN: INFOBIP_SECRETS.INFOBIP_WEBHOOK_TOKEN });
+      const body = JSON.stringify(forwardOf('+639210000401', 'HELP'));
+      expect((await request(only.app).post(withToken('/sms/infobip')).set('Content-Type', 'application/json').send(body)).status).toBe(200);
+      expect((await request(only.app).post('/sms/infobip').set('Content-Type', 'application/json').send(body)).status).toBe(403);
+      await only.channel.send({ id: 601, address: 'tel:+639210000401', body: 'Hi' });
+      expect(fake.calls.at(-1)!.body.messages![0].notifyUrl).toBe(`https://lingkod.example.gov.ph/sms/infobip/dlr?token=${INFOBIP_SECRETS.INFOBIP_WEBHOOK_TOKEN}`);
+    });
+
+    it('with only Basic credentials, takes them without a token', async () => {
+      const only = alone({ INFOBIP_WEBHOOK_USER: INFOBIP_SECRETS.INFOBIP_WEBHOOK_USER, INFOBIP_WEBHOOK_PASSWORD: INFOBIP_SECRETS.INFOBIP_WEBHOOK_PASSWORD });
+      const body = JSON.stringify(forwardOf('+639210000402', 'HELP'));
+      expect((await request(only.app).post('/sms/infobip').set('Authorization', basic()).set('Content-Type', 'application/json').send(body)).status).toBe(200);
+      expect((await request(only.app).post(withToken('/sms/infobip')).set('Content-Type', 'application/json').send(body)).status).toBe(401);
+    });
+
+    it('refuses to start with no webhook authentication at all', () => {
+      expect(() => alone({})).toThrow('Infobip is not configured');
+    });
+  });
+
   it('never writes a phone number, the API key or a webhook secret to the logs', () => {
     const all = logs.lines.join('\n');
     expect(all).not.toMatch(/6392100\d{5}|639171234567/);
@@ -225,6 +253,18 @@ describe.each(databaseBackends())('SMS through Infobip, records on $name', (back
 });
 
 describe('Infobip settings', () => {
+  it('stays off, saying so once, when a webhook authentication is missing', async () => {
+    const [backend] = databaseBackends();
+    const db = await backend.open();
+    const { context, logs } = await startLingkod(db, { ...infobipEnv('https://xxxxx.api.infobip.com'), INFOBIP_WEBHOOK_USER: '', INFOBIP_WEBHOOK_PASSWORD: '', INFOBIP_WEBHOOK_TOKEN: '' });
+    try {
+      expect(context.channels.map((each) => each.name)).not.toContain(INFOBIP_CHANNEL);
+      expect(logs.lines.filter((line) => line.includes('Infobip SMS is off'))).toHaveLength(1);
+    } finally {
+      await context.close();
+    }
+  });
+
   const base = { INFOBIP_BASE_URL: 'https://xxxxx.api.infobip.com', INFOBIP_API_KEY: 'k', INFOBIP_SENDER: 'LINGKOD', INFOBIP_WEBHOOK_TOKEN: 'wh-token-Y1pF6hJ0sD3gT5uE' };
 
   it('requires https for the base URL in production', () => {
