@@ -209,6 +209,8 @@ const configSchema = z.object({
   ),
   /** After this many attempts a message that keeps failing is marked failed. */
   OUTBOX_MAX_ATTEMPTS: intInRange(1, 50, 8),
+  /** Hours after which a message still not sent is failed, not retried (GovStack: 24 h). */
+  OUTBOX_GIVE_UP_HOURS: intInRange(1, 168, 24),
   /**
    * When ordinary broadcasts wait (emergencies do not): `HH:MM-HH:MM` local time, optionally
    * followed by an IANA time zone (Asia/Manila when absent), or `off`.
@@ -297,6 +299,12 @@ const configSchema = z.object({
    * Unsolicited SMS (finish-by-SMS and anything else sent to a phone that has not texted us):
    * how many one number may get per day. Shared by every instance through the ephemeral store.
    */
+  /**
+   * Opt-outs providers may report in an hour (Twilio 21610: "unsubscribed at the carrier"),
+   * across every instance; past it none is applied and an alert is logged (an outage must not
+   * unsubscribe a region).
+   */
+  CARRIER_OPT_OUTS_PER_HOUR: intInRange(1, 100_000, 100),
   UNSOLICITED_SMS_PER_NUMBER_PER_DAY: intInRange(0, 1000, 3),
   /** Unsolicited SMS caused through one gateway (a USSD gateway, a network) per hour. */
   UNSOLICITED_SMS_PER_GATEWAY_PER_HOUR: intInRange(0, 1_000_000, 300),

@@ -3,7 +3,16 @@ import type { CitizenService } from '../services/citizens';
 import { hasPhone, linkPhone, type LinkOutcome } from '../services/linking';
 import type { OptOutService } from '../services/optout';
 import { isUnreachable, markReachable, markUnreachable } from '../services/reachability';
+import type { Logger } from '../log';
+import type { EphemeralStore } from '../store/ephemeral';
 import type { Database } from '../store/sql';
+
+/** How many opt-outs providers may report in an hour before they are taken for an outage (CARRIER_OPT_OUTS_PER_HOUR). */
+export interface CarrierOptOutLimit {
+  store: EphemeralStore;
+  perHour: number;
+  log: Logger;
+}
 
 /** Who wrote, as the conversation knows them after recording the contact. */
 export interface Contact {
@@ -24,6 +33,7 @@ export class Contacts {
     private readonly db: Database,
     private readonly citizens: CitizenService,
     private readonly optOuts: OptOutService,
+    private readonly carrier: CarrierOptOutLimit,
   ) {}
 
   /** Someone wrote from `address` on `channel`: they are a citizen from now on, and reachable there. */
@@ -53,10 +63,22 @@ export class Contacts {
     return isUnreachable(this.db, address);
   }
 
-  /** The carrier says the number unsubscribed (Twilio 21610): out of announcements; true when that changed anything. */
+  /**
+   * The carrier says the number unsubscribed (Twilio 21610): out of announcements; true when
+   * that changed anything. Past CARRIER_OPT_OUTS_PER_HOUR such reports in an hour (shared by
+   * every instance), the provider is more likely failing than a region unsubscribing at once:
+   * nobody more is opted out, and each report is logged as an alert for the operator instead.
+   */
   async unsubscribedAtCarrier(rawNumber: string): Promise<boolean> {
     const address = phoneAddress(rawNumber);
-    return address !== undefined && this.optOuts.optOutAddress(address);
+    if (address === undefined) return false;
+    const hour = Math.floor(Date.now() / 3_600_000);
+    const count = await this.carrier.store.increment(`carrier-opt-outs:${hour}`, 3600);
+    if (count > this.carrier.perHour) {
+      this.carrier.log.error({ count, perHour: this.carrier.perHour }, 'carrier opt-outs past CARRIER_OPT_OUTS_PER_HOUR this hour: not applied (a provider failing?); check the provider before opting anyone out');
+      return false;
+    }
+    return this.optOuts.optOutAddress(address);
   }
 
   /** Out of every announcement; true when they were in until now. */

@@ -65,7 +65,7 @@ export interface ConversationDeps {
 /** Builds the layer once, for every channel of the instance. */
 export function createConversation(deps: ConversationDeps): Conversation {
   const { config, db, store, i18n, log, outbox, budget, smsOn } = deps;
-  const contacts = new Contacts(db, deps.citizens, new OptOutService(db));
+  const contacts = new Contacts(db, deps.citizens, new OptOutService(db), { store, perHour: config.CARRIER_OPT_OUTS_PER_HOUR, log: log.child({ name: 'conversation:contacts' }) });
   const turns = new Turns(deps.engine, deps.metrics, log);
   const finish = new SmsFinisher({
     outbox,
