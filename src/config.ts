@@ -273,6 +273,33 @@ const configSchema = z.object({
   KANNEL_USSD_SMSC: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be a Kannel smsc-id (letters, digits, _ . -)').optional()),
   /** Milliseconds one sendsms of a USSD screen may take; a screen is sent at most once, within the session's life. */
   KANNEL_USSD_SEND_TIMEOUT_MS: intInRange(200, 20_000, 4000),
+  // Outbound SMS aggregators (src/channels/semaphore, src/channels/m360, src/channels/sslwireless):
+  // send-only HTTP APIs, each off until its settings are set; phones still reach us through the
+  // two-way providers. Keys, passwords and tokens are secrets (never logged).
+  /** Semaphore's API (or a sandbox or test fake); production requires https. */
+  SEMAPHORE_API_URL: z.preprocess(emptyToUndefined, z.url().default('https://api.semaphore.co')),
+  /** Semaphore: the account's API key; Semaphore is on while it and SEMAPHORE_SENDER are set. */
+  SEMAPHORE_API_KEY: optionalString,
+  /** Semaphore: the sender name registered to the account (`sendername`). */
+  SEMAPHORE_SENDER: optionalString,
+  /** M360's HTTP API base, e.g. https://api.m360.com.ph; M360 is on while the four M360_ settings are set. */
+  M360_API_URL: optionalUrl,
+  /** M360: the account's app key (`app_key`). */
+  M360_USERNAME: optionalString,
+  /** M360: the account's app secret (`app_secret`). */
+  M360_PASSWORD: optionalString,
+  /** M360: the provisioned sender mask (`shortcode_mask`). */
+  M360_SHORTCODE_MASK: optionalString,
+  /** M360 messages sent per second by all instances together (the account's agreed throughput). */
+  M360_RATE_PER_SECOND: intInRange(1, 1000, 10),
+  /** SSL Wireless's API base, e.g. https://smsplus.sslwireless.com; on while the three SSLWIRELESS_ settings are set. */
+  SSLWIRELESS_API_URL: optionalUrl,
+  /** SSL Wireless: the API token (`api_token`). */
+  SSLWIRELESS_API_TOKEN: optionalString,
+  /** SSL Wireless: the SID (sender / stakeholder id) registered to the account. */
+  SSLWIRELESS_SID: optionalString,
+  /** SSL Wireless messages sent per second by all instances together (the account's TPS). */
+  SSLWIRELESS_RATE_PER_SECOND: intInRange(1, 1000, 10),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,
@@ -367,6 +394,15 @@ function productionProblems(config: ParsedConfig): string[] {
   }
   if (config.USSD_TAP_URL && !config.USSD_TAP_URL.startsWith('https://')) {
     problems.push('USSD_TAP_URL: in production it must be an https:// address (the application password travels in every screen sent)');
+  }
+  // The outbound aggregators' keys and tokens travel in every request body.
+  const aggregators: Array<[string, string | undefined, unknown]> = [
+    ['SEMAPHORE_API_URL', config.SEMAPHORE_API_URL, config.SEMAPHORE_API_KEY],
+    ['M360_API_URL', config.M360_API_URL, config.M360_USERNAME],
+    ['SSLWIRELESS_API_URL', config.SSLWIRELESS_API_URL, config.SSLWIRELESS_API_TOKEN],
+  ];
+  for (const [variable, url, secret] of aggregators) {
+    if (secret && url && !url.startsWith('https://')) problems.push(`${variable}: in production it must be an https:// address (the account's secret travels in every message sent)`);
   }
   if (config.PUBLIC_URL && !config.PUBLIC_URL.startsWith('https://')) {
     problems.push('PUBLIC_URL: in production it must be an https:// address (providers send secrets and phone numbers to it)');

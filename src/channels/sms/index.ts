@@ -3,13 +3,17 @@ import { SMS_CHANNEL } from '../../conversation/sms';
 import type { Channel, ChannelDeps, SendingChannel } from '../channel';
 import { KANNEL_CHANNEL, kannelConfigured, kannelSms } from '../kannel/kannel';
 import { TWILIO_CHANNEL, twilioConfigured, twilioSms } from '../twilio/twilio';
+import { SEMAPHORE_CHANNEL, semaphoreConfigured, semaphoreSms } from '../semaphore/semaphore';
+import { M360_CHANNEL, m360Configured, m360Sms } from '../m360/m360';
+import { SSLWIRELESS_CHANNEL, sslWirelessConfigured, sslWirelessSms } from '../sslwireless/sslwireless';
 
 export { SMS_CHANNEL };
 
 /**
  * The SMS channels this configuration turns on, sharing the conversation layer's SMS
  * conversation (keywords, dedupe, floods, opt-out): Kannel when its four settings are present,
- * Twilio when its three and PUBLIC_URL are. A channel that is off says so once, here, at start-up.
+ * Twilio when its three and PUBLIC_URL are; then the send-only aggregators Semaphore, M360 and
+ * SSL Wireless, each when its settings are. A channel that is off says so once, here, at start-up.
  */
 export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   const { config, log } = deps;
@@ -18,6 +22,13 @@ export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   else log.info('Kannel SMS is off: set KANNEL_SENDSMS_URL, KANNEL_USERNAME, KANNEL_PASSWORD and KANNEL_TOKEN to turn it on');
   if (twilioConfigured(config)) channels.push(twilioSms(deps));
   else log.info('Twilio SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL to turn it on');
+  // The outbound-only aggregators (src/channels/sms/outbound.ts).
+  if (semaphoreConfigured(config)) channels.push(semaphoreSms(deps));
+  else log.info('Semaphore SMS is off: set SEMAPHORE_API_KEY and SEMAPHORE_SENDER to turn it on');
+  if (m360Configured(config)) channels.push(m360Sms(deps));
+  else log.info('M360 SMS is off: set M360_API_URL, M360_USERNAME, M360_PASSWORD and M360_SHORTCODE_MASK to turn it on');
+  if (sslWirelessConfigured(config)) channels.push(sslWirelessSms(deps));
+  else log.info('SSL Wireless SMS is off: set SSLWIRELESS_API_URL, SSLWIRELESS_API_TOKEN and SSLWIRELESS_SID to turn it on');
   return channels;
 }
 
@@ -35,9 +46,15 @@ export function phoneChannel(channels: readonly Channel[]): SendingChannel | und
 
 /**
  * The channel that sends to a `tel:` address: Kannel when it is on (two-way, through a local
- * operator), else Twilio; undefined when neither is. Enqueue phone messages with its `name`.
+ * operator), else Twilio, else Semaphore, M360, SSL Wireless in that order; undefined when none
+ * is. Enqueue phone messages with its `name`.
  */
 export function phoneSender(channels: readonly Channel[]): SendingChannel | undefined {
   const sending = channels.filter((channel): channel is SendingChannel => 'send' in channel);
-  return sending.find((channel) => channel.name === KANNEL_CHANNEL) ?? sending.find((channel) => channel.name === TWILIO_CHANNEL);
+  const order = [KANNEL_CHANNEL, TWILIO_CHANNEL, SEMAPHORE_CHANNEL, M360_CHANNEL, SSLWIRELESS_CHANNEL];
+  for (const name of order) {
+    const found = sending.find((channel) => channel.name === name);
+    if (found) return found;
+  }
+  return undefined;
 }
