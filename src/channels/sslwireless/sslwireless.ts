@@ -15,11 +15,12 @@ export function sslWirelessConfigured(config: Config): config is Config & Requir
 
 /**
  * The client message id SSL Wireless requires unique per day (at most 20 characters): the
- * outbox id and Dhaka's date. A retry of the same message the same day sends the same id (so
+ * outbox id and Dhaka's date (`4242D261128`). A retry of the same message the same day sends the same id (so
  * SSL Wireless refuses it as a duplicate rather than sending it twice); a new day never collides.
  */
 export function csmsIdOf(outboxId: number, now: Date): string {
-  const day = new Date(now.getTime() + DHAKA * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  // YYMMDD: with an outbox id of up to 13 digits, within SSL Wireless's 20 characters.
+  const day = new Date(now.getTime() + DHAKA * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '');
   return `${outboxId}D${day}`;
 }
 
