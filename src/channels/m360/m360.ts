@@ -44,28 +44,19 @@ export function readM360(answer: ProviderAnswer, now: Date): { providerId?: stri
  * with `app_key`, `app_secret`, `msisdn`, `content` and `shortcode_mask`. (M360's SMPP binds
  * go through Kannel instead.)
  */
-export function m360Sms(deps: OutboundDeps & { now?: () => Date }): SendingChannel {
+export function m360Sms(deps: OutboundDeps): SendingChannel {
   const { config } = deps;
   if (!m360Configured(config)) throw new Error('M360 is not configured');
-  const now = deps.now ?? (() => new Date());
-  const base = config.M360_API_URL.replace(/\/+$/, '');
+  const account = { app_key: config.M360_USERNAME, app_secret: config.M360_PASSWORD, shortcode_mask: config.M360_SHORTCODE_MASK };
   return outboundSms(
     {
       name: M360_CHANNEL,
       label: 'M360',
       ratePerSecond: config.M360_RATE_PER_SECOND,
-      request: ({ to, text }) => ({
-        url: `${base}/v3/api/broadcast`,
-        json: {
-          app_key: config.M360_USERNAME,
-          app_secret: config.M360_PASSWORD,
-          msisdn: to,
-          content: text,
-          shortcode_mask: config.M360_SHORTCODE_MASK,
-          is_intl: !to.startsWith('63'),
-        },
-      }),
-      read: (answer) => readM360(answer, now()),
+      base: config.M360_API_URL,
+      // Philippine numbers are domestic; any other allowed country is sent as international.
+      request: ({ to, text }) => ({ path: '/v3/api/broadcast', json: { ...account, msisdn: to, content: text, is_intl: !to.startsWith('63') } }),
+      read: (answer, _message, now) => readM360(answer, now),
     },
     deps,
   );

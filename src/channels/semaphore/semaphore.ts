@@ -1,6 +1,6 @@
 import type { Config } from '../../config';
 import type { SendingChannel } from '../channel';
-import { outboundSms, plainWords, refusalInWords, type OutboundDeps, type ProviderAnswer, type Refusal } from '../sms/outbound';
+import { outboundSms, plainWords, refusalInWords, type OutboundDeps, type OutboundProvider, type ProviderAnswer, type Refusal } from '../sms/outbound';
 
 /** The outbox channel (and provider) name of Semaphore. */
 export const SEMAPHORE_CHANNEL = 'semaphore';
@@ -68,23 +68,18 @@ export function readSemaphore(answer: ProviderAnswer, now: Date): { providerId?:
  * with `apikey`, `number`, `message` and `sendername`; the answer lists the message with its
  * `message_id`. https://api.semaphore.co/docs
  */
-export function semaphoreSms(deps: OutboundDeps & { now?: () => Date }): SendingChannel {
+export function semaphoreSms(deps: OutboundDeps): SendingChannel {
   const { config } = deps;
   if (!semaphoreConfigured(config)) throw new Error('Semaphore is not configured');
-  const now = deps.now ?? (() => new Date());
-  const base = config.SEMAPHORE_API_URL.replace(/\/+$/, '');
-  return outboundSms(
-    {
-      name: SEMAPHORE_CHANNEL,
-      label: 'Semaphore',
-      ratePerSecond: SEMAPHORE_RATE_PER_SECOND,
-      refuse: (text) => (semaphoreWouldDrop(text) ? 'Semaphore silently drops messages that start with "TEST"; reword the message' : undefined),
-      request: ({ to, text }) => ({
-        url: `${base}/api/v4/messages`,
-        form: { apikey: config.SEMAPHORE_API_KEY, number: to, message: text, sendername: config.SEMAPHORE_SENDER },
-      }),
-      read: (answer) => readSemaphore(answer, now()),
-    },
-    deps,
-  );
+  const { SEMAPHORE_API_KEY: apikey, SEMAPHORE_SENDER: sendername } = config;
+  const provider: OutboundProvider = {
+    name: SEMAPHORE_CHANNEL,
+    label: 'Semaphore',
+    ratePerSecond: SEMAPHORE_RATE_PER_SECOND,
+    base: config.SEMAPHORE_API_URL,
+    refuse: (text) => (semaphoreWouldDrop(text) ? 'Semaphore silently drops messages that start with "TEST"; reword the message' : undefined),
+    request: ({ to, text }) => ({ path: '/api/v4/messages', form: { apikey, number: to, message: text, sendername } }),
+    read: (answer, _message, now) => readSemaphore(answer, now),
+  };
+  return outboundSms(provider, deps);
 }

@@ -42,10 +42,12 @@ export interface OutboundProvider {
   ratePerSecond: number;
   /** A reason not to send this text at all (the provider would drop or refuse it). */
   refuse?(text: string): string | undefined;
-  /** The POST for one message: its URL and body (`json` or `form`). */
-  request(message: { id: number; to: string; text: string }): { url: string; json?: unknown; form?: Record<string, string> };
+  /** The provider's API base URL (a trailing `/` is ignored). */
+  base: string;
+  /** The POST for one message: its path under `base` and body (`json` or `form`); `now` is the attempt's time. */
+  request(message: { id: number; to: string; text: string }, now: Date): { path: string; json?: unknown; form?: Record<string, string> };
   /** The provider's id for the message, or its refusal; undefined when the answer is not one it documents. */
-  read(answer: ProviderAnswer, message: { id: number }): { providerId?: string } | Refusal | undefined;
+  read(answer: ProviderAnswer, message: { id: number }, now: Date): { providerId?: string } | Refusal | undefined;
 }
 
 const MINUTE = 60_000;
@@ -85,6 +87,8 @@ export interface OutboundDeps {
   log: Logger;
   /** How long one request may take before it is retried later. */
   sendTimeoutMs?: number;
+  /** The clock (days matter: daily maximums, SSL Wireless's csms_id). */
+  now?: () => Date;
 }
 
 /**
@@ -92,9 +96,10 @@ export interface OutboundDeps {
  * come through the two-way providers. The secrets travel only in the request body, never in
  * a URL or a log line; the number never reaches a log line either.
  */
-export function outboundSms(provider: OutboundProvider, { config, log, sendTimeoutMs = 10_000 }: OutboundDeps): SendingChannel {
+export function outboundSms(provider: OutboundProvider, { config, log, sendTimeoutMs = 10_000, now = () => new Date() }: OutboundDeps): SendingChannel {
   const channelLog = log.child({ name: `channels:${provider.name}` });
   const { label } = provider;
+  const base = provider.base.replace(/\/+$/, '');
   return {
     name: provider.name,
     router: express.Router(),
@@ -107,10 +112,11 @@ export function outboundSms(provider: OutboundProvider, { config, log, sendTimeo
       const refused = provider.refuse?.(text);
       if (refused) throw new SendError(`${label} not asked to send: ${refused}`, false);
 
-      const { url, json, form } = provider.request({ id: message.id, to: to.replace(/^\+/, ''), text });
+      const at = now();
+      const { path, json, form } = provider.request({ id: message.id, to: to.replace(/^\+/, ''), text }, at);
       let response: globalThis.Response;
       try {
-        response = await fetch(url, {
+        response = await fetch(base + path, {
           method: 'POST',
           headers: { accept: 'application/json', 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
           body: form ? new URLSearchParams(form).toString() : JSON.stringify(json),
@@ -129,7 +135,7 @@ export function outboundSms(provider: OutboundProvider, { config, log, sendTimeo
       const seconds = Number(response.headers.get('retry-after'));
       const answer: ProviderAnswer = { status: response.status, body, retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined };
 
-      const read = provider.read(answer, message) ?? {
+      const read = provider.read(answer, message, at) ?? {
         code: `HTTP ${response.status}`,
         reason: plainWords(raw) || 'no reason given',
         // Not a documented answer: a passing failure (429, 5xx) is tried again, anything else is not.

@@ -71,21 +71,19 @@ export function readSslWireless(answer: ProviderAnswer, csmsId: string, now: Dat
  * with `api_token`, `sid`, `msisdn`, `sms` and `csms_id`; the answer's `smsinfo[0].reference_id`
  * is its id for the message.
  */
-export function sslWirelessSms(deps: OutboundDeps & { now?: () => Date }): SendingChannel {
+export function sslWirelessSms(deps: OutboundDeps): SendingChannel {
   const { config } = deps;
   if (!sslWirelessConfigured(config)) throw new Error('SSL Wireless is not configured');
-  const now = deps.now ?? (() => new Date());
-  const base = config.SSLWIRELESS_API_URL.replace(/\/+$/, '');
+  const account = { api_token: config.SSLWIRELESS_API_TOKEN, sid: config.SSLWIRELESS_SID };
   return outboundSms(
     {
       name: SSLWIRELESS_CHANNEL,
       label: 'SSL Wireless',
       ratePerSecond: config.SSLWIRELESS_RATE_PER_SECOND,
-      request: ({ id, to, text }) => ({
-        url: `${base}/api/v3/send-sms`,
-        json: { api_token: config.SSLWIRELESS_API_TOKEN, sid: config.SSLWIRELESS_SID, msisdn: to, sms: text, csms_id: csmsIdOf(id, now()) },
-      }),
-      read: (answer, { id }) => readSslWireless(answer, csmsIdOf(id, now()), now()),
+      base: config.SSLWIRELESS_API_URL,
+      // One attempt's time for both: the csms_id sent is the one a duplicate refusal is read against.
+      request: ({ id, to, text }, now) => ({ path: '/api/v3/send-sms', json: { ...account, msisdn: to, sms: text, csms_id: csmsIdOf(id, now) } }),
+      read: (answer, { id }, now) => readSslWireless(answer, csmsIdOf(id, now), now),
     },
     deps,
   );

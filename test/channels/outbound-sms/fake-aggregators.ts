@@ -115,3 +115,15 @@ export class FakeAggregator {
     return { status: 200, body: { ...body, smsinfo: [{ ...body.smsinfo[0], msisdn: fields.msisdn, sms_body: fields.sms, csms_id: csmsId, reference_id: `ref${this.received.length}` }] } };
   }
 }
+
+/** A fake of `provider` running for the describe block that calls this; the getter gives it. */
+export function fakeFor(provider: ProviderName): () => FakeAggregator {
+  let fake: FakeAggregator | undefined;
+  beforeAll(async () => {
+    fake = await new FakeAggregator(provider).start();
+  });
+  afterAll(async () => {
+    await fake?.stop();
+  });
+  return () => fake!;
+}

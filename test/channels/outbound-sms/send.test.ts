@@ -6,7 +6,7 @@ import { csmsIdOf, sslWirelessSms } from '../../../src/channels/sslwireless/sslw
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/log';
 import { LogCapture } from '../../support/app';
-import { FakeAggregator, SECRETS, providerEnv, type ProviderName } from './fake-aggregators';
+import { SECRETS, fakeFor, providerEnv, type FakeAggregator, type ProviderName } from './fake-aggregators';
 
 const NOW = new Date('2026-11-28T08:00:00Z');
 const PH = 'tel:+639170000101';
@@ -77,18 +77,14 @@ const CASES: Record<ProviderName, { address: string; refusals: Expected[] }> = {
 
 describe.each(Object.keys(CASES) as ProviderName[])('outbound SMS through %s', (provider) => {
   const { address, refusals } = CASES[provider];
+  const fakeOf = fakeFor(provider);
   let fake: FakeAggregator;
   let logs: LogCapture;
   let channel: SendingChannel;
   let id = 100;
 
-  beforeAll(async () => {
-    fake = await new FakeAggregator(provider).start();
-  });
-  afterAll(async () => {
-    await fake.stop();
-  });
   beforeEach(() => {
+    fake = fakeOf();
     logs = new LogCapture();
     channel = channelFor(provider, fake, logs);
   });
@@ -132,63 +128,51 @@ describe.each(Object.keys(CASES) as ProviderName[])('outbound SMS through %s', (
 });
 
 describe('Semaphore specifics', () => {
-  let fake: FakeAggregator;
-  beforeAll(async () => {
-    fake = await new FakeAggregator('semaphore').start();
-  });
-  afterAll(async () => {
-    await fake.stop();
-  });
+  const fake = fakeFor('semaphore');
 
   it('refuses a message starting with "TEST" before sending, for good, saying why (Semaphore would drop it silently)', async () => {
-    const channel = channelFor('semaphore', fake, new LogCapture());
+    const channel = channelFor('semaphore', fake(), new LogCapture());
     for (const body of ['TEST of the emergency line', '  test: water interruption', 'Testing the new office hours']) {
       const error = await refusalOf(channel.send({ id: 1, address: PH, body }));
       expect(error).toMatchObject({ retryable: false, unreachable: false });
       expect(error.message).toMatch(/Semaphore silently drops messages that start with "TEST"/);
     }
-    expect(fake.received).toEqual([]);
+    expect(fake().received).toEqual([]);
     // What the refusal prevents: the provider answers success and sends nothing.
-    await fetch(`${fake.base}/api/v4/messages`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ apikey: SECRETS.semaphore, number: '639170000101', message: 'TEST', sendername: 'LINGKOD' }) });
-    expect(fake.dropped).toHaveLength(1);
+    await fetch(`${fake().base}/api/v4/messages`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ apikey: SECRETS.semaphore, number: '639170000101', message: 'TEST', sendername: 'LINGKOD' }) });
+    expect(fake().dropped).toHaveLength(1);
     expect(await channel.send({ id: 2, address: PH, body: 'A test of patience: your request is approved.' })).toHaveProperty('providerId');
   });
 
   it('sends at most 120 calls a minute (2 a second)', () => {
     expect(SEMAPHORE_RATE_PER_SECOND).toBe(2);
-    expect(channelFor('semaphore', fake, new LogCapture()).ratePerSecond).toBe(2);
+    expect(channelFor('semaphore', fake(), new LogCapture()).ratePerSecond).toBe(2);
   });
 });
 
 describe('SSL Wireless csms_id', () => {
-  let fake: FakeAggregator;
-  beforeAll(async () => {
-    fake = await new FakeAggregator('sslwireless').start();
-  });
-  afterAll(async () => {
-    await fake.stop();
-  });
+  const fake = fakeFor('sslwireless');
 
   it('is the same for every attempt at one message on one day, so a retry after a lost answer is not sent twice', async () => {
-    const channel = channelFor('sslwireless', fake, new LogCapture());
+    const channel = channelFor('sslwireless', fake(), new LogCapture());
     const first = await channel.send({ id: 4242, address: BD, body: 'আপনার আবেদন অনুমোদিত।' });
     // The answer was lost (say, a timeout): the outbox tries again, the same day.
     const again = await channel.send({ id: 4242, address: BD, body: 'আপনার আবেদন অনুমোদিত।' });
-    const ids = fake.received.slice(-2).map((request) => request.csms_id);
+    const ids = fake().received.slice(-2).map((request) => request.csms_id);
     expect(ids).toEqual(['4242D261128', '4242D261128']);
-    expect(first.providerId).toBe(`ref${fake.received.length - 1}`);
+    expect(first.providerId).toBe(`ref${fake().received.length - 1}`);
     // SSL Wireless refused the second as a duplicate: it was accepted the first time.
     expect(again.providerId).toBe('4242D261128');
   });
 
   it("is unique across days (Dhaka's day), and never longer than 20 characters", async () => {
     let now = new Date('2026-11-28T17:59:00Z'); // 23:59 in Dhaka
-    const channel = channelFor('sslwireless', fake, new LogCapture(), () => now);
+    const channel = channelFor('sslwireless', fake(), new LogCapture(), () => now);
     await channel.send({ id: 77, address: BD, body: 'one' });
     now = new Date('2026-11-28T18:01:00Z'); // 00:01 the next day in Dhaka
-    fake.today = '2026-11-29';
+    fake().today = '2026-11-29';
     const next = await channel.send({ id: 77, address: BD, body: 'one' });
-    expect(fake.received.slice(-2).map((request) => request.csms_id)).toEqual(['77D261128', '77D261129']);
+    expect(fake().received.slice(-2).map((request) => request.csms_id)).toEqual(['77D261128', '77D261129']);
     expect(next.providerId).toMatch(/^ref/);
     expect(csmsIdOf(999_999_999_999, now).length).toBeLessThanOrEqual(20);
   });
