@@ -292,19 +292,46 @@ const configSchema = z.object({
   INFOBIP_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   /** Infobip messages sent per second by all instances together. */
   INFOBIP_RATE_PER_SECOND: intInRange(1, 1000, 10),
+  // Outbound SMS aggregators (src/channels/semaphore, src/channels/m360, src/channels/sslwireless):
+  // send-only HTTP APIs, each off until its settings are set; phones still reach us through the
+  // two-way providers. Keys, passwords and tokens are secrets (never logged).
+  /** Semaphore's API (or a sandbox or test fake); production requires https. */
+  SEMAPHORE_API_URL: z.preprocess(emptyToUndefined, z.url().default('https://api.semaphore.co')),
+  /** Semaphore: the account's API key; Semaphore is on while it and SEMAPHORE_SENDER are set. */
+  SEMAPHORE_API_KEY: optionalString,
+  /** Semaphore: the sender name registered to the account (`sendername`). */
+  SEMAPHORE_SENDER: optionalString,
+  /** M360's HTTP API base, e.g. https://api.m360.com.ph; M360 is on while the four M360_ settings are set. */
+  M360_API_URL: optionalUrl,
+  /** M360: the account's app key (`app_key`). */
+  M360_USERNAME: optionalString,
+  /** M360: the account's app secret (`app_secret`). */
+  M360_PASSWORD: optionalString,
+  /** M360: the provisioned sender mask (`shortcode_mask`). */
+  M360_SHORTCODE_MASK: optionalString,
+  /** M360 messages sent per second by all instances together (the account's agreed throughput). */
+  M360_RATE_PER_SECOND: intInRange(1, 1000, 10),
+  /** SSL Wireless's API base, e.g. https://smsplus.sslwireless.com; on while the three SSLWIRELESS_ settings are set. */
+  SSLWIRELESS_API_URL: optionalUrl,
+  /** SSL Wireless: the API token (`api_token`). */
+  SSLWIRELESS_API_TOKEN: optionalString,
+  /** SSL Wireless: the SID (sender / stakeholder id) registered to the account. */
+  SSLWIRELESS_SID: optionalString,
+  /** SSL Wireless messages sent per second by all instances together (the account's TPS). */
+  SSLWIRELESS_RATE_PER_SECOND: intInRange(1, 1000, 10),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,
-  /**
-   * Unsolicited SMS (finish-by-SMS and anything else sent to a phone that has not texted us):
-   * how many one number may get per day. Shared by every instance through the ephemeral store.
-   */
   /**
    * Opt-outs providers may report in an hour (Twilio 21610: "unsubscribed at the carrier"),
    * across every instance; past it none is applied and an alert is logged (an outage must not
    * unsubscribe a region).
    */
   CARRIER_OPT_OUTS_PER_HOUR: intInRange(1, 100_000, 100),
+  /**
+   * Unsolicited SMS (finish-by-SMS and anything else sent to a phone that has not texted us):
+   * how many one number may get per day. Shared by every instance through the ephemeral store.
+   */
   UNSOLICITED_SMS_PER_NUMBER_PER_DAY: intInRange(0, 1000, 3),
   /** Unsolicited SMS caused through one gateway (a USSD gateway, a network) per hour. */
   UNSOLICITED_SMS_PER_GATEWAY_PER_HOUR: intInRange(0, 1_000_000, 300),
@@ -391,11 +418,16 @@ function productionProblems(config: ParsedConfig): string[] {
   if (webhooks.length > 0 && !config.PUBLIC_URL) {
     problems.push(`PUBLIC_URL: in production it is required while a webhook channel is configured (${webhooks.join(', ')}): the https:// address providers reach Lingkod at`);
   }
-  if (config.USSD_TAP_URL && !config.USSD_TAP_URL.startsWith('https://')) {
-    problems.push('USSD_TAP_URL: in production it must be an https:// address (the application password travels in every screen sent)');
-  }
-  if (config.INFOBIP_BASE_URL && !config.INFOBIP_BASE_URL.startsWith('https://')) {
-    problems.push('INFOBIP_BASE_URL: in production it must be an https:// address (the API key travels in every request)');
+  // Providers' APIs that Lingkod calls with a secret (a key, a password, a token) in every request.
+  const providerApis: Array<[string, string | undefined, unknown]> = [
+    ['USSD_TAP_URL', config.USSD_TAP_URL, config.USSD_TAP_PASSWORD],
+    ['INFOBIP_BASE_URL', config.INFOBIP_BASE_URL, config.INFOBIP_API_KEY],
+    ['SEMAPHORE_API_URL', config.SEMAPHORE_API_URL, config.SEMAPHORE_API_KEY],
+    ['M360_API_URL', config.M360_API_URL, config.M360_USERNAME],
+    ['SSLWIRELESS_API_URL', config.SSLWIRELESS_API_URL, config.SSLWIRELESS_API_TOKEN],
+  ];
+  for (const [variable, url, secret] of providerApis) {
+    if (secret && url && !url.startsWith('https://')) problems.push(`${variable}: in production it must be an https:// address (the account's secret travels in every request)`);
   }
   if (config.PUBLIC_URL && !config.PUBLIC_URL.startsWith('https://')) {
     problems.push('PUBLIC_URL: in production it must be an https:// address (providers send secrets and phone numbers to it)');

@@ -4,6 +4,9 @@ import type { Channel, ChannelDeps, SendingChannel } from '../channel';
 import { KANNEL_CHANNEL, kannelConfigured, kannelSms } from '../kannel/kannel';
 import { TWILIO_CHANNEL, twilioConfigured, twilioSms } from '../twilio/twilio';
 import { INFOBIP_CHANNEL, infobipConfigured, infobipSms } from '../infobip/infobip';
+import { SEMAPHORE_CHANNEL, semaphoreConfigured, semaphoreSms } from '../semaphore/semaphore';
+import { M360_CHANNEL, m360Configured, m360Sms } from '../m360/m360';
+import { SSLWIRELESS_CHANNEL, sslWirelessConfigured, sslWirelessSms } from '../sslwireless/sslwireless';
 
 export { SMS_CHANNEL };
 
@@ -11,7 +14,8 @@ export { SMS_CHANNEL };
  * The SMS channels this configuration turns on, sharing the conversation layer's SMS
  * conversation (keywords, dedupe, floods, opt-out): Kannel when its four settings are present,
  * Twilio when its three and PUBLIC_URL are, Infobip when its base URL, key, sender and webhook
- * authentication are. A channel that is off says so once, here, at start-up.
+ * authentication are; then the send-only aggregators Semaphore, M360 and SSL Wireless, each when
+ * its settings are. A channel that is off says so once, here, at start-up.
  */
 export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   const { config, log } = deps;
@@ -22,6 +26,13 @@ export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   else log.info('Twilio SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL to turn it on');
   if (infobipConfigured(config)) channels.push(infobipSms(deps));
   else log.info('Infobip SMS is off: set INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_SENDER and INFOBIP_WEBHOOK_USER with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_TOKEN, to turn it on');
+  // The outbound-only aggregators (src/channels/sms/outbound.ts).
+  if (semaphoreConfigured(config)) channels.push(semaphoreSms(deps));
+  else log.info('Semaphore SMS is off: set SEMAPHORE_API_KEY and SEMAPHORE_SENDER to turn it on');
+  if (m360Configured(config)) channels.push(m360Sms(deps));
+  else log.info('M360 SMS is off: set M360_API_URL, M360_USERNAME, M360_PASSWORD and M360_SHORTCODE_MASK to turn it on');
+  if (sslWirelessConfigured(config)) channels.push(sslWirelessSms(deps));
+  else log.info('SSL Wireless SMS is off: set SSLWIRELESS_API_URL, SSLWIRELESS_API_TOKEN and SSLWIRELESS_SID to turn it on');
   return channels;
 }
 
@@ -39,13 +50,16 @@ export function phoneChannel(channels: readonly Channel[]): SendingChannel | und
 
 /**
  * The channel that sends to a `tel:` address: Kannel when it is on (two-way, through a local
- * operator), else Twilio, else Infobip; undefined when none is. Enqueue phone messages with its `name`.
+ * operator), else Twilio, else Infobip, else Semaphore, M360, SSL Wireless in that order;
+ * undefined when none is (choosing by the recipient's network is issue 14's routing). Enqueue
+ * phone messages with its `name`.
  */
 export function phoneSender(channels: readonly Channel[]): SendingChannel | undefined {
   const sending = channels.filter((channel): channel is SendingChannel => 'send' in channel);
-  return (
-    sending.find((channel) => channel.name === KANNEL_CHANNEL) ??
-    sending.find((channel) => channel.name === TWILIO_CHANNEL) ??
-    sending.find((channel) => channel.name === INFOBIP_CHANNEL)
-  );
+  const order = [KANNEL_CHANNEL, TWILIO_CHANNEL, INFOBIP_CHANNEL, SEMAPHORE_CHANNEL, M360_CHANNEL, SSLWIRELESS_CHANNEL];
+  for (const name of order) {
+    const found = sending.find((channel) => channel.name === name);
+    if (found) return found;
+  }
+  return undefined;
 }
