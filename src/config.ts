@@ -209,6 +209,8 @@ const configSchema = z.object({
   ),
   /** After this many attempts a message that keeps failing is marked failed. */
   OUTBOX_MAX_ATTEMPTS: intInRange(1, 50, 8),
+  /** Hours after which a message still not sent is failed, not retried (GovStack: 24 h). */
+  OUTBOX_GIVE_UP_HOURS: intInRange(1, 168, 24),
   /**
    * When ordinary broadcasts wait (emergencies do not): `HH:MM-HH:MM` local time, optionally
    * followed by an IANA time zone (Asia/Manila when absent), or `off`.

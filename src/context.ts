@@ -247,6 +247,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     housekeeping: async () => {
       await admin.broadcasts.housekeeping();
       await admin.assisted.housekeeping();
+      const failed = await outbox.giveUp(config.OUTBOX_GIVE_UP_HOURS);
+      if (failed > 0) log.warn({ failed, hours: config.OUTBOX_GIVE_UP_HOURS }, 'outbox messages not sent in time were given up');
     },
     now: overrides.now,
   });

@@ -4,7 +4,7 @@ import type { Logger } from '../log';
 import { httpStatusOf } from '../http/errors';
 import { ConflictError, ForbiddenError, InvalidError, type Refusal } from '../services/access';
 import { formatReference } from '../services/reference';
-import { consolePage, statusLabel } from './layout';
+import { consolePage, LANGUAGE_NAMES, statusLabel } from './layout';
 import { flash, officerOf } from './session';
 
 /** A console input that does not fit (a filter, a form field): 400 with the reason. */
@@ -46,9 +46,17 @@ export function refusalSentence(refusal: Refusal): string {
       return `broadcast #${refusal.id} is ${BROADCAST_STATE[refusal.status] ?? refusal.status}: only a draft can be sent.`;
     case 'broadcast_not_pending':
       return `broadcast #${refusal.id} is ${BROADCAST_STATE[refusal.status] ?? refusal.status}, not waiting for approval.`;
+    case 'text_link':
+      return `${refusal.field === 'note' ? 'the note' : `the ${textLanguage(refusal.field)} text`} contains a link (${refusal.link}). Phone companies in the Philippines block SMS with links or shortened links, so it would never arrive: say where to go in words, or name a keyword to text.`;
     case 'broadcast_same_person':
       return `a second person must approve this broadcast: ${refusal.drafter} drafted it${refusal.scheduler && refusal.scheduler !== refusal.drafter ? ` and ${refusal.scheduler} sent it` : ''}, and you are signed in as ${refusal.approver}. Ask another officer of your ministry to approve it.`;
   }
+}
+
+/** The language a broadcast's text is in, by its field (`texts.fil` → Filipino). */
+function textLanguage(field: string): string {
+  const locale = field.replace(/^texts\./, '');
+  return LANGUAGE_NAMES[locale] ?? locale;
 }
 
 /** "no request 48217730953" (the services' not-found, the same for another ministry's): with the reference as officers write it. */

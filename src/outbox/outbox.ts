@@ -204,6 +204,25 @@ export class Outbox {
   }
 
   /**
+   * Gives up on messages not sent within `hours` of being queued (GovStack's messaging guidance:
+   * a notification undelivered after 24 hours is failed, not retried for ever): queued ones, and
+   * claimed ones whose dispatcher died. They are failed with the reason in plain words; the count
+   * is returned.
+   */
+  async giveUp(hours: number, tx: Queryable = this.db): Promise<number> {
+    const [row] = await tx.query<{ failed: string }>(
+      `WITH failed AS (
+         UPDATE outbox SET status = 'failed', lease_until = NULL,
+                last_error = 'not sent within ' || $1::int || ' hours of being queued: given up' || COALESCE(' (last error: ' || last_error || ')', '')
+          WHERE (status = 'queued' OR (status = 'sending' AND lease_until < now())) AND created_at < now() - make_interval(hours => $1::int)
+         RETURNING 1)
+       SELECT count(*) AS failed FROM failed`,
+      [hours],
+    );
+    return Number(row.failed);
+  }
+
+  /**
    * Cancels what has not gone out of a broadcast: queued messages, and claimed ones whose
    * dispatcher died (lease expired). Messages being sent right now are let through.
    */

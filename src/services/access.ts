@@ -1,3 +1,4 @@
+import { linkIn } from '../text/links';
 /**
  * Who is acting on the ministries' records, and the rule every admin service applies: a
  * ministry's key reaches only its own ministry's services, requests and broadcasts; a
@@ -56,7 +57,20 @@ export type Refusal =
   | { kind: 'broadcast_finished'; id: number; status: string }
   | { kind: 'broadcast_not_draft'; id: number; status: string }
   | { kind: 'broadcast_not_pending'; id: number; status: string }
-  | { kind: 'broadcast_same_person'; approver: string; drafter: string; scheduler: string | null };
+  | { kind: 'broadcast_same_person'; approver: string; drafter: string; scheduler: string | null }
+  /** A text for citizens carries a link (telcos block such SMS: src/text/links.ts). */
+  | { kind: 'text_link'; field: string; link: string };
+
+/**
+ * Refuses a text meant for citizens' phones that carries a link: the telcos would block the SMS
+ * (src/text/links.ts). `field` names it as the API does (`texts.fil`, `note`).
+ */
+export function assertNoLink(field: string, text: string | undefined): void {
+  const link = text === undefined ? undefined : linkIn(text);
+  if (link !== undefined) {
+    throw new InvalidError(`${field} contains a link (${link}): Philippine telcos block SMS with links or shorteners; say where to go in words, or name a keyword to text`, { kind: 'text_link', field, link });
+  }
+}
 
 /** The record is not in a state that allows this (a status moving backwards, a stopped broadcast). */
 export class ConflictError extends Error {

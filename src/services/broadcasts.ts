@@ -1,7 +1,7 @@
 import { smsSize, type SmsSize } from '../text/segments';
 import { CODE_SLOT, EMERGENCY_BROADCAST_PRIORITY, PRIORITY, type MessageCounts, type Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
-import { assertMinistry, assertVisible, ConflictError, ForbiddenError, InvalidError, ministryScope, type Actor } from './access';
+import { assertMinistry, assertNoLink, assertVisible, ConflictError, ForbiddenError, InvalidError, ministryScope, type Actor } from './access';
 import { audienceQuery, type AudienceFilter } from './audience';
 import { recordChange } from './audit';
 import type { QuietHours } from '../config';
@@ -141,7 +141,7 @@ export class BroadcastService {
 
   async create(actor: Actor, input: BroadcastInput): Promise<Broadcast> {
     assertMinistry(actor, input.ministryCode);
-    if (input.texts[input.defaultLocale] === undefined) throw new InvalidError(`texts has no "${input.defaultLocale}" text, the default locale`);
+    assertTexts(input);
     return this.db.transaction(async (tx) => {
       const [topic] = await tx.query('SELECT 1 FROM topics WHERE code = $1', [input.topic]);
       if (!topic) throw new InvalidError(`unknown topic "${input.topic}"`);
@@ -196,7 +196,7 @@ export class BroadcastService {
    */
   async previewDraft(actor: Actor, input: BroadcastInput): Promise<BroadcastPreview> {
     assertMinistry(actor, input.ministryCode);
-    if (input.texts[input.defaultLocale] === undefined) throw new InvalidError(`texts has no "${input.defaultLocale}" text, the default locale`);
+    assertTexts(input);
     return this.previewOf({ ...input, scheduledAt: null });
   }
 
@@ -482,4 +482,10 @@ async function approvalHolders(
 
 function roundPesos(amount: number): number {
   return Math.round(amount * 100) / 100;
+}
+
+/** A broadcast's texts: one in its default language, and none with a link (the telcos would block it). */
+function assertTexts(input: Pick<BroadcastInput, 'texts' | 'defaultLocale'>): void {
+  if (input.texts[input.defaultLocale] === undefined) throw new InvalidError(`texts has no "${input.defaultLocale}" text, the default locale`);
+  for (const [locale, text] of Object.entries(input.texts)) assertNoLink(`texts.${locale}`, text);
 }

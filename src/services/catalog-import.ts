@@ -1,3 +1,4 @@
+import { linkIn } from '../text/links';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
@@ -44,7 +45,26 @@ export function parseCatalog(source: string, fileName = 'catalog'): Catalog {
   }
   const result = catalogSchema.safeParse(doc.toJS());
   if (!result.success) throw new CatalogError(fileName, problemsOf(result.error.issues, (at) => lineOf(doc, lineCounter, at)));
+  // Every text of the catalog reaches citizens by SMS too (replies, finished USSD screens): one
+  // with a link would be blocked by the telcos (src/text/links.ts).
+  const linked = linksIn(result.data).map(({ at, link }) => ({
+    line: lineOf(doc, lineCounter, at),
+    path: formatPath(at),
+    message: `contains a link (${link}): Philippine telcos block SMS with links; say where to go in words`,
+  }));
+  if (linked.length > 0) throw new CatalogError(fileName, linked);
   return result.data;
+}
+
+/** Every string of `value` (at any depth) that carries a link, with where it is. */
+function linksIn(value: unknown, at: PropertyKey[] = []): { at: PropertyKey[]; link: string }[] {
+  if (typeof value === 'string') {
+    const link = linkIn(value);
+    return link === undefined ? [] : [{ at, link }];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, index) => linksIn(item, [...at, index]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => linksIn(item, [...at, key]));
+  return [];
 }
 
 type IssuePath = readonly PropertyKey[];

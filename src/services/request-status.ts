@@ -2,7 +2,7 @@ import type { i18n } from 'i18next';
 import { translate } from '../i18n';
 import type { Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
-import { assertVisible, ConflictError, InvalidError, ministryScope, type Actor } from './access';
+import { assertNoLink, assertVisible, ConflictError, InvalidError, ministryScope, type Actor } from './access';
 import { recordChange } from './audit';
 import type { LocalizedText } from './catalog-schema';
 import { pick } from './localized';
@@ -175,6 +175,8 @@ export class RequestStatusService {
    */
   async changeStatus(actor: Actor, referenceInput: string, change: StatusChange): Promise<{ request: RequestDetail; notification: Notification }> {
     const reference = referenceOf(referenceInput);
+    // The note goes to the citizen's phone with the new status.
+    assertNoLink('note', change.note);
     const { db } = this.deps;
     const result = await db.transaction(async (tx) => {
       const [row] = await tx.query(

@@ -244,6 +244,26 @@ describe.each(databaseBackends())('the ministries API on $name', (backend) => {
       expect(tooBig.status).toBe(413);
     });
 
+    it('refuses a broadcast text or a status note with a link (telcos block such SMS) with 400, the field and the link, and keeps nothing', async () => {
+      const broadcasts = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM broadcasts'))[0].n);
+      const before = await broadcasts();
+      const linked = await request(api.app)
+        .post('/api/v1/broadcasts')
+        .set(bearer(mssd.key))
+        .send({ topic: 'aid-payouts', municipalities: ['cc-cotabato'], texts: { en: 'Payouts on Friday.', fil: 'Tingnan ang bit.ly/ayuda para sa detalye.' } });
+      expect(linked.status).toBe(400);
+      expect(linked.body.error).toMatch(/^texts\.fil contains a link \(bit\.ly\/ayuda\): Philippine telcos block SMS with links/);
+      expect(await broadcasts()).toBe(before);
+
+      const citizen = await api.context.citizens.findOrCreate('tel:+639175550109', 'ussd');
+      const { reference } = await api.context.requests.submit({ citizenId: citizen.id, serviceCode: 'mssd-aics', answers: { full_name: 'Amina' }, channel: 'ussd' });
+      const noted = await request(api.app).post(`/api/v1/requests/${reference}/status`).set(bearer(mssd.key)).send({ status: 'in_review', note: 'Upload your ID at https://forms.example.com/id' });
+      expect(noted.status).toBe(400);
+      expect(noted.body.error).toMatch(/^note contains a link \(https:\/\/forms\.example\.com\/id\)/);
+      const [row] = await db.query<{ status: string }>('SELECT status FROM requests WHERE reference = $1', [reference]);
+      expect(row.status).toBe('received');
+    });
+
     it('answers an unknown API route with a JSON 404', async () => {
       const response = await request(api.app).delete('/api/v1/ministries/mssd').set(bearer(mssd.key));
       expect(response.status).toBe(404);

@@ -155,6 +155,9 @@ describe.each(databaseBackends())('the ministries console over HTTP, records on 
 
     const missing = await agent.post('/console/broadcasts/preview').type('form').send({ _csrf: csrf, topic: 'scholarships', text_fil: 'Handa na.' }).expect(400);
     expect(missing.text).toContain('Write the English text');
+    // A link would have the telcos block the SMS: the live preview says so, in an officer's words.
+    const linked = await agent.post('/console/broadcasts/preview').type('form').send({ _csrf: csrf, topic: 'scholarships', text_en: 'Forms at scholarships.gov.ph/apply' }).expect(400);
+    expect(linked.text).toContain('the English text contains a link (scholarships.gov.ph/apply). Phone companies in the Philippines block SMS with links');
 
     const sent = await agent.post('/console/broadcasts').type('form').send(form).expect(303);
     const id = /\/console\/broadcasts\/(\d+)$/.exec(sent.headers.location)?.[1];

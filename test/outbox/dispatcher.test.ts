@@ -194,4 +194,25 @@ describe.each(databaseBackends())('the dispatcher on $name', (backend) => {
     expect(telegram.deliveries.map((delivery) => delivery.body)).toEqual(['by telegram']);
     expect(housekeeping).toBeGreaterThan(0);
   });
+
+  it('gives up on a message still not sent a day after it was queued, with the reason, and leaves younger ones to be sent', async () => {
+    const old = await outbox.enqueue(message({ body: 'queued yesterday' }));
+    const stuck = await outbox.enqueue(message({ body: 'claimed by a dispatcher that died' }));
+    const young = await outbox.enqueue(message({ body: 'queued this morning' }));
+    await db.query(`UPDATE outbox SET created_at = now() - interval '25 hours', last_error = 'provider 503' WHERE id = $1`, [old]);
+    await db.query(`UPDATE outbox SET created_at = now() - interval '25 hours', status = 'sending', lease_until = now() - interval '1 minute' WHERE id = $1`, [stuck]);
+    await db.query(`UPDATE outbox SET created_at = now() - interval '23 hours' WHERE id = $1`, [young]);
+
+    expect(await outbox.giveUp(24)).toBe(2);
+    const rows = await db.query<{ id: string; status: string; last_error: string | null }>('SELECT id, status, last_error FROM outbox WHERE id = ANY($1) ORDER BY id', [[old, stuck, young]]);
+    expect(rows.map((row) => [Number(row.id), row.status, row.last_error])).toEqual([
+      [old, 'failed', 'not sent within 24 hours of being queued: given up (last error: provider 503)'],
+      [stuck, 'failed', 'not sent within 24 hours of being queued: given up'],
+      [young, 'queued', null],
+    ]);
+    expect(await outbox.giveUp(24)).toBe(0);
+    const sms = new FakeProvider('sms');
+    await dispatcher(sms).runOnce();
+    expect(sms.deliveries.map((delivery) => delivery.body)).toEqual(['queued this morning']);
+  });
 });

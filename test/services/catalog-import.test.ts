@@ -153,6 +153,13 @@ describe('a catalog file with mistakes', () => {
     expect(error.message).toBe(`catalog.yaml:${line}: services[0].feePhp: ${error.problems[0].message}`);
   });
 
+  it('names the line of a text with a link, which the telcos would block by SMS', () => {
+    const { source, line } = edited('office:', ['    office: Rural Health Unit, see doh.gov.ph/tb']);
+    expect(catalogError(source, 'catalog.yaml').problems).toEqual([
+      { line, path: 'services[0].office', message: 'contains a link (doh.gov.ph/tb): Philippine telcos block SMS with links; say where to go in words' },
+    ]);
+  });
+
   it('names the line of a reference to an unknown ministry', () => {
     const { source, line } = edited('ministry: moh', ['    ministry: mssd']);
     expect(catalogError(source, 'catalog.yaml').problems).toEqual([{ line, path: 'services[0].ministry', message: 'unknown ministry "mssd"' }]);
