@@ -55,7 +55,7 @@ export interface Received {
  * A loopback fake of Globe Labs' SMS-MT API, from its documentation: `POST
  * /smsmessaging/v1/outbound/{senderAddress}/requests?access_token=…` with
  * `outboundSMSMessageRequest`, 201 with the request echoed; 401 for a token it does not know
- * (revoked); a repeated clientCorrelator is accepted and not delivered twice. `next` answers
+ * (revoked); a repeated clientCorrelator (for the same subscriber's token) is accepted and not delivered twice. `next` answers
  * the next requests with given statuses (503, 429, …) instead.
  */
 export class FakeGlobeLabs {
@@ -111,7 +111,7 @@ export class FakeGlobeLabs {
     if (scripted) return reply(scripted.status, scripted.body ?? { error: `scripted ${scripted.status}` }, scripted.headers);
     if (!body?.address || !body.outboundSMSTextMessage?.message || body.senderAddress !== received.senderAddress) return reply(400, { error: 'Wrong or missing parameters' });
     if (!this.tokens.has(received.accessToken)) return reply(401, { error: `invalid access_token ${received.accessToken}` });
-    const seen = this.delivered.some((item) => item.clientCorrelator === received.clientCorrelator && received.clientCorrelator !== '');
+    const seen = this.delivered.some((item) => item.clientCorrelator === received.clientCorrelator && item.accessToken === received.accessToken && received.clientCorrelator !== '');
     if (!seen) this.delivered.push(received);
     reply(201, { ...fixtures.outboundResponse, outboundSMSMessageRequest: { ...fixtures.outboundResponse.outboundSMSMessageRequest, address: body.address, outboundSMSTextMessage: { message: received.message } } });
   }
