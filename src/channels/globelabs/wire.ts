@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * Globe Labs' wire formats, from its published API documentation (the "SMS" and "Subscriber
- * Consent Workflow" sections: https://github.com/globelabs/api, mirrored at
+ * Consent Workflow" sections of https://github.com/globelabs/gl-docs README.md, forked at
  * https://github.com/Sterling-Technologies/gl-docs; fixtures/ holds them in our own values).
  * Numbers arrive as strings or numbers (`"numberOfMessagesInThisBatch":"2"` in the multipart
  * sample, `1` in the single one), `messageId` may be null, `senderAddress` is `tel:+63…`.

@@ -231,14 +231,14 @@ describe.each(databaseBackends())('SMS through Globe Labs, records on $name', (b
   });
 
   describe('logs, after everything above', () => {
-   it('writes no phone number and no access token to the logs', () => {
-    const text = logs.lines.join('\n');
-    expect(text).not.toMatch(/9175\d{5}/);
-    expect(text).not.toMatch(/tok_/);
-    expect(text).not.toContain('PostedToken_');
-    expect(text).not.toContain(globeEnv('').GLOBELABS_WEBHOOK_TOKEN);
-    expect(text).not.toContain(globeEnv('').GLOBELABS_APP_SECRET);
-    expect(logs.lines.some((line) => line.includes('Globe Labs subscriber opted in'))).toBe(true);
-   });
+    it('writes no phone number and no access token to the logs', () => {
+      const text = logs.lines.join('\n');
+      expect(text).not.toMatch(/9175\d{5}/);
+      expect(text).not.toMatch(/tok_/);
+      expect(text).not.toContain('PostedToken_');
+      expect(text).not.toContain(globeEnv('').GLOBELABS_WEBHOOK_TOKEN);
+      expect(text).not.toContain(globeEnv('').GLOBELABS_APP_SECRET);
+      expect(logs.lines.some((line) => line.includes('Globe Labs subscriber opted in'))).toBe(true);
+    });
   });
 });
