@@ -319,6 +319,25 @@ const configSchema = z.object({
   SSLWIRELESS_SID: optionalString,
   /** SSL Wireless messages sent per second by all instances together (the account's TPS). */
   SSLWIRELESS_RATE_PER_SECOND: intInRange(1, 1000, 10),
+  // Globe Labs SMS (issue 14, src/channels/globelabs): two-way through the app's short code.
+  // Inbound texts at POST /sms/globelabs, subscriber opt-in and unsubscribe notifications at
+  // /sms/globelabs/subscriptions, both with ?token=GLOBELABS_WEBHOOK_TOKEN (Globe Labs signs
+  // nothing). Off until GLOBELABS_SHORTCODE, GLOBELABS_APP_ID, GLOBELABS_APP_SECRET and
+  // GLOBELABS_WEBHOOK_TOKEN are all set.
+  /** The Globe Labs API's base URL (a sandbox, or a loopback fake in tests); https in production. */
+  GLOBELABS_API_URL: z.preprocess(emptyToUndefined, z.url().default('https://devapi.globelabs.com.ph')),
+  /** The app's short code, e.g. 21581234; texts are sent from its last four digits, as Globe Labs asks. */
+  GLOBELABS_SHORTCODE: z.preprocess(emptyToUndefined, z.string().regex(/^\d{4,12}$/, 'must be the app\'s short code (digits)').optional()),
+  /** The app's id at Globe Labs. */
+  GLOBELABS_APP_ID: optionalString,
+  /** The app's secret at Globe Labs; subscribers' access tokens are sealed at rest under a key derived from it. */
+  GLOBELABS_APP_SECRET: optionalString,
+  /** The secret put in the Notify and Redirect URIs as ?token=; at least 32 characters. */
+  GLOBELABS_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  /** Seconds the parts of a multipart text are waited for; then what arrived is handled as the text. */
+  GLOBELABS_MULTIPART_WAIT_SECONDS: intInRange(1, 600, 30),
+  /** Messages per second sent through Globe Labs, shared by every dispatcher. */
+  GLOBELABS_RATE_PER_SECOND: intInRange(1, 1000, 5),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,
@@ -412,6 +431,7 @@ function productionProblems(config: ParsedConfig): string[] {
     config.TWILIO_ACCOUNT_SID && 'Twilio',
     config.KANNEL_SENDSMS_URL && 'Kannel',
     config.INFOBIP_BASE_URL && 'Infobip',
+    config.GLOBELABS_SHORTCODE && 'Globe Labs',
     config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_MODE === 'webhook' && 'Telegram',
     (config.USSD_TOKEN || config.USSD_ALLOWED_IPS) && 'USSD',
   ].filter(Boolean);
@@ -425,6 +445,8 @@ function productionProblems(config: ParsedConfig): string[] {
     ['SEMAPHORE_API_URL', config.SEMAPHORE_API_URL, config.SEMAPHORE_API_KEY],
     ['M360_API_URL', config.M360_API_URL, config.M360_USERNAME],
     ['SSLWIRELESS_API_URL', config.SSLWIRELESS_API_URL, config.SSLWIRELESS_API_TOKEN],
+    // Subscribers' access tokens travel in every Globe Labs request.
+    ['GLOBELABS_API_URL', config.GLOBELABS_API_URL, config.GLOBELABS_SHORTCODE],
   ];
   for (const [variable, url, secret] of providerApis) {
     if (secret && url && !url.startsWith('https://')) problems.push(`${variable}: in production it must be an https:// address (the account's secret travels in every request)`);

@@ -227,8 +227,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     // Needs nothing configured: the phone simulator at /simulator (SIMULATOR=off in production).
     ...(config.SIMULATOR === 'on' ? [simulatorChannel({ ...deps, db })] : []),
     ...telegramChannels({ ...deps, db, store }),
-    // Kannel and Twilio, each on when its credentials are set (src/channels/sms).
-    ...smsChannels(deps),
+    // Kannel, Twilio and Globe Labs, each on when its credentials are set (src/channels/sms).
+    ...smsChannels({ ...deps, store }),
     ...(overrides.extraChannels ?? []),
   ];
   // Phones are reached through the logical channel `sms`, sent by whichever provider is on.

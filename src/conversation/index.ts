@@ -16,6 +16,7 @@ import { SmsFinisher } from './finish-by-sms';
 import { InboundLog } from './inbound';
 import type { PendingCodes } from './replies';
 import { SmsConversation } from './sms';
+import { SmsSubscriptions } from './subscriptions';
 import { Turns } from './turns';
 import { UssdConversation } from './ussd';
 
@@ -38,6 +39,8 @@ export interface Conversation {
   contacts: Contacts;
   /** Each provider's message or update handled once. */
   inbound: InboundLog;
+  /** Per-subscriber consent a provider needs before it carries a message (Globe Labs' access_token), sealed by its adapter. */
+  subscriptions: SmsSubscriptions;
   /** One dialog turn, timed and counted for its channel. */
   turns: Turns;
 }
@@ -87,6 +90,7 @@ export function createConversation(deps: ConversationDeps): Conversation {
     chat: new ChatConversation({ ...deps, contacts, turns }),
     contacts,
     inbound,
+    subscriptions: new SmsSubscriptions(db),
     turns,
   };
 }

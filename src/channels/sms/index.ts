@@ -1,6 +1,8 @@
 import express from 'express';
 import { SMS_CHANNEL } from '../../conversation/sms';
+import type { EphemeralStore } from '../../store/ephemeral';
 import type { Channel, ChannelDeps, SendingChannel } from '../channel';
+import { GLOBELABS_CHANNEL, globeLabsConfigured, globeLabsSms } from '../globelabs/globelabs';
 import { KANNEL_CHANNEL, kannelConfigured, kannelSms } from '../kannel/kannel';
 import { TWILIO_CHANNEL, twilioConfigured, twilioSms } from '../twilio/twilio';
 import { INFOBIP_CHANNEL, infobipConfigured, infobipSms } from '../infobip/infobip';
@@ -14,10 +16,11 @@ export { SMS_CHANNEL };
  * The SMS channels this configuration turns on, sharing the conversation layer's SMS
  * conversation (keywords, dedupe, floods, opt-out): Kannel when its four settings are present,
  * Twilio when its three and PUBLIC_URL are, Infobip when its base URL, key, sender and webhook
- * authentication are; then the send-only aggregators Semaphore, M360 and SSL Wireless, each when
- * its settings are. A channel that is off says so once, here, at start-up.
+ * authentication are, Globe Labs when its short code, app id and secret and webhook token are;
+ * then the send-only aggregators Semaphore, M360 and SSL Wireless, each when its settings are. A
+ * channel that is off says so once, here, at start-up.
  */
-export function smsChannels(deps: ChannelDeps): SendingChannel[] {
+export function smsChannels(deps: ChannelDeps & { store: EphemeralStore }): SendingChannel[] {
   const { config, log } = deps;
   const channels: SendingChannel[] = [];
   if (kannelConfigured(config)) channels.push(kannelSms(deps));
@@ -26,6 +29,8 @@ export function smsChannels(deps: ChannelDeps): SendingChannel[] {
   else log.info('Twilio SMS is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL to turn it on');
   if (infobipConfigured(config)) channels.push(infobipSms(deps));
   else log.info('Infobip SMS is off: set INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_SENDER and INFOBIP_WEBHOOK_USER with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_TOKEN, to turn it on');
+  if (globeLabsConfigured(config)) channels.push(globeLabsSms(deps));
+  else log.info('Globe Labs SMS is off: set GLOBELABS_SHORTCODE, GLOBELABS_APP_ID, GLOBELABS_APP_SECRET and GLOBELABS_WEBHOOK_TOKEN to turn it on');
   // The outbound-only aggregators (src/channels/sms/outbound.ts).
   if (semaphoreConfigured(config)) channels.push(semaphoreSms(deps));
   else log.info('Semaphore SMS is off: set SEMAPHORE_API_KEY and SEMAPHORE_SENDER to turn it on');
@@ -50,13 +55,14 @@ export function phoneChannel(channels: readonly Channel[]): SendingChannel | und
 
 /**
  * The channel that sends to a `tel:` address: Kannel when it is on (two-way, through a local
- * operator), else Twilio, else Infobip, else Semaphore, M360, SSL Wireless in that order;
+ * operator), else Twilio, else Infobip, else Globe Labs (only subscribers who opted in to its
+ * short code can be reached), else Semaphore, M360, SSL Wireless in that order;
  * undefined when none is (choosing by the recipient's network is issue 14's routing). Enqueue
  * phone messages with its `name`.
  */
 export function phoneSender(channels: readonly Channel[]): SendingChannel | undefined {
   const sending = channels.filter((channel): channel is SendingChannel => 'send' in channel);
-  const order = [KANNEL_CHANNEL, TWILIO_CHANNEL, INFOBIP_CHANNEL, SEMAPHORE_CHANNEL, M360_CHANNEL, SSLWIRELESS_CHANNEL];
+  const order = [KANNEL_CHANNEL, TWILIO_CHANNEL, INFOBIP_CHANNEL, GLOBELABS_CHANNEL, SEMAPHORE_CHANNEL, M360_CHANNEL, SSLWIRELESS_CHANNEL];
   for (const name of order) {
     const found = sending.find((channel) => channel.name === name);
     if (found) return found;
