@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/store/sql';
-import { startLingkod } from './app';
+import { optionNumber, startLingkod } from './app';
 import { databaseBackends, ephemeralBackends } from './stores';
 
 /** A phone texting Lingkod through one SMS provider, over real HTTP: the reply to each text ('' for none). */
@@ -11,14 +11,6 @@ export interface SmsDriver {
 
 /** Builds a provider's test phone for `phoneNumber` (E.164 with +) on a running instance. */
 export type SmsDriverFactory = (lingkod: { app: Express; context: AppContext }, phoneNumber: string) => SmsDriver | Promise<SmsDriver>;
-
-/** The number of the option with `label` in a reply ("3 Health" → "3"). */
-export function optionInReply(reply: string, label: string): string {
-  const line = reply.split('\n').find((candidate) => candidate.includes(label));
-  const match = line ? /^(\d+) /.exec(line) : null;
-  if (!match) throw new Error(`no option ${label} in reply:\n${reply}`);
-  return match[1];
-}
 
 /**
  * The journey every SMS provider passes (issue 14): HELP, the language and MENU, a request
@@ -46,17 +38,17 @@ export function smsJourney(provider: string, phone: SmsDriverFactory, env: () =>
       const texter = await phone(lingkod, number);
       expect(await texter.send('HELP')).toContain('MENU');
       const language = await texter.send('MENU');
-      const menu = language.startsWith('Choose your language') ? await texter.send(optionInReply(language, 'English')) : language;
+      const menu = language.startsWith('Choose your language') ? await texter.send(optionNumber(language, 'English')) : language;
       expect(menu).toMatch(/^Lingkod - government services\n1 Services/);
-      await texter.send(optionInReply(menu, 'Services'));
+      await texter.send(optionNumber(menu, 'Services'));
       const services = await texter.send('1');
-      const service = await texter.send(optionInReply(services, 'Crisis assistance'));
-      expect(await texter.send(optionInReply(service, 'Apply now'))).toMatch(/^Question 1 of 3\n/);
+      const service = await texter.send(optionNumber(services, 'Crisis assistance'));
+      expect(await texter.send(optionNumber(service, 'Apply now'))).toMatch(/^Question 1 of 3\n/);
       await texter.send('Amina Datu');
       const need = await texter.send('5');
-      const review = await texter.send(optionInReply(need, 'Medical'));
+      const review = await texter.send(optionNumber(need, 'Medical'));
       expect(review).toContain('Full name: Amina Datu');
-      const done = await texter.send(optionInReply(review, 'Submit'));
+      const done = await texter.send(optionNumber(review, 'Submit'));
       const reference = /(\d{4}-\d{4}-\d{3})/.exec(done)?.[1];
       expect(reference).toBeDefined();
       const [row] = await db.query<{ channel: string; status: string }>('SELECT channel, status FROM requests WHERE reference = $1', [reference!.replace(/-/g, '')]);

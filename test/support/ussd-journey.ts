@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/store/sql';
-import { startLingkod } from './app';
+import { optionNumber, startLingkod } from './app';
 import { databaseBackends, ephemeralBackends } from './stores';
 
 /** A USSD screen as a test phone sees it, whatever the gateway's wire format. */
@@ -22,13 +22,8 @@ export interface UssdDriver {
 /** Builds a family's test phone for `phoneNumber` (E.164 with +) on a running instance. */
 export type DriverFactory = (lingkod: { app: Express; context: AppContext }, phoneNumber: string) => UssdDriver;
 
-/** The number of the option with `label` on a screen ("3 Health" → "3"). */
-export function optionOn(screen: UssdScreen, label: string): string {
-  const line = screen.text.split('\n').find((candidate) => candidate.includes(label));
-  const match = line ? /^(\d+) /.exec(line) : null;
-  if (!match) throw new Error(`no option ${label} on screen:\n${screen.text}`);
-  return match[1];
-}
+/** The number of the option with `label` on a screen (`optionNumber` of test/support/app.ts, on its text). */
+export const optionOn = (screen: UssdScreen, label: string): string => optionNumber(screen.text, label);
 
 /**
  * The journey every USSD gateway family passes (issue 13): a first-time caller chooses a
