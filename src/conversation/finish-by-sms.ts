@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import { PRIORITY, type Outbox } from '../outbox/outbox';
 import { addressKind } from '../address';
 import type { EphemeralStore } from '../store/ephemeral';
-import { StoreUnavailableError } from '../store/sql';
+import { logTurnFailure } from './failures';
 import { preferGsm7 } from '../text/lookalikes';
 import { smsSize } from '../text/segments';
 
@@ -142,7 +142,7 @@ export class SmsFinisher {
           });
         }
         if ((await budget.take({ address, cause })).allowed) return 'late';
-        turn.catch((error: unknown) => failed(log, error, 'a late USSD hop failed after its session ended'));
+        turn.catch((error: unknown) => logTurnFailure(log, error, 'a late USSD hop failed after its session ended'));
         return { text: notice('ussd.late_dial_again'), final: true };
       },
       afterTurn: async () => {
@@ -159,7 +159,7 @@ export class SmsFinisher {
         turn
           .then((reply) => this.sendOnce(address, session, reply.screen ? smsText(reply.screen, maxSegments) : reply.text, reply.screen?.locale))
           .catch((error: unknown) => {
-            failed(log, error, 'a late USSD hop failed; the citizen is told by SMS');
+            logTurnFailure(log, error, 'a late USSD hop failed; the citizen is told by SMS');
             return this.sendOnce(address, session, notice('engine.unavailable'), defaultLocale);
           })
           .catch((error: unknown) => log.error({ err: error }, 'could not queue the SMS that finishes a USSD hop'));
@@ -197,14 +197,4 @@ export function smsText(screen: ResolvedScreen, maxSegments: number): string {
     if (smsSize(text).segments <= maxSegments) return text;
   }
   return lines[0] ?? '';
-}
-
-/**
- * Logs a late hop's failure: a store away or the phone's turn busy (a flood of hops for one
- * number) is expected, in one warn line without a stack, as the hop itself logs it
- * (conversation/ussd.ts); anything else is an error.
- */
-function failed(log: Logger, error: unknown, message: string): void {
-  if (error instanceof StoreUnavailableError) log.warn({ reason: error.message }, message);
-  else log.error({ err: error }, message);
 }

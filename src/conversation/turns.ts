@@ -1,6 +1,7 @@
 import type { DialogEngine, Inbound, Paginator, Reply } from '../dialogs/engine';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import { logTurnFailure } from './failures';
 
 /**
  * One dialog turn for any channel but USSD (whose hop has more around it, conversation/ussd.ts):
@@ -23,7 +24,7 @@ export class Turns {
       return reply;
     } catch (error) {
       metrics.hops.inc({ channel: inbound.channel, outcome: 'error' });
-      this.log.error({ err: error, channel: inbound.channel }, 'dialog turn failed; the channel answers politely');
+      logTurnFailure(this.log, error, 'dialog turn failed; the channel answers politely', { channel: inbound.channel });
       throw error;
     } finally {
       stopTimer();

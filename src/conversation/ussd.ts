@@ -6,8 +6,8 @@ import { translate } from '../i18n';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { HopTrail } from '../services/hop-trail';
-import { StoreUnavailableError } from '../store/sql';
 import { paginate, type PageLimits } from '../text/pages';
+import { logTurnFailure } from './failures';
 import type { SmsBudget, SmsFinisher } from './finish-by-sms';
 import { PRIORITY, type Outbox } from '../outbox/outbox';
 import type { CitizenService } from '../services/citizens';
@@ -164,10 +164,7 @@ export class UssdConversation {
       return this.answered(raced);
     } catch (error) {
       // Our failure, not the caller's: a polite END (never a 5xx, which some gateways show raw).
-      // A store away or a phone's turn busy (a flood of hops for one number) is expected, and
-      // logged in one line without a stack: 200 forged dials must not be 200 stack traces.
-      if (error instanceof StoreUnavailableError) this.log.warn({ reason: error.message }, 'USSD hop not served (store unavailable or phone busy); answered with a polite END');
-      else this.log.error({ err: error }, 'USSD hop failed; answered with a polite END');
+      logTurnFailure(this.log, error, 'USSD hop not served; answered with a polite END');
       metrics.hops.inc({ channel: 'ussd', outcome: 'error' });
       return this.screen(translate(i18n, config.DEFAULT_LOCALE, { key: 'engine.unavailable' }), true);
     } finally {

@@ -1,0 +1,12 @@
+import type { Logger } from '../log';
+import { StoreUnavailableError } from '../store/sql';
+
+/**
+ * Logs a turn that could not be served. A store away or a phone's turn busy (a flood of hops
+ * for one number) is expected, and is one warn line without a stack: 200 forged dials must not be
+ * 200 stack traces. Anything else is an error, with its stack.
+ */
+export function logTurnFailure(log: Logger, error: unknown, message: string, fields: Record<string, unknown> = {}): void {
+  if (error instanceof StoreUnavailableError) log.warn({ ...fields, reason: error.message }, message);
+  else log.error({ ...fields, err: error }, message);
+}
