@@ -5,12 +5,14 @@ export type { Logger };
 /**
  * Phone numbers, tokens and answers must never reach the logs in full. Rather than trusting
  * every call site, the root logger scrubs every string it is given: any run of seven or more
- * digits (a phone number, with or without `+`, spaces or dashes) keeps only its last three
+ * digits (a phone number, with or without `+`, spaces or dashes; not an ISO date) keeps only its last three
  * digits, the query string of any URL or path is dropped (gateways put their token there:
  * `/ussd/africastalking?token=…`, Kannel's `?token=`), so is the value of any `token=`
  * anywhere, and fields named like secrets or message bodies are replaced outright.
  */
 const PHONE_LIKE = /\+?\d[\d\s-]{5,}\d/g;
+/** An ISO calendar date (`2026-12-04`): digits and dashes too, but no one's number. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A URL or absolute path followed by a query string: the part from `?` on goes. */
 const QUERY_STRING = /((?:\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#"'<>]*)?\/[^\s?#"'<>]*)\?[^\s#"'<>]+/gi;
 /** `token=…`, `secret=…`, `password=…` (or `key=`) outside a URL too: the value goes. */
@@ -27,7 +29,7 @@ export function scrubText(value: string): string {
 export function maskDigits(value: string): string {
   return value.replace(PHONE_LIKE, (match) => {
     const digits = match.replace(/\D/g, '');
-    if (digits.length < 7) return match;
+    if (digits.length < 7 || ISO_DATE.test(match)) return match;
     return `${match.startsWith('+') ? '+' : ''}***${digits.slice(-3)}`;
   });
 }

@@ -8,6 +8,13 @@ describe('the logger', () => {
     expect(maskDigits('page 98 of 12')).toBe('page 98 of 12');
   });
 
+  it('keeps calendar dates and times readable (an officer reads when, not who) while masking a phone beside them', () => {
+    expect(maskDigits('due 2026-12-04T08:30:00.000Z for +639171234567')).toBe('due 2026-12-04T08:30:00.000Z for +***567');
+    expect(maskDigits('day 2026-12-04, call 0917-123-4567')).toBe('day 2026-12-04, call ***567');
+    // A phone written as digits only is never taken for a date.
+    expect(maskDigits('20261204')).toBe('***204');
+  });
+
   it('masks phone numbers in messages and fields, and hides secrets and message bodies', () => {
     const capture = new LogCapture();
     const log = createLogger('info', capture).child({ name: 'test' });
