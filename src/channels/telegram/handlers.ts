@@ -2,6 +2,7 @@ import { Composer, GrammyError, HttpError, type Context } from 'grammy';
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, UserFromGetMe } from 'grammy/types';
 import type { ChatStep } from '../../conversation/chat';
 import type { Contact } from '../../conversation/contacts';
+import { logTurnFailure } from '../../conversation/failures';
 import { translate } from '../../i18n';
 import type { Logger } from '../../log';
 import type { EphemeralStore } from '../../store/ephemeral';
@@ -122,7 +123,10 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
       }
       await next();
     } catch (error) {
-      log.error({ updateId: ctx.update.update_id, ...safeError(error) }, 'telegram update failed; answered with an apology');
+      const failed = 'telegram update failed; answered with an apology';
+      // A Bot API error is logged by its description only; any other failure once, turn or not.
+      if (error instanceof GrammyError || error instanceof HttpError) log.error({ updateId: ctx.update.update_id, ...safeError(error) }, failed);
+      else logTurnFailure(log, error, failed, { updateId: ctx.update.update_id });
       if (ctx.callbackQuery) ctx.toast = t(guessed(ctx), 'telegram.unavailable');
       else if (ctx.chat?.type === 'private') await attempt(log, 'apology', () => ctx.reply(t(guessed(ctx), 'telegram.unavailable')));
     } finally {
