@@ -91,12 +91,14 @@ export class SmsFinisher {
     const { i18n, pages, afterMs, defaultLocale, log, store, budget, maxSegments } = this.options;
     const cause = { kind: 'ussd-finish', source: `ussd:${network}` };
     const notice = (key: string, locale = defaultLocale) => translate(i18n, locale, { key });
+    // Sized as the outbox will send it: a notice ends with its verification line.
+    const asSent = (locale: string | undefined) => (text: string) => this.options.outbox.asSent(text, 'notice', locale);
     const noted = (screen: ResolvedScreen) => layout({ ...screen, body: [notice('ussd.sms_rest', screen.locale), ...screen.body] });
     // The long screen this session last had texted: paging on through it, its pages say so.
     const lastTextedKey = `ussd-sms:${session}:last`;
     const lastTexted = await store.get(lastTextedKey).catch(() => null);
     const longScreen = (screen: ResolvedScreen): LongScreen => {
-      const text = smsText(screen, maxSegments);
+      const text = smsText(screen, maxSegments, asSent(screen.locale));
       return { screen, text, mark: this.markOf(session, text) };
     };
     let promised: LongScreen | undefined;
@@ -157,7 +159,7 @@ export class SmsFinisher {
       },
       afterLate: (turn) => {
         turn
-          .then((reply) => this.sendOnce(address, session, reply.screen ? smsText(reply.screen, maxSegments) : reply.text, reply.screen?.locale))
+          .then((reply) => this.sendOnce(address, session, reply.screen ? smsText(reply.screen, maxSegments, asSent(reply.screen.locale)) : reply.text, reply.screen?.locale))
           .catch((error: unknown) => {
             logTurnFailure(log, error, 'a late USSD hop failed; the citizen is told by SMS');
             return this.sendOnce(address, session, notice('engine.unavailable'), defaultLocale);
@@ -188,13 +190,27 @@ export class SmsFinisher {
 
 /**
  * A screen as one text message: its paragraphs and numbered options (their numbers still work
- * on USSD), in GSM-7 when look-alikes allow, cut at a line to fit `maxSegments` parts.
+ * on USSD), in GSM-7 when look-alikes allow, cut at a line so that the message as it will be
+ * sent (`asSent`: with the outbox's verification line) takes at most `maxSegments` parts.
+ *
+ * The cut is found by bisection: more lines never take fewer parts (a longer prefix, and a
+ * character that forces UCS-2 stays in it), so a municipality's 1,244 centres cost a dozen
+ * sizings, not one per line (which made a hop on that list take seconds, issue 22).
  */
-export function smsText(screen: ResolvedScreen, maxSegments: number): string {
+export function smsText(screen: ResolvedScreen, maxSegments: number, asSent: (text: string) => string = (text) => text): string {
   const lines = preferGsm7([...screen.body, ...screen.options.map((option) => `${option.number} ${option.label}`)]);
-  for (let count = lines.length; count > 0; count--) {
-    const text = count === lines.length ? lines.join('\n') : `${lines.slice(0, count).join('\n')}\n..`;
-    if (smsSize(text).segments <= maxSegments) return text;
+  const whole = lines.join('\n');
+  const fits = (text: string) => smsSize(asSent(text)).segments <= maxSegments;
+  if (lines.length === 0 || fits(whole)) return whole;
+  const cut = (count: number) => `${lines.slice(0, count).join('\n')}\n..`;
+  // The most lines, fewer than all, whose cut text fits; the first line alone when none does.
+  let low = 1;
+  let high = lines.length - 1;
+  if (!fits(cut(low))) return lines[0];
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(cut(middle))) low = middle;
+    else high = middle - 1;
   }
-  return lines[0] ?? '';
+  return cut(low);
 }

@@ -4,7 +4,9 @@ import { SmsFinisher, smsText, type SmsFinishOptions } from '../../src/conversat
 import { UssdConversation } from '../../src/conversation/ussd';
 import type { Conversation } from '../../src/conversation';
 import { africasTalkingUssd } from '../../src/channels/africastalking/ussd';
+import fc from 'fast-check';
 import { encodedLength, encodingOf } from '../../src/text/gsm7';
+import { smsSize } from '../../src/text/segments';
 import { loadConfig, SUPPORTED_LOCALES } from '../../src/config';
 import type { DialogEngine, Paginator, Reply } from '../../src/dialogs/engine';
 import type { ResolvedScreen } from '../../src/dialogs/screen';
@@ -40,6 +42,26 @@ describe('a screen as one SMS', () => {
     const text = smsText(long, 2);
     expect(text.length).toBeLessThanOrEqual(306);
     expect(text).toMatch(/\n\.\.$/);
+  });
+
+  it('cuts where cutting line by line would, however long the list (a property, against the plain definition)', () => {
+    const byLines = (shown: ResolvedScreen, maxSegments: number, asSent: (text: string) => string) => {
+      const lines = [...shown.body, ...shown.options.map((option) => `${option.number} ${option.label}`)];
+      for (let count = lines.length; count > 0; count--) {
+        const text = count === lines.length ? lines.join('\n') : `${lines.slice(0, count).join('\n')}\n..`;
+        if (smsSize(asSent(text)).segments <= maxSegments) return text;
+      }
+      return lines[0] ?? '';
+    };
+    const line = fc.stringMatching(/^[A-Za-z0-9 ,.ñ্কা]{1,90}$/);
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 3 }), fc.array(line, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (body, options, parts, stamped) => {
+        const asSent = (text: string) => (stamped ? `${text}\nTo check it is from Lingkod, text VERIFY KX7M2Q` : text);
+        const shown = screen(body, options);
+        expect(smsText(shown, parts, asSent)).toBe(byLines(shown, parts, asSent));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('says "we will send it by SMS" within one USSD page in every language, the note above a screen in half of one', () => {
@@ -97,6 +119,21 @@ describe.each(databaseBackends())('finishing USSD by SMS, records on $name', (ba
     expect(await phone.press('98')).not.toContain('We will send');
     await phone.retry();
     expect(await notices('tel:+639171236001')).toHaveLength(1);
+  });
+
+  it('texts a long list within the parts allowed as it will be sent, its verification line included, in every language', () => {
+    for (const locale of SUPPORTED_LOCALES) {
+      // Lines in the locale's own script (a Bangla list is UCS-2, 67 characters a part).
+      const word = translate(h.context.i18n, locale, { key: 'nav.more' });
+      const centres = Array.from({ length: 1244 }, (_, index) => `${word} ${index + 1}, Barangay Poblacion, Cotabato City`);
+      const asSent = (text: string) => h.context.outbox.asSent(text, 'notice', locale);
+      const text = smsText({ ...screen(['Centres'], centres), locale }, 3, asSent);
+      const shown = text.split('\n').length - 2;
+      expect({ locale, cut: text.endsWith('\n..'), within: smsSize(asSent(text)).segments <= 3 }).toEqual({ locale, cut: true, within: true });
+      // And as many as fit: one centre more would not.
+      const oneMore = `${text.slice(0, -3)}\n${shown + 1} ${centres[shown]}\n..`;
+      expect(smsSize(asSent(oneMore)).segments).toBeGreaterThan(3);
+    }
   });
 
   it('texts nothing for a screen that fits', async () => {
