@@ -22,10 +22,10 @@ interface Finished {
   stderr: string;
 }
 
-/** Runs the admin command with this DATA_DIR until it exits. */
-function admin(dataDir: string, args: string[]): Promise<Finished> {
+/** Runs a command line tool (the admin command unless told) with this DATA_DIR until it exits. */
+function runTool(dataDir: string, args: string[], tool = 'src/cli/admin.ts'): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...REGISTER, 'src/cli/admin.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...REGISTER, tool, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -126,7 +126,7 @@ describe('two processes on one embedded DATA_DIR', () => {
   });
 
   it('npm run admin -- create-key beside the running server refuses, says what to do, and writes nothing', async () => {
-    const result = await admin(dataDir, ['create-key', '--super-admin', '--holder', 'Second Process']);
+    const result = await runTool(dataDir, ['create-key', '--super-admin', '--holder', 'Second Process']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('the embedded database is open in another process');
@@ -136,6 +136,16 @@ describe('two processes on one embedded DATA_DIR', () => {
     expect(result.stderr).toContain('POST /api/v1/keys');
     expect(result.stderr).toContain('one-time');
     // The server's lock is untouched, and it still answers.
+    expect(JSON.parse(readFileSync(lockFile(), 'utf8')).pid).toBe(server.child.pid);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('npm run catalog:import beside the running server refuses before touching the database (it left one that never started again)', async () => {
+    const result = await runTool(dataDir, ['data/sample-catalog.yaml'], 'src/cli/catalog-import.ts');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('the embedded database is open in another process');
+    expect(result.stderr).toContain(`pid ${server.child.pid}`);
     expect(JSON.parse(readFileSync(lockFile(), 'utf8')).pid).toBe(server.child.pid);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
@@ -155,7 +165,7 @@ describe('two processes on one embedded DATA_DIR', () => {
 
   it('a lock left by a process that is gone is taken over: the command then makes its key', async () => {
     writeFileSync(lockFile(), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: '2026-01-01T00:00:00Z', command: 'the Lingkod server' }));
-    const result = await admin(dataDir, ['create-key', '--super-admin', '--holder', 'After The Server']);
+    const result = await runTool(dataDir, ['create-key', '--super-admin', '--holder', 'After The Server']);
     expect(result.stderr).toContain('Created API key');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^lk_[A-Za-z0-9_-]{43}\n$/);
@@ -166,7 +176,7 @@ describe('two processes on one embedded DATA_DIR', () => {
     const db = await PgliteDatabase.open(path.join(dataDir, 'db'));
     try {
       await expect(PgliteDatabase.open(path.join(dataDir, 'db'))).rejects.toThrow(/open in another process/);
-      const result = await admin(dataDir, ['list-keys']);
+      const result = await runTool(dataDir, ['list-keys']);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`pid ${process.pid}`);
     } finally {
