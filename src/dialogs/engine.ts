@@ -7,7 +7,7 @@ import { NO_CITIZEN, type Dialog, type DialogInput, type DialogName, type Dialog
 import { AddressLock } from './address-lock';
 import { Gate } from './gate';
 import { interpret, type View } from './input';
-import { text, type ResolvedScreen, type Text } from './screen';
+import { text, type ResolvedScreen, type Screen, type Text } from './screen';
 
 /** A message from a citizen, as a channel adapter parsed it. Channel-free from here on. */
 export interface Inbound {
@@ -88,7 +88,8 @@ interface SessionRecord {
   dialog: DialogName;
   version: number;
   snapshot: Snapshot<unknown>;
-  view: View;
+  /** The screen shown; its option values only when they are few (see VALUES_KEPT_BYTES). */
+  view: Omit<View, 'values'> & { values?: string[] };
   /** The last screen ended the session: the next input starts afresh. */
   final: boolean;
   session?: string;
@@ -209,7 +210,8 @@ export class DialogEngine {
       if (saved && !current && !newSession) hint = text('engine.restarted');
     } else {
       running = this.restore(current);
-      const meaning = interpret(inbound.text, current.view, this.now(), this.options.services.timeZone);
+      const values = current.view.values ?? (await this.valuesOf(running, citizen.id, locale));
+      const meaning = interpret(inbound.text, { ...current.view, values }, this.now(), this.options.services.timeZone);
       if (meaning.kind === 'page') page = meaning.page;
       else if (meaning.kind === 'invalid') hint = meaning.hint;
       else running.actor.send(meaning.event);
@@ -238,11 +240,7 @@ export class DialogEngine {
       }
     }
 
-    const snapshot = running.actor.getSnapshot();
-    const stateName = String(snapshot.value);
-    const build = running.dialog.screens[stateName];
-    if (!build) throw new Error(`dialog ${running.dialog.name} has no screen for state ${stateName}`);
-    const screen = await build({ context: snapshot.context as never, citizenId: citizen.id, locale, services: this.options.services });
+    const screen = await this.screenOf(running, citizen.id, locale);
     const resolved = resolveScreen(this.options.i18n, locale, screen, hint);
     const pages = paginate(resolved);
     page = Math.min(page, pages.length - 1);
@@ -253,7 +251,7 @@ export class DialogEngine {
       dialog: running.dialog.name,
       version: running.dialog.version,
       snapshot: running.actor.getPersistedSnapshot(),
-      view: { expect: screen.expect, values: screen.options.map((option) => option.value), back: screen.back, page, pageCount: pages.length },
+      view: { expect: screen.expect, ...keptValues(screen.options.map((option) => option.value)), back: screen.back, page, pageCount: pages.length },
       final: screen.final,
       session: inbound.session,
       hopKey: inbound.hopKey,
@@ -278,6 +276,20 @@ export class DialogEngine {
     const actor = createActor(dialog.machine, { input });
     actor.start();
     return { dialog, actor };
+  }
+
+  /** The screen of the state the dialog is in, drawn for this citizen in `locale`. */
+  private screenOf(running: Running, citizenId: number, locale: string): Promise<Screen> {
+    const snapshot = running.actor.getSnapshot();
+    const stateName = String(snapshot.value);
+    const build = running.dialog.screens[stateName];
+    if (!build) throw new Error(`dialog ${running.dialog.name} has no screen for state ${stateName}`);
+    return build({ context: snapshot.context as never, citizenId, locale, services: this.options.services });
+  }
+
+  /** The option values of a screen whose values were too many to keep: drawn again (from the catalog's cache). */
+  private async valuesOf(running: Running, citizenId: number, locale: string): Promise<string[]> {
+    return (await this.screenOf(running, citizenId, locale)).options.map((option) => option.value);
   }
 
   private restore(record: Pick<SessionRecord, 'dialog' | 'snapshot'>): Running {
@@ -317,6 +329,17 @@ export class DialogEngine {
 }
 
 /** Reads a saved record; anything unreadable is treated as no record (a fresh start). */
+/**
+ * Most bytes of option values a session record keeps. A list of a few dozen options is kept
+ * and read back as is; a category of 700 services would make every caller in it hold 12 KB in
+ * Redis, so its values are drawn again on the next hop instead (one cached catalog read).
+ */
+const VALUES_KEPT_BYTES = 512;
+
+function keptValues(values: string[]): { values?: string[] } {
+  return values.reduce((bytes, value) => bytes + value.length + 3, 0) <= VALUES_KEPT_BYTES ? { values } : {};
+}
+
 function parseRecord(raw: string | null): SessionRecord | undefined {
   if (!raw) return undefined;
   try {

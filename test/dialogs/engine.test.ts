@@ -31,6 +31,29 @@ describe('the dialog engine', () => {
     return JSON.parse((await context.store.get(`dialog:${address}`)) ?? 'null');
   }
 
+  it('keeps a caller in a list of 700 services within 1 KB of session, and still opens the one whose number is typed', async () => {
+    await db.query(`INSERT INTO categories (code, name, position) VALUES ('test-licences', '{"en": "Licences test"}', 99)`);
+    await db.query(
+      `INSERT INTO services (code, category_code, ministry_code, name, processing_time, office, position)
+       SELECT 'test-licence-' || n, 'test-licences', (SELECT code FROM ministries ORDER BY code LIMIT 1),
+              jsonb_build_object('en', 'Licence ' || n), '{"en": "3 days"}', '{"en": "Municipal hall"}', n
+         FROM generate_series(1, 700) AS n`,
+    );
+    context.catalog.invalidate();
+    const phone = new UssdPhone(app, '+639170000250');
+    await phone.dial();
+    await phone.press(optionNumber(phone.last, 'English'));
+    await phone.press(optionNumber(phone.last, 'Services'));
+    while (!phone.last.includes('Licences test')) await phone.press('98');
+    await phone.press(optionNumber(phone.last, 'Licences test'));
+    expect(phone.last).toContain('1 Licence 1');
+    const raw = (await context.store.get('dialog:tel:+639170000250')) ?? '';
+    expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(1024);
+    await phone.press('650');
+    expect(phone.last).toContain('Licence 650');
+    expect(phone.last).not.toMatch(/Choose a number/);
+  });
+
   it('restarts politely at the main menu when a saved dialog is of an older version', async () => {
     const phone = new UssdPhone(app, '+639170000201');
     await phone.dial();
