@@ -232,7 +232,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     // Kannel, Twilio and Globe Labs, each on when its credentials are set (src/channels/sms).
     ...smsChannels({ ...deps, store }),
     // The voice line on Twilio, on when VOICE_FROM and Twilio's account are set (src/channels/voice).
-    ...voiceChannels(deps),
+    ...voiceChannels({ ...deps, prompts: admin.prompts }),
     ...(overrides.extraChannels ?? []),
   ];
   // Phones are reached through the logical channel `sms`, sent by whichever provider is on.

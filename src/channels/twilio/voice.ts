@@ -15,7 +15,14 @@ export function twilioVoiceConfigured(config: Config): boolean {
   return Boolean(config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.VOICE_FROM && config.PUBLIC_URL);
 }
 
+/** The recorded prompts (services/voice-prompts.ts): which texts have a recording, and its audio. */
+export interface RecordedPrompts {
+  recordingOf(locale: string, text: string): Promise<string | undefined>;
+  audio(locale: string, hash: string): Promise<{ contentType: string; audio: Buffer } | undefined>;
+}
+
 export interface TwilioVoiceDeps extends ChannelDeps {
+  prompts: RecordedPrompts;
   /** A ready client; by default one is made from the configuration. */
   client?: twilioSdk.Twilio;
 }
@@ -44,7 +51,7 @@ const CALL_STATUS: Record<string, VoiceCallEnd['status']> = {
  * ("flash") may be called back through the REST API. Both are signed as the SMS webhook is.
  * https://www.twilio.com/docs/voice/twiml/gather, https://www.twilio.com/docs/voice/api/call-resource
  */
-export function twilioVoice({ config, i18n, log, conversation, client }: TwilioVoiceDeps): Channel {
+export function twilioVoice({ config, i18n, log, conversation, prompts, client }: TwilioVoiceDeps): Channel {
   const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, VOICE_FROM: from, PUBLIC_URL: publicUrl } = config;
   if (!sid || !token || !from || !publicUrl) throw new Error('Twilio voice is not configured');
   const twilio = require('twilio') as typeof twilioSdk;
@@ -56,8 +63,13 @@ export function twilioVoice({ config, i18n, log, conversation, client }: TwilioV
   const form = express.urlencoded({ extended: false, limit: '64kb' });
   const voice = conversation.voice;
 
-  /** Speaks `answer` as TwiML: its lines in their locales' voices, then a gather, a dial or the end of the call. */
-  const twiml = (res: Response, answer: VoiceAnswer) => {
+  /**
+   * Speaks `answer` as TwiML: each line as a ministry recorded it (<Play>), else in its
+   * locale's text-to-speech voice (<Say>), then a gather, a dial or the end of the call.
+   */
+  const twiml = async (res: Response, answer: VoiceAnswer) => {
+    // Looked up before the document is built: a store away means text-to-speech, never silence.
+    const recordings = await Promise.all(answer.lines.map((line) => prompts.recordingOf(line.locale, line.text).catch(() => undefined)));
     const response = new twilio.twiml.VoiceResponse();
     const speaker = answer.gather
       ? response.gather({
@@ -70,7 +82,12 @@ export function twilioVoice({ config, i18n, log, conversation, client }: TwilioV
           ...(answer.gather.numDigits ? { numDigits: answer.gather.numDigits } : {}),
         })
       : response;
-    for (const line of answer.lines) {
+    for (const [index, line] of answer.lines.entries()) {
+      const recording = recordings[index];
+      if (recording) {
+        speaker.play(`${base}/voice/prompts/${line.locale}/${recording}`);
+        continue;
+      }
       const tts = config.VOICE_SAY[line.locale];
       speaker.say(tts ? { language: tts.language as Say['language'], voice: tts.voice as Say['voice'] } : {}, line.text);
     }
@@ -100,7 +117,18 @@ export function twilioVoice({ config, i18n, log, conversation, client }: TwilioV
       res.status(400).type('text/plain').send('Bad request: not a phone number');
       return;
     }
-    twiml(res, answer);
+    await twiml(res, answer);
+  });
+
+  // Twilio fetches the recordings <Play> names: public, as any prompt is (no personal data).
+  router.get('/voice/prompts/:locale/:hash', async (req: Request, res: Response) => {
+    const { locale, hash } = req.params as Record<string, string>;
+    const found = /^[a-z]{2,3}$/.test(locale) && /^[0-9a-f]{64}$/.test(hash) ? await prompts.audio(locale, hash).catch(() => undefined) : undefined;
+    if (!found) {
+      res.status(404).type('text/plain').send('Not found');
+      return;
+    }
+    res.status(200).type(found.contentType).set('Cache-Control', 'public, max-age=300').send(found.audio);
   });
 
   router.post('/voice/twilio/status', form, async (req: Request, res: Response) => {

@@ -27,7 +27,7 @@ async function start(db: Database, env: Record<string, string>, overrides: Param
   const lingkod = await startLingkod(db, { ...VOICE_ENV, ...env }, overrides);
   // nock 14 hangs on an explicit keep-alive header, which the twilio client sends by default.
   const client = twilio(TWILIO_ENV.TWILIO_ACCOUNT_SID, TWILIO_ENV.TWILIO_AUTH_TOKEN, { keepAlive: false });
-  const channels = [...lingkod.context.channels.filter((channel) => channel.name !== 'voice'), twilioVoice({ ...lingkod.context, client })];
+  const channels = [...lingkod.context.channels.filter((channel) => channel.name !== 'voice'), twilioVoice({ ...lingkod.context, prompts: lingkod.context.admin.prompts, client })];
   return { ...lingkod, app: createApp({ ...lingkod.context, channels }) };
 }
 
