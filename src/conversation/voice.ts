@@ -37,6 +37,8 @@ export interface VoiceStep {
   phone: string;
   /** A call-back we placed (the greeting says so). */
   calledBack: boolean;
+  /** The simulator's phone: the caller is `sim:<number>`, never a real citizen, and is never texted. */
+  simulated?: boolean;
   /** The step this request answers (from the action URL; 0 for the call's first request). */
   step: number;
   /** The keys pressed (`#` already stripped); undefined on the call's first request, '' when nothing was pressed in time. */
@@ -137,10 +139,11 @@ export class VoiceConversation {
    */
   async step(step: VoiceStep, layout: Paginator<SpokenPage>): Promise<VoiceAnswer | undefined> {
     const { config, i18n, store, metrics } = this.deps;
-    const address = phoneAddress(step.phone);
-    if (!address) return undefined;
+    const phone = phoneAddress(step.phone);
+    if (!phone) return undefined;
+    const address = step.simulated ? `sim:${phoneNumberOf(phone)}` : phone;
     const fallback = this.voiced[0] ?? config.DEFAULT_LOCALE;
-    if (!isAllowedCountry(address, config.ALLOWED_COUNTRY_CODES)) {
+    if (!isAllowedCountry(phone, config.ALLOWED_COUNTRY_CODES)) {
       metrics.hops.inc({ channel: 'voice', outcome: 'refused' });
       return this.goodbye([translate(i18n, fallback, { key: 'engine.not_served' })], fallback);
     }

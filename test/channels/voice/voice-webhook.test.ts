@@ -100,4 +100,17 @@ describe('the voice webhooks, attacked', () => {
     expect(response.status).toBe(400);
     expect(hear(response.text).said).toEqual([]);
   });
+
+  it('lets the simulator call the same line as a sim: phone, and refuses a malformed step with 400', async () => {
+    const refused = await request(app).post('/simulator/voice').send({ phone: '+639200000107', call: 'x', step: 0 });
+    expect(refused.status).toBe(400);
+    const answered = await request(app).post('/simulator/voice').send({ phone: '+639200000107', call: 'sim-call-0001', step: 0 });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ step: 1, oneKey: true, dial: null });
+    expect(answered.body.lines[0]).toEqual({ text: 'Welcome to Lingkod. To hear a message again, press star.', lang: 'en-US' });
+    const chosen = await request(app).post('/simulator/voice').send({ phone: '+639200000107', call: 'sim-call-0001', step: 1, digits: '1' });
+    expect(chosen.body.lines[0].text).toBe('Lingkod - government services');
+    expect(await citizens('sim:+639200000107')).toBe(1);
+    expect(await citizens('tel:+639200000107')).toBe(0);
+  });
 });
