@@ -375,6 +375,12 @@ const configSchema = z.object({
       .default('08:00-17:00 Asia/Manila')
       .refine((spec) => parseQuietHours(spec) !== undefined, 'must be HH:MM-HH:MM with an optional time zone (e.g. 08:00-17:00 Asia/Manila), or off'),
   ),
+  /**
+   * `on`: a call that comes in is declined unanswered (<Reject reason="busy">, which costs the
+   * caller nothing) and called back at once, whenever a call-back is allowed (hours, limits);
+   * otherwise it is answered. `off`: calls are answered, and only flashes are called back.
+   */
+  VOICE_CALLBACK_FIRST: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('off')),
   /** A call this short (seconds), or not answered, is a flash: the caller wants to be called back. */
   VOICE_CALLBACK_FLASH_SECONDS: intInRange(0, 30, 5),
   /** An office line a caller may be connected to (<Dial>), in E.164; unset: no hand-over. */

@@ -96,6 +96,17 @@ export function twilioVoice({ config, i18n, log, conversation, prompts, client }
     res.status(200).type('text/xml').send(response.toString());
   };
 
+  /** Asks Twilio to call `number` into the same dialogs; a refusal is logged (status and code, never the number). */
+  const callBack = async (number: string) => {
+    try {
+      await rest.calls.create({ to: number, from, url: `${base}/voice/twilio`, method: 'POST', statusCallback: `${base}/voice/twilio/status`, statusCallbackMethod: 'POST', timeout: 30 });
+      channelLog.info('missed call called back');
+    } catch (error) {
+      const { status, code } = error as { status?: unknown; code?: unknown };
+      channelLog.warn({ status, code }, 'Twilio refused the call-back');
+    }
+  };
+
   router.post('/voice/twilio', form, async (req: Request, res: Response) => {
     if (!signed(req, res)) return;
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -106,6 +117,18 @@ export function twilioVoice({ config, i18n, log, conversation, prompts, client }
     if (typeof call !== 'string' || !CALL_SID.test(call) || typeof phone !== 'string' || phone.length > 40 || Number.isNaN(step) || (digits !== undefined && (typeof digits !== 'string' || !KEYS.test(digits)))) {
       res.status(400).type('text/plain').send('Bad request: check CallSid, From, To, Digits and step');
       return;
+    }
+    // Call-back first: the call is declined before it is answered (free for the caller) and we call back.
+    if (config.VOICE_CALLBACK_FIRST === 'on' && !calledBack && step === 0 && digits === undefined) {
+      const number = await voice.missed({ call, phone, inbound: true, status: 'busy' });
+      if (number) {
+        const response = new twilio.twiml.VoiceResponse();
+        response.reject({ reason: 'busy' });
+        // Answered first: the caller's line is free again before our call reaches it.
+        res.status(200).type('text/xml').send(response.toString());
+        await callBack(number);
+        return;
+      }
     }
     // The call's first request carries no Digits; a gather that heard nothing posts them empty.
     const keys = typeof digits === 'string' ? digits.replace(/#/g, '') : step === 0 ? undefined : '';
@@ -140,15 +163,7 @@ export function twilioVoice({ config, i18n, log, conversation, prompts, client }
     }
     const seconds = typeof duration === 'string' && /^\d{1,6}$/.test(duration) ? Number(duration) : undefined;
     const number = await voice.missed({ call, phone: caller, inbound: direction === 'inbound', status: CALL_STATUS[state] ?? 'other', seconds });
-    if (number) {
-      try {
-        await rest.calls.create({ to: number, from, url: `${base}/voice/twilio`, method: 'POST', statusCallback: `${base}/voice/twilio/status`, statusCallbackMethod: 'POST', timeout: 30 });
-        channelLog.info('missed call called back');
-      } catch (error) {
-        const { status, code } = error as { status?: unknown; code?: unknown };
-        channelLog.warn({ status, code }, 'Twilio refused the call-back');
-      }
-    }
+    if (number) await callBack(number);
     res.status(200).type('text/plain').send('OK');
   });
 

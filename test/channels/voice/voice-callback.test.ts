@@ -181,3 +181,44 @@ describe('out of office hours, with a language the line cannot speak', () => {
     expect(logs.lines.join('\n')).not.toContain('0000303');
   });
 });
+
+describe('call-back first (VOICE_CALLBACK_FIRST=on)', () => {
+  let context: AppContext;
+  let app: Express;
+  const placed: Record<string, string>[] = [];
+
+  beforeAll(async () => {
+    ({ context, app } = await start(await databaseBackends()[0].open(), { VOICE_CALLBACK_FIRST: 'on', VOICE_CALLBACK_PER_NUMBER_PER_DAY: '1' }));
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+    nock(API)
+      .persist()
+      .post(CALLS)
+      .reply(201, (_uri, body) => {
+        placed.push(Object.fromEntries(new URLSearchParams(body as string)));
+        return callCreated;
+      });
+  });
+  afterAll(async () => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+    await context.close();
+  });
+
+  it('declines a call unanswered (free for the caller) and calls back; past the limit it answers', async () => {
+    const call = new TwilioCall(app, '+639170000501');
+    const declined = await call.start();
+    expect(declined.xml).toContain('<Reject reason="busy"/>');
+    expect(declined.said).toEqual([]);
+    // The call-back is requested after the decline is answered (the caller's line must be free first).
+    for (let waited = 0; placed.length === 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(placed).toEqual([expect.objectContaining({ To: '+639170000501', From: VOICE_ENV.VOICE_FROM })]);
+    // Twilio then reports the declined call as busy: it is not called back twice.
+    await call.ended('busy');
+    expect(placed).toHaveLength(1);
+    // The number's one call-back today is used: its next call is answered.
+    const answered = await new TwilioCall(app, '+639170000501').start();
+    expect(answered.said[0]).toBe('Welcome to Lingkod. To hear a message again, press star.');
+    expect(placed).toHaveLength(1);
+  });
+});
