@@ -23,6 +23,8 @@ export interface SpokenPage {
   text: string;
   lines: string[];
   locale: string;
+  /** Lines said in another language than `locale`, by index (a language offered in its own words). */
+  spokenIn?: Record<number, string>;
   letters: boolean;
   back: boolean;
   final: boolean;
@@ -262,7 +264,10 @@ export class VoiceConversation {
   }
 
   private prompt(page: SpokenPage, step: number, before: string[]): VoiceAnswer {
-    const lines = [...before, ...page.lines].map((text) => ({ text, locale: page.locale }));
+    const lines = [
+      ...before.map((text) => ({ text, locale: page.locale })),
+      ...page.lines.map((text, index) => ({ text, locale: page.spokenIn?.[index] ?? page.locale })),
+    ];
     return { lines, gather: { step, numDigits: page.numDigits }, text: page.text };
   }
 

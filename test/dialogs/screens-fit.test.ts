@@ -307,7 +307,7 @@ describe('every USSD screen of every dialog in every locale', () => {
             }
             // The same screen on the voice line, with the hand-over line too (the longest it gets).
             const resolved = resolveScreen(i18n, locale, screen);
-            for (const spoken of voicePages(resolved, { i18n, ...VOICE_BUDGET, person: true })) {
+            for (const spoken of voicePages(resolved, { i18n, ...VOICE_BUDGET, person: true, languages: SUPPORTED_LOCALES })) {
               const seconds = spokenSeconds(spoken, VOICE_BUDGET.wordsPerMinute);
               longestSpoken = Math.max(longestSpoken, seconds);
               const cut = screen.final && wordsIn(spoken.lines[0]) < wordsIn(resolved.body[0] ?? '');

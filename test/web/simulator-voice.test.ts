@@ -58,7 +58,8 @@ async function press(keys: string): Promise<string> {
   await page.waitForFunction((previous) => document.getElementById('voice-text')?.textContent !== previous, before);
   return shown();
 }
-const keysOf = (prompt: string, label: string) => /Press ([\d ]+) for/.exec(prompt.split('\n').find((line) => line.includes(label)) ?? '')![1].replace(/ /g, '');
+/** The keys of the option with `label` on a prompt ("Press 1 for …", or in the option's own language). */
+const keysOf = (prompt: string, label: string) => /\d(?: \d)*/.exec((prompt.split('\n').find((line) => line.includes(label)) ?? '').replace(label, ''))![0].replace(/ /g, '');
 
 it('places a call, shows and speaks each prompt in its language, and answers from the keypad', async () => {
   const address = server.address() as AddressInfo;

@@ -122,7 +122,7 @@ export function simulatorChannel(deps: SimulatorDeps): SendingChannel & { inbox:
     const person = conversation.voice.handoverOpen();
     const digits = step.digits?.replace(/#/g, '');
     const answer = await conversation.voice.step({ call: `sim-${step.call}`, phone: step.phone, calledBack: false, simulated: true, step: step.step, digits }, (screen) =>
-      voicePages(screen, { i18n, seconds: config.VOICE_SCREEN_SECONDS, wordsPerMinute: config.VOICE_WORDS_PER_MINUTE, person }),
+      voicePages(screen, { i18n, seconds: config.VOICE_SCREEN_SECONDS, wordsPerMinute: config.VOICE_WORDS_PER_MINUTE, person, languages: conversation.voice.locales }),
     );
     if (!answer) {
       res.status(400).json({ error: 'phone is not a valid phone number' });

@@ -134,7 +134,7 @@ export function twilioVoice({ config, i18n, log, conversation, prompts, client }
     const keys = typeof digits === 'string' ? digits.replace(/#/g, '') : step === 0 ? undefined : '';
     const person = voice.handoverOpen();
     const answer = await voice.step({ call, phone, calledBack, step, digits: keys }, (screen) =>
-      voicePages(screen, { i18n, seconds: config.VOICE_SCREEN_SECONDS, wordsPerMinute: config.VOICE_WORDS_PER_MINUTE, person }),
+      voicePages(screen, { i18n, seconds: config.VOICE_SCREEN_SECONDS, wordsPerMinute: config.VOICE_WORDS_PER_MINUTE, person, languages: voice.locales }),
     );
     if (!answer) {
       res.status(400).type('text/plain').send('Bad request: not a phone number');

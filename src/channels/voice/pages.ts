@@ -11,6 +11,8 @@ export interface VoicePage {
   /** The sentences, in order: the screen's paragraphs, then "press 1 for …", then navigation. */
   lines: string[];
   locale: string;
+  /** Lines spoken in another language than `locale`, by index: a language's name offered in its own words. */
+  spokenIn?: Record<number, string>;
   /** One key ends the answer (a menu of at most nine entries on one page); undefined: a number, ended by `#` or silence. */
   numDigits?: 1;
   /** The screen asks for letters, which a keypad call cannot take (finished by SMS instead). */
@@ -28,6 +30,12 @@ export interface VoiceLayoutOptions {
   wordsPerMinute: number;
   /** Whether pages without a `0` offer "press 0 to speak to a person" (the office line is open). */
   person: boolean;
+  /**
+   * The locales the line speaks. An option naming one of them (the language menu's "বাংলা") is
+   * offered in that language and voice ("বাংলার জন্য 3 চাপুন।"): a first-time caller hears their
+   * own language before choosing it, never an English voice reading Bangla script.
+   */
+  languages?: readonly string[];
 }
 
 /** Words in a sentence, the unit of the spoken budget (whitespace-separated, in any script). */
@@ -56,7 +64,12 @@ export function voicePages(screen: ResolvedScreen, layout: VoiceLayoutOptions): 
   const say = (key: string, params?: Record<string, string>) => translate(layout.i18n, locale, { key, params });
   const budget = Math.floor((layout.seconds * layout.wordsPerMinute) / 60);
   const letters = screen.expect.kind === 'text';
-  const page = (lines: string[], extra: Partial<VoicePage> = {}): VoicePage => ({ text: lines.join('\n'), lines, locale, letters, back: false, final: screen.final, ...extra });
+  /** Option sentences said in another language, and which. */
+  const foreign = new Map<string, string>();
+  const page = (lines: string[], extra: Partial<VoicePage> = {}): VoicePage => {
+    const spokenIn = Object.fromEntries(lines.flatMap((line, index) => (foreign.has(line) ? [[index, foreign.get(line)!]] : [])));
+    return { text: lines.join('\n'), lines, locale, letters, back: false, final: screen.final, ...(foreign.size > 0 ? { spokenIn } : {}), ...extra };
+  };
 
   if (screen.final) {
     const lines = [screen.body[0] ?? ''];
@@ -65,7 +78,13 @@ export function voicePages(screen: ResolvedScreen, layout: VoiceLayoutOptions): 
   }
 
   const asked = askFor(screen, say);
-  const options = screen.options.map((option) => say('voice:press_option', { number: keys(option.number), label: option.label }));
+  const options = screen.options.map((option) => {
+    const own = layout.languages?.find((other) => other !== locale && translate(layout.i18n, other, { key: `language.name_${other}` }) === option.label);
+    if (!own) return say('voice:press_option', { number: keys(option.number), label: option.label });
+    const sentence = translate(layout.i18n, own, { key: 'voice:press_option', params: { number: keys(option.number), label: option.label } });
+    foreign.set(sentence, own);
+    return sentence;
+  });
   const lead = Math.min(screen.lead ?? screen.body.length, screen.body.length);
   const blocks = [...screen.body.slice(0, lead), ...asked, ...options, ...screen.body.slice(lead)];
   const more = say('voice:press_more', { number: keys(98) });

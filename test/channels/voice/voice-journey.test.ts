@@ -31,6 +31,10 @@ describe.each(pairs)('a call to the voice line, on $name', ({ records, ephemeral
     const language = await call.start();
     expect(language.said[0]).toBe('Welcome to Lingkod. To hear a message again, press star.');
     expect(language.said).toContain('Choose your language');
+    // Each language is offered in its own words and voice, so a caller hears theirs before choosing it.
+    expect(language.said).toEqual(expect.arrayContaining(['Press 1 for English.', 'Pindutin ang 2 para sa Filipino.', 'বাংলা এর জন্য 3 চাপুন।']));
+    expect(language.languages[language.said.indexOf('বাংলা এর জন্য 3 চাপুন।')]).toBe('bn-IN');
+    expect(language.languages[language.said.indexOf('Pindutin ang 2 para sa Filipino.')]).toBe('fil-PH');
     // One key answers a menu of fewer than ten entries: no waiting for `#`.
     expect(language.numDigits).toBe('1');
     const menu = await call.choose('English');
