@@ -2,21 +2,20 @@ import type { Express } from 'express';
 import request from 'supertest';
 import twilio from 'twilio';
 import type { AppContext } from '../../../src/context';
-import type { Database } from '../../../src/store/sql';
-import { LogCapture, startLingkod } from '../../support/app';
+import { LogCapture, startLingkod, switchableDatabase, type SwitchableDatabase } from '../../support/app';
 import { databaseBackends } from '../../support/stores';
 import { TWILIO_ENV } from '../sms/support';
 import { TwilioCall, VOICE_ENV, callSid, hear, postSigned } from './support';
 
 /** The voice webhooks as an outsider can reach them: only Twilio's signed requests are read. */
 describe('the voice webhooks, attacked', () => {
-  let db: Database;
+  let db: SwitchableDatabase;
   let context: AppContext;
   let app: Express;
   let logs: LogCapture;
 
   beforeAll(async () => {
-    db = await databaseBackends()[0].open();
+    db = switchableDatabase(await databaseBackends()[0].open());
     ({ context, app, logs } = await startLingkod(db, VOICE_ENV));
   });
   afterAll(async () => {
@@ -112,5 +111,16 @@ describe('the voice webhooks, attacked', () => {
     expect(chosen.body.lines[0].text).toBe('Lingkod - government services');
     expect(await citizens('sim:+639200000107')).toBe(1);
     expect(await citizens('tel:+639200000107')).toBe(0);
+  });
+
+  it('says goodbye politely, with 200 and TwiML, while its records store is unreachable', async () => {
+    db.down = true;
+    try {
+      const heard = await new TwilioCall(app, '+639200000108').start();
+      expect(heard.said).toEqual(['Sorry, the service is busy. Please call again in a few minutes. Goodbye.']);
+      expect(heard.hangup).toBe(true);
+    } finally {
+      db.down = false;
+    }
   });
 });
