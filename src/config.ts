@@ -338,6 +338,61 @@ const configSchema = z.object({
   GLOBELABS_MULTIPART_WAIT_SECONDS: intInRange(1, 600, 30),
   /** Messages per second sent through Globe Labs, shared by every dispatcher. */
   GLOBELABS_RATE_PER_SECOND: intInRange(1, 1000, 5),
+  // --- voice ---
+  /**
+   * The voice line (Twilio Programmable Voice): the number citizens call, in E.164. Voice is on
+   * while it, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_URL are set; call-backs are made from it.
+   */
+  VOICE_FROM: z.preprocess(emptyToUndefined, z.string().regex(/^\+\d{6,15}$/, 'must be the voice number in E.164, e.g. +6326000000').optional()),
+  /**
+   * Text-to-speech per locale, `locale=language:voice` comma-separated, as Twilio's <Say> names
+   * them (https://www.twilio.com/docs/voice/twiml/say/text-speech). A locale not listed is not
+   * spoken: its callers hear the first listed locale, told so (see README, "The voice line").
+   */
+  VOICE_SAY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('en=en-US:Google.en-US-Standard-C,fil=fil-PH:Google.fil-PH-Standard-A,bn=bn-IN:Google.bn-IN-Standard-A')
+      .refine((spec) => parseVoices(spec) !== undefined, 'must be locale=language:voice pairs separated by commas, e.g. en=en-US:Google.en-US-Standard-C')
+      .transform((spec) => parseVoices(spec) ?? {}),
+  ),
+  /** Longest a voice screen may take to speak, in seconds; longer screens are spoken in parts ("press 98 for more"). */
+  VOICE_SCREEN_SECONDS: intInRange(10, 120, 35),
+  /** Speaking rate assumed for the budget, words per minute (text-to-speech speaks at about 150). */
+  VOICE_WORDS_PER_MINUTE: intInRange(60, 300, 150),
+  /** Seconds a caller has to press a key before the prompt is repeated (once), then the call ends. */
+  VOICE_GATHER_SECONDS: intInRange(3, 30, 7),
+  /** Missed calls ("flashes") called back per number per day (Asia/Manila days); 0 turns call-backs off. */
+  VOICE_CALLBACK_PER_NUMBER_PER_DAY: intInRange(0, 20, 2),
+  /** Call-backs per day for the whole service, whoever flashed: the budget's ceiling (a call-back costs us money). */
+  VOICE_CALLBACK_PER_DAY: intInRange(0, 1_000_000, 200),
+  /** When call-backs are made: `HH:MM-HH:MM` local time with an optional time zone (Asia/Manila), or `off` for never. */
+  VOICE_CALLBACK_HOURS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('08:00-17:00 Asia/Manila')
+      .refine((spec) => parseQuietHours(spec) !== undefined, 'must be HH:MM-HH:MM with an optional time zone (e.g. 08:00-17:00 Asia/Manila), or off'),
+  ),
+  /**
+   * `on`: a call that comes in is declined unanswered (<Reject reason="busy">, which costs the
+   * caller nothing) and called back at once, whenever a call-back is allowed (hours, limits);
+   * otherwise it is answered. `off`: calls are answered, and only flashes are called back.
+   */
+  VOICE_CALLBACK_FIRST: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('off')),
+  /** A call this short (seconds), or not answered, is a flash: the caller wants to be called back. */
+  VOICE_CALLBACK_FLASH_SECONDS: intInRange(0, 30, 5),
+  /** An office line a caller may be connected to (<Dial>), in E.164; unset: no hand-over. */
+  VOICE_HANDOVER_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+\d{6,15}$/, 'must be the office line in E.164, e.g. +63641234567').optional()),
+  /** When the office line answers: `HH:MM-HH:MM` local time with an optional time zone (Asia/Manila). */
+  VOICE_HANDOVER_HOURS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('08:00-17:00 Asia/Manila')
+      .refine((spec) => parseQuietHours(spec) !== undefined, 'must be HH:MM-HH:MM with an optional time zone (e.g. 08:00-17:00 Asia/Manila), or off'),
+  ),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,
@@ -519,4 +574,21 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** One locale's text-to-speech: Twilio's <Say> `language` and `voice`. */
+export interface SayVoice {
+  language: string;
+  voice: string;
+}
+
+/** Parses VOICE_SAY (`en=en-US:Google.en-US-Standard-C,…`); undefined when it is not of that form. */
+export function parseVoices(spec: string): Record<string, SayVoice> | undefined {
+  const voices: Record<string, SayVoice> = {};
+  for (const pair of spec.split(',')) {
+    const match = /^\s*([a-z]{2,3})=([A-Za-z]{2,3}-[A-Za-z0-9]{2,4}):([A-Za-z0-9.-]{1,60})\s*$/.exec(pair);
+    if (!match) return undefined;
+    voices[match[1]] = { language: match[2], voice: match[3] };
+  }
+  return voices;
 }

@@ -7,6 +7,7 @@ import { simulatorChannel } from './channels/simulator';
 import { phoneChannel, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
 import { ussdGateways } from './channels/ussd-gateways';
+import { voiceChannels } from './channels/voice';
 import { SUPPORTED_LOCALES, type Config } from './config';
 import { NO_CITIZEN, type Caller, type DialogEffects, type PrivacyEffects, type TrustEffects } from './dialogs/dialog';
 import { DialogEngine } from './dialogs/engine';
@@ -218,6 +219,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     assisted: { isPendingCode: (address, text) => admin.assisted.isPendingCode(address, text) },
     smsOn: () => sending.has('sms'),
     nudge: () => sending.nudge(),
+    now: overrides.now,
   });
   const deps = { config, conversation, i18n, log, metrics, outbox };
   // The one list of channels; each adapter decides from the configuration whether it is on.
@@ -229,6 +231,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     ...telegramChannels({ ...deps, db, store }),
     // Kannel, Twilio and Globe Labs, each on when its credentials are set (src/channels/sms).
     ...smsChannels({ ...deps, store }),
+    // The voice line on Twilio, on when VOICE_FROM and Twilio's account are set (src/channels/voice).
+    ...voiceChannels({ ...deps, prompts: admin.prompts }),
     ...(overrides.extraChannels ?? []),
   ];
   // Phones are reached through the logical channel `sms`, sent by whichever provider is on.

@@ -170,6 +170,21 @@ export class SmsFinisher {
     };
   }
 
+  /**
+   * Texts a whole screen to `address` once per `session`, within the unsolicited-SMS budget,
+   * for a channel that cannot show it at all (a voice call at a field that needs letters: the
+   * citizen answers it by SMS, which continues the same dialog). True when it was queued or
+   * already had been; false when SMS is off, the address is not a phone, or the budget refused.
+   */
+  async textScreen(address: string, session: string, screen: ResolvedScreen, source: string): Promise<boolean> {
+    if (addressKind(address) !== 'tel' || !this.options.smsOn()) return false;
+    const text = smsText(screen, this.options.maxSegments);
+    if ((await this.options.store.get(this.markOf(session, text))) !== null) return true;
+    if (!(await this.options.budget.take({ address, cause: { kind: 'voice-finish', source } })).allowed) return false;
+    await this.sendOnce(address, session, text, screen.locale);
+    return true;
+  }
+
   /** The key that marks `text` as texted in `session`. */
   private markOf(session: string, text: string): string {
     return `ussd-sms:${session}:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;

@@ -19,6 +19,7 @@ import { SmsConversation } from './sms';
 import { SmsSubscriptions } from './subscriptions';
 import { Turns } from './turns';
 import { UssdConversation } from './ussd';
+import { VoiceConversation } from './voice';
 
 /**
  * The conversation layer: what every channel adapter calls once it has parsed and verified a
@@ -43,6 +44,8 @@ export interface Conversation {
   subscriptions: SmsSubscriptions;
   /** One dialog turn, timed and counted for its channel. */
   turns: Turns;
+  /** Steps of voice calls (keypad turns, repeats, silence, hand-over) and missed-call call-backs. */
+  voice: VoiceConversation;
 }
 
 export interface ConversationDeps {
@@ -63,6 +66,8 @@ export interface ConversationDeps {
   smsOn: () => boolean;
   /** Wakes the outbox dispatcher after something is queued. */
   nudge: () => void;
+  /** The clock of office hours and daily limits (tests fix it). */
+  now?: () => Date;
 }
 
 /** Builds the layer once, for every channel of the instance. */
@@ -92,5 +97,6 @@ export function createConversation(deps: ConversationDeps): Conversation {
     inbound,
     subscriptions: new SmsSubscriptions(db),
     turns,
+    voice: new VoiceConversation({ ...deps, turns, finish, now: deps.now ?? (() => new Date()) }),
   };
 }

@@ -46,6 +46,11 @@ export interface Inbound {
    */
   localeHint?: string;
   /**
+   * The languages this channel can present (a voice line: those it can speak), when not all: a
+   * screen in any other is drawn in the first of them instead.
+   */
+  locales?: readonly string[];
+  /**
    * The gateway and mobile network the message came through (`africastalking:51502`), for the
    * guessing limits a caller cannot dodge by changing numbers.
    */
@@ -179,7 +184,8 @@ export class DialogEngine {
     // (and the contact recorded) once per session, not on every hop. A caller who is not a
     // citizen stays NO_CITIZEN until an effect keeps something of theirs (and creates them).
     let citizen = !newSession && !inbound.start && saved?.citizen ? saved.citizen : ((await citizens.find(inbound.address, inbound.channel)) ?? ANONYMOUS);
-    let locale = citizen.locale ?? inbound.localeHint ?? defaultLocale;
+    const presentable = (wanted: string) => (inbound.locales && !inbound.locales.includes(wanted) ? (inbound.locales[0] ?? wanted) : wanted);
+    let locale = presentable(citizen.locale ?? inbound.localeHint ?? defaultLocale);
     let chosenLocale: string | undefined;
 
     let running: Running;
@@ -228,7 +234,7 @@ export class DialogEngine {
       const snapshot = running.actor.getSnapshot();
       if (snapshot.status !== 'done' || hops >= MAX_DIALOG_HOPS) break;
       const output = snapshot.output as DialogOutput;
-      if (output.locale) locale = chosenLocale = output.locale;
+      if (output.locale) locale = presentable((chosenLocale = output.locale));
       running.actor.stop();
       if (output.resume && suspended) {
         running = this.restore(suspended);

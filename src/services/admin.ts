@@ -15,6 +15,7 @@ import { CatalogAdmin } from './catalog-admin';
 import { MinistryService } from './ministries';
 import { ProfileService } from './profiles';
 import { parseQuietHours } from '../config';
+import { VoicePromptService } from './voice-prompts';
 import { isQuiet } from './quiet-hours';
 import { RequestStatusService } from './request-status';
 import { RequestService } from './requests';
@@ -32,6 +33,8 @@ export interface AdminServices {
   requests: RequestStatusService;
   broadcasts: BroadcastService;
   audit: AuditLog;
+  /** Recordings of the voice line's prompts, per string and locale (super-admin uploads). */
+  prompts: VoicePromptService;
   /** Requests filed at service centres for citizens to confirm (centre keys file them). */
   assisted: AssistedService;
   /** Subscriber counts by topic, municipality, channel and language (not personal data: any key may read them). */
@@ -84,6 +87,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       queued: deps.queued,
     }),
     audit: new AuditLog(db),
+    prompts: new VoicePromptService(db, i18n, now),
     assisted: new AssistedService({
       db,
       outbox,

@@ -55,6 +55,9 @@ const probes: Record<string, Probe[]> = {
   getApiKey: [{ name: "cannot read an MSSD key", send: (api, key) => request(api.app).get(`/api/v1/keys/${owned.keyId}`).set(bearer(key)), expect: 404 }],
   revokeApiKey: [{ name: 'cannot revoke an MSSD key', send: (api, key) => request(api.app).post(`/api/v1/keys/${owned.keyId}/revoke`).set(bearer(key)), expect: 404 }],
   putCategory: [{ name: 'cannot change a shared category', send: (api, key) => request(api.app).put('/api/v1/categories/health').set(bearer(key)).send({ name: 'Mine' }), expect: 403 }],
+  uploadVoicePrompt: [
+    { name: 'cannot record what the voice line says', send: (api, key) => request(api.app).put('/api/v1/voice/prompts/en/menu.title').set(bearer(key)).send({ contentType: 'audio/mpeg', audio: 'AAAA' }), expect: 403 },
+  ],
   listServices: [
     { name: "cannot list MSSD's services", send: (api, key) => request(api.app).get('/api/v1/services?ministry=mssd').set(bearer(key)), expect: 403 },
     { name: 'lists only its own services', send: (api, key) => request(api.app).get('/api/v1/services').set(bearer(key)), expect: noneOfMssd('ministry') },

@@ -2,6 +2,7 @@ import { getShortestPaths } from 'xstate/graph';
 import type { AnyMachineSnapshot } from 'xstate';
 import { SUPPORTED_LOCALES } from '../../src/config';
 import { paginate } from '../../src/text/pages';
+import { spokenSeconds, voicePages, wordsIn } from '../../src/channels/voice/pages';
 import { encodedLength } from '../../src/text/gsm7';
 import { formatReference } from '../../src/services/reference';
 import { createDialogs } from '../../src/dialogs';
@@ -24,6 +25,8 @@ import { databaseBackends } from '../support/stores';
  * of every effect), and each state reached is drawn and laid out at the USSD limits.
  */
 const USSD_LIMITS = { gsm7: 182, ucs2: 80 };
+/** The voice line's spoken budget (VOICE_SCREEN_SECONDS and VOICE_WORDS_PER_MINUTE at their defaults). */
+const VOICE_BUDGET = { seconds: 35, wordsPerMinute: 150 };
 /** Fake effects: traversal never runs them (it is pure), the done/error events stand in. */
 const effects: DialogEffects & PrivacyEffects & TrustEffects = {
   saveLanguage: async () => undefined,
@@ -273,6 +276,9 @@ describe('every USSD screen of every dialog in every locale', () => {
     /** Final (USSD END) screens laid out on more than one page: the session closes on page 1. */
     const paginatedEnds = new Set<string>();
     let screens = 0;
+    /** Spoken pages longer than the voice budget, and final screens whose first paragraph is not spoken whole. */
+    const tooLongToSay: string[] = [];
+    let longestSpoken = 0;
     for (const [name, dialog] of Object.entries(dialogs) as [DialogName, Dialog<never>][]) {
       for (const input of inputsFor(name)) {
         const paths = getShortestPaths(dialog.machine, {
@@ -298,6 +304,14 @@ describe('every USSD screen of every dialog in every locale', () => {
               const id = `${locale} ${name}.${String(snapshot.value)}: ${pages.map((page) => page.text).join(' | ')}`;
               if (pages.length > 1 || !shown.includes(resolved.body[0])) paginatedEnds.add(id);
               if (reference && ['apply', 'confirm-assisted'].includes(name) && !pages[0].text.includes(formatReference(reference))) paginatedEnds.add(`no reference: ${id}`);
+            }
+            // The same screen on the voice line, with the hand-over line too (the longest it gets).
+            const resolved = resolveScreen(i18n, locale, screen);
+            for (const spoken of voicePages(resolved, { i18n, ...VOICE_BUDGET, person: true, languages: SUPPORTED_LOCALES })) {
+              const seconds = spokenSeconds(spoken, VOICE_BUDGET.wordsPerMinute);
+              longestSpoken = Math.max(longestSpoken, seconds);
+              const cut = screen.final && wordsIn(spoken.lines[0]) < wordsIn(resolved.body[0] ?? '');
+              if (seconds > VOICE_BUDGET.seconds || cut) tooLongToSay.push(`${locale} ${key} (${seconds.toFixed(1)} s): ${spoken.text}`);
             }
             for (const page of pages) {
               const limit = USSD_LIMITS[page.encoding];
@@ -326,6 +340,9 @@ describe('every USSD screen of every dialog in every locale', () => {
     expect([...checked].some((key) => key.startsWith('apply|review|') && /"hidden":\[-?\d/.test(key))).toBe(true);
     expect(screens).toBeGreaterThan(500);
     expect(tooLong).toEqual([]);
+    // Every spoken page within the voice budget (the longest took 34.8 s of 35 when this was written).
+    expect(tooLongToSay).toEqual([]);
+    expect(longestSpoken).toBeGreaterThan(VOICE_BUDGET.seconds / 2);
     // An END screen can never be paginated: "98 More" on a session that has closed shows nothing.
     expect([...paginatedEnds]).toEqual([]);
   });

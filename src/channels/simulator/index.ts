@@ -15,6 +15,7 @@ import { ussdScreen } from './layouts';
 import { simulatorPage } from './page';
 import { PHONE_CSS } from './phone-css';
 import { phoneScript } from './phone-script';
+import { voicePages } from '../voice/pages';
 
 /**
  * The phone simulator: a channel like the others, whose "provider" is a web page. The page at
@@ -45,6 +46,15 @@ const ussdSchema = z.object({
   /** Hops in this session so far (0 for the dial itself); with the session, identifies a hop. */
   hop: z.number().int().min(0).max(1000),
   input: z.string().max(200).default(''),
+});
+const voiceSchema = z.object({
+  phone: phoneField,
+  /** The page's id for one call. */
+  call: z.string().regex(/^[A-Za-z0-9-]{8,64}$/),
+  /** The step the keys answer (0 for the call itself), as the last answer said. */
+  step: z.number().int().min(0).max(10_000),
+  /** Keys pressed; absent on the call itself, '' when the caller let the prompt time out. */
+  digits: z.string().regex(/^[0-9*#]{0,40}$/).optional(),
 });
 const messageSchema = z.object({ phone: phoneField, text: z.string().trim().min(1).max(1600) });
 const inboxSchema = z.object({ phone: phoneField, after: z.number().int().min(0).default(0) });
@@ -103,6 +113,27 @@ export function simulatorChannel(deps: SimulatorDeps): SendingChannel & { inbox:
       // Logged and counted by the turn; the phone shows what a gateway would.
       res.json(ussdScreen(unavailable(), true, ussdLimits));
     }
+  });
+
+  // A call to the voice line: the same steps as Twilio's webhook, the prompts as text (the page may speak them).
+  router.post('/simulator/voice', json, async (req, res) => {
+    const step = parse(voiceSchema, req, res);
+    if (!step) return;
+    const person = conversation.voice.handoverOpen();
+    const digits = step.digits?.replace(/#/g, '');
+    const answer = await conversation.voice.step({ call: `sim-${step.call}`, phone: step.phone, calledBack: false, simulated: true, step: step.step, digits }, (screen) =>
+      voicePages(screen, { i18n, seconds: config.VOICE_SCREEN_SECONDS, wordsPerMinute: config.VOICE_WORDS_PER_MINUTE, person, languages: conversation.voice.locales }),
+    );
+    if (!answer) {
+      res.status(400).json({ error: 'phone is not a valid phone number' });
+      return;
+    }
+    res.json({
+      lines: answer.lines.map((line) => ({ text: line.text, lang: config.VOICE_SAY[line.locale]?.language ?? line.locale })),
+      step: answer.gather?.step ?? null,
+      oneKey: answer.gather?.numDigits === 1,
+      dial: answer.dial ?? null,
+    });
   });
 
   router.post('/simulator/sms', json, async (req, res) => {

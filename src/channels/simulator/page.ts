@@ -17,7 +17,7 @@ const keypad = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const keyNames: Record<string, string> = { '*': 'star', '#': 'hash' };
 
 /**
- * The simulator page: a phone with three modes (USSD, SMS, chat) as tabs, its settings (phone
+ * The simulator page: a phone with four modes (USSD, SMS, chat, a voice call) as tabs, its settings (phone
  * number, language), and its inbox; links to the front page and the console. At 360 px
  * everything stacks in one column, the phone first, its Call key above the keypad (as on a
  * feature phone) within the first 640 px. A new inbox message is announced (a status region)
@@ -40,6 +40,7 @@ export function simulatorPage(options: SimulatorPageOptions): string {
       <button type="button" role="tab" id="tab-ussd" aria-controls="panel-ussd" aria-selected="true">USSD</button>
       <button type="button" role="tab" id="tab-sms" aria-controls="panel-sms" aria-selected="false" tabindex="-1">SMS</button>
       <button type="button" role="tab" id="tab-chat" aria-controls="panel-chat" aria-selected="false" tabindex="-1">Chat</button>
+      <button type="button" role="tab" id="tab-voice" aria-controls="panel-voice" aria-selected="false" tabindex="-1">Voice</button>
     </div>
 
     <div id="panel-ussd" role="tabpanel" aria-labelledby="tab-ussd" class="panel">
@@ -75,6 +76,23 @@ export function simulatorPage(options: SimulatorPageOptions): string {
         <input id="chat-input" name="text" autocomplete="off" maxlength="1600" placeholder="/menu, /status, or an answer">
         <button type="submit">Send</button>
       </form>
+    </div>
+
+    <div id="panel-voice" role="tabpanel" aria-labelledby="tab-voice" class="panel" hidden>
+      <div class="screen" id="voice-screen" role="region" aria-label="What the call says" aria-live="polite" tabindex="0"><pre id="voice-text">Call the voice line to hear Lingkod.</pre></div>
+      <p class="network" id="voice-status">No call.</p>
+      <div class="keypad-form">
+        <label class="speak"><input type="checkbox" id="voice-speak" checked> Speak the prompts aloud</label>
+        <p class="hint" id="voice-typed" aria-live="polite"></p>
+        <div class="calls">
+          <button type="button" class="call" id="voice-call">Call</button>
+          <button type="button" id="voice-wait">Stay silent</button>
+          <button type="button" class="end" id="voice-end">Hang up</button>
+        </div>
+        <div class="keypad" role="group" aria-label="Keypad">
+          ${keypad.map((key) => html`<button type="button" class="key" data-voice-key="${key}"${keyNames[key] ? html` aria-label="${keyNames[key]}"` : ''}>${key}</button>`)}
+        </div>
+      </div>
     </div>
   </section>
 

@@ -34,6 +34,8 @@ button:hover { background: #083a50; }
 .modes button { flex: 1; background: #3a454e; border-color: #3a454e; min-height: 2.5rem; }
 .modes button[aria-selected="true"] { background: #f1f3f4; color: #22292f; border-color: #f1f3f4; font-weight: 700; }
 .panel label { color: #f1f3f4; font-weight: 600; }
+.panel label.speak { display: flex; align-items: center; gap: .5rem; font-weight: 400; }
+.speak input { width: 1.25rem; height: 1.25rem; margin: 0; }
 .screen { background: #c9dcb5; color: #10200c; border-radius: .4rem; min-height: 11rem; padding: .6rem; border: 3px solid #10200c; }
 .screen pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, "DejaVu Sans Mono", "Noto Sans Mono", monospace; font-size: .95rem; line-height: 1.35; }
 .network { font-size: .85rem; color: #d5dadd; margin: .4rem 0 .6rem; min-height: 1.3em; }

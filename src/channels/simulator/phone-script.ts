@@ -26,6 +26,14 @@ export function phoneScript(): void {
     buttons: { label: string; value: string }[];
     final: boolean;
   }
+  interface VoiceAnswer {
+    lines: { text: string; lang: string }[];
+    /** The step the next keys answer; null when the call has ended. */
+    step: number | null;
+    /** One key answers (a short menu); else a number, ended by `#`. */
+    oneKey: boolean;
+    dial: string | null;
+  }
   interface InboxMessage {
     id: number;
     body: string;
@@ -223,6 +231,68 @@ export function phoneScript(): void {
     input.value = '';
     if (text) void chat(text, text);
   });
+
+  // Voice: a call to the voice line, each prompt shown and (when asked) spoken by the browser's
+  // speech synthesis in the prompt's language; the keypad answers as a phone's would.
+  const voiceText = byId('voice-text');
+  const voiceStatus = byId('voice-status');
+  const voiceTyped = byId('voice-typed');
+  const voiceSpeak = byId<HTMLInputElement>('voice-speak');
+  const call = { id: '', step: null as number | null, oneKey: false, keys: '' };
+  function speak(lines: VoiceAnswer['lines']): void {
+    if (!('speechSynthesis' in window)) return;
+    window.speechSynthesis.cancel();
+    if (!voiceSpeak.checked) return;
+    for (const line of lines) {
+      const utterance = new SpeechSynthesisUtterance(line.text);
+      utterance.lang = line.lang;
+      window.speechSynthesis.speak(utterance);
+    }
+  }
+  async function voiceStep(digits?: string): Promise<void> {
+    call.keys = '';
+    voiceTyped.textContent = '';
+    try {
+      const answer = await post<VoiceAnswer>('/simulator/voice', { call: call.id, step: call.step ?? 0, ...(digits === undefined ? {} : { digits }) });
+      voiceText.textContent = answer.lines.map((line) => line.text).join('\n');
+      voiceStatus.classList.remove('error');
+      call.step = answer.step;
+      call.oneKey = answer.oneKey;
+      voiceStatus.textContent = answer.dial ? `Connecting to ${answer.dial}.` : answer.step === null ? 'The call has ended.' : call.oneKey ? 'Press a key.' : 'Press the keys, then #.';
+      speak(answer.lines);
+    } catch (error) {
+      voiceStatus.classList.add('error');
+      voiceStatus.textContent = (error as Error).message;
+    }
+  }
+  byId('voice-call').addEventListener('click', () => {
+    call.id = newSessionId();
+    call.step = 0;
+    voiceText.textContent = 'Calling…';
+    void voiceStep();
+  });
+  byId('voice-wait').addEventListener('click', () => {
+    if (call.step !== null && call.id) void voiceStep('');
+  });
+  byId('voice-end').addEventListener('click', () => {
+    call.step = null;
+    if ('speechSynthesis' in window) window.speechSynthesis.cancel();
+    voiceStatus.textContent = 'No call.';
+    voiceText.textContent = 'Call ended.';
+  });
+  for (const key of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-voice-key]'))) {
+    key.addEventListener('click', () => {
+      if (call.step === null || !call.id) return;
+      const pressed = key.dataset.voiceKey ?? '';
+      // As Twilio's gather: one key ends a short menu's answer, `#` ends a number, `*` is sent at once.
+      if (pressed === '#' || pressed === '*' || (call.oneKey && call.keys === '')) {
+        void voiceStep(pressed === '#' ? call.keys : pressed === '*' ? '*' : call.keys + pressed);
+        return;
+      }
+      call.keys += pressed;
+      voiceTyped.textContent = `Pressed: ${call.keys}`;
+    });
+  }
 
   // The inbox: polled while the page is visible. It is below the phone, so a message that
   // arrives after the page opened is announced (a status region a screen reader reads out) and

@@ -10,6 +10,7 @@ import type { Conversation } from '../../conversation';
 import { SendError, type OutboundMessage, type SendingChannel } from '../channel';
 import { SMS_CHANNEL } from '../../conversation/sms';
 import { preferGsm7 } from '../../text/lookalikes';
+import { twilioSignatureCheck } from './signature';
 
 /** The outbox channel (and provider) name of Twilio. */
 export const TWILIO_CHANNEL = 'twilio';
@@ -47,15 +48,6 @@ const CALLBACK_STATUS: Record<string, Extract<MessageStatus, 'sent' | 'delivered
 const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 
 /**
- * A header's text as a log field: printable ASCII, anything else written as `\uXXXX`, at most
- * 60 characters. Node refuses CR, LF and ESC in headers, but lets through bytes 0x80-0xFF
- * (NEL, a line break to Unicode-aware log tools; CSI, a terminal's escape).
- */
-function printable(header: string): string {
-  return header.slice(0, 60).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/**
  * SMS through Twilio. Inbound texts arrive at `POST /sms/twilio`, signed with the auth token
  * over PUBLIC_URL + path (validated with and without the default port, as Twilio signs
  * either); the reply goes back as TwiML in the same response. Pushed messages go through the
@@ -74,25 +66,8 @@ export function twilioSms({ config, i18n, log, outbox, conversation, client }: T
   const base = publicUrl.replace(/\/+$/, '');
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
-  /** What X-Twilio-Webhooks-Signature-Settings may name (case aside, as the package reads it). */
-  const algorithms: readonly string[] = [twilio.HMAC_SHA1, twilio.HMAC_SHA256];
-
   /** True when Twilio signed this request; answers 403 otherwise. */
-  const signed = (req: Request, res: Response): boolean => {
-    const params = (req.body ?? {}) as Record<string, string>;
-    const algorithm = twilio.getSignatureAlgorithm(req.header(twilio.SIGNATURE_SETTINGS_HEADER));
-    // Checked here, before validateRequest, which prints an algorithm it does not know to the
-    // console raw: the header is the caller's text (log injection).
-    if (!algorithms.includes(algorithm.toUpperCase())) {
-      channelLog.warn({ algorithm: printable(algorithm) }, 'Twilio request naming a signature algorithm this twilio package does not know refused (upgrade twilio if Twilio added one)');
-      res.status(403).type('text/plain').send('Forbidden: unsupported signature algorithm');
-      return false;
-    }
-    if (twilio.validateRequest(token, req.header(twilio.SIGNATURE_HEADER) ?? '', base + req.originalUrl, params, algorithm)) return true;
-    channelLog.warn('Twilio request with a bad signature refused');
-    res.status(403).type('text/plain').send('Forbidden: bad signature');
-    return false;
-  };
+  const signed = twilioSignatureCheck(twilio, token, publicUrl, channelLog);
   const twiml = (res: Response, text?: string) => {
     const response = new twilio.twiml.MessagingResponse();
     if (text) response.message(text);
