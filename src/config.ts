@@ -338,6 +338,26 @@ const configSchema = z.object({
   GLOBELABS_MULTIPART_WAIT_SECONDS: intInRange(1, 600, 30),
   /** Messages per second sent through Globe Labs, shared by every dispatcher. */
   GLOBELABS_RATE_PER_SECOND: intInRange(1, 1000, 5),
+  // --- desk ---
+  // The grievance desk (issue 17, src/services/threads.ts): complaints and questions answered by people.
+  /** Threads one citizen may open in 24 hours; past it the filing is refused politely (flooding). */
+  DESK_THREADS_PER_DAY: intInRange(1, 100, 3),
+  /** Messages one citizen may add to their threads in 24 hours; past it a text is not kept and they are told. */
+  DESK_MESSAGES_PER_DAY: intInRange(1, 1000, 20),
+  /** Hours after an officer's reply during which the citizen's next text (not a keyword) lands in the thread. */
+  DESK_REPLY_HOURS: intInRange(1, 24 * 30, 72),
+  /** Minutes after the citizen's own message during which a follow-up text lands in the same thread. */
+  DESK_FOLLOW_UP_MINUTES: intInRange(1, 24 * 60, 15),
+  /**
+   * Targets in hours, `first/resolution`, per category (`health=2/48,*=8/120`): the queue shows
+   * how long each thread has left. `*` is every category not named (and threads with none).
+   */
+  DESK_TARGETS: z.preprocess(emptyToUndefined, z.string().regex(/^\s*(?:[a-z0-9*][a-z0-9_-]*=\d+\/\d+)(?:\s*,\s*[a-z0-9*][a-z0-9_-]*=\d+\/\d+)*\s*$/, 'must be category=first/resolution hours, comma-separated, e.g. health=2/48,*=8/120').default('*=8/120')),
+  /** Words that flag a thread to the top of its queue (threats, self-harm), comma-separated, matched anywhere in a message. */
+  DESK_FLAG_WORDS: z.preprocess(
+    emptyToUndefined,
+    z.string().default('kill,suicide,bomb,gun,hurt myself,end my life,patayin,papatayin,magpakamatay,bomba,baril,saktan ko ang sarili,আত্মহত্যা,মেরে ফেল,বোমা,খুন'),
+  ),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,

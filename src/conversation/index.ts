@@ -12,6 +12,7 @@ import type { EphemeralStore } from '../store/ephemeral';
 import type { Database } from '../store/sql';
 import { ChatConversation } from './chat';
 import { Contacts } from './contacts';
+import type { Desk } from './desk';
 import { SmsFinisher } from './finish-by-sms';
 import { InboundLog } from './inbound';
 import type { PendingCodes } from './replies';
@@ -63,6 +64,8 @@ export interface ConversationDeps {
   smsOn: () => boolean;
   /** Wakes the outbox dispatcher after something is queued. */
   nudge: () => void;
+  /** The grievance desk's intake: which texts are a thread's (conversation/desk.ts). */
+  desk?: Desk;
 }
 
 /** Builds the layer once, for every channel of the instance. */
