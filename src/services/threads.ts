@@ -196,6 +196,23 @@ export class ThreadService {
     this.flagWords = deps.flagWords.map((word) => folded(word.trim())).filter(Boolean);
   }
 
+  /** The service's clock (the queue's "due in" is counted from it). */
+  clock(): Date {
+    return this.now();
+  }
+
+  /**
+   * Canned answers for a ministry's officers in the citizen's language: `desk:canned.<ministry>`
+   * in the locale files (one folder per language, as every text), else `desk:canned.default`.
+   */
+  canned(ministry: string | null, locale: string): string[] {
+    const listed = (key: string): string[] | undefined => {
+      const value: unknown = this.deps.i18n.getResource(locale, 'desk', key) ?? this.deps.i18n.getResource('en', 'desk', key);
+      return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : undefined;
+    };
+    return (ministry !== null ? listed(`canned.${ministry}`) : undefined) ?? listed('canned.default') ?? [];
+  }
+
   /** True when a text carries one of the flag words (threats, self-harm). */
   isFlagged(text: string): boolean {
     const haystack = folded(text);
