@@ -166,7 +166,7 @@ ${
     <div class="field"><label for="t-body">Text</label><textarea id="t-body" name="body" rows="4" maxlength="${MAX_MESSAGE}" required data-count="t-count" data-extra="${preview.size.units}" data-locale="${locale}" aria-describedby="t-count"></textarea>
       <p class="hint" id="t-count" aria-live="polite">0 characters (the reference and the verification line add ${preview.size.units})</p></div>
     <div id="preview" aria-live="polite"></div>
-    <div class="actions"><button type="submit" name="kind" value="reply">Send reply</button> <button type="submit" name="kind" value="note" class="link">Save as internal note</button></div>
+    <div class="actions"><button type="submit" name="kind" value="reply">Send reply</button> <button type="submit" name="kind" value="note">Save as internal note</button></div>
   </form>
 </section>
 <section aria-labelledby="assign-title" class="card">

@@ -2,6 +2,7 @@ import { NotFoundError, InvalidError, type Actor } from '../../src/services/acce
 import type { AdminServices } from '../../src/services/admin';
 import { CitizenService } from '../../src/services/citizens';
 import { RequestService } from '../../src/services/requests';
+import { purgeExpired } from '../../src/services/retention';
 import { ThreadLimitError, maskPhone, parseTargets } from '../../src/services/threads';
 import type { Database } from '../../src/store/sql';
 import { adminServices, newKey, smsAndTelegram, type FakeProvider } from '../support/ministries';
@@ -232,6 +233,34 @@ describe.each(databaseBackends())('the desk on $name', (backend) => {
       expect(measures.find((m) => m.municipality === 'bas-akbar')).toMatchObject({ open: 1, awaitingFirstResponse: 1, pastTarget: 1 });
     } finally {
       await fresh.close();
+    }
+  });
+
+  it("purges a thread's texts RETENTION_DAYS after it closed, keeps an open one's, and an erased citizen's at once; the rows and dates stay", async () => {
+    // The purge counts days on the database's clock: these threads are filed and closed 100 days before it.
+    const kept = clock;
+    clock = new Date(Date.now() - 100 * 86_400_000);
+    try {
+      const old = await citizen();
+      const closed = await services.threads.file({ citizenId: old.id, channel: 'sms', categoryCode: 'health', text: 'My name is Amina, the clinic refused me' });
+      await services.threads.reply(health, closed.reference, 'Sorry, Amina; we called them.');
+      await services.threads.close(health, closed.reference, 'Resolved by phone.');
+      const stillOpen = await services.threads.file({ citizenId: (await citizen()).id, channel: 'sms', categoryCode: 'health', text: 'Still waiting since August' });
+      const erased = await citizen();
+      const ofErased = await services.threads.file({ citizenId: erased.id, channel: 'sms', categoryCode: 'health', text: 'Please delete me later' });
+      await db.query('UPDATE citizens SET deleted_at = now() WHERE id = $1', [erased.id]);
+      const purged = await purgeExpired(db, 90);
+      // At least these three (the other tests' threads closed on the fixed test date may be past 90 days too, later on).
+      expect(purged.threadMessages).toBeGreaterThanOrEqual(3);
+      const after = await services.threads.detail(health, closed.reference);
+      expect(after.messages.map((m) => m.body)).toEqual(['', '']);
+      expect(after).toMatchObject({ status: 'closed', resolution: 'Resolved by phone.' });
+      expect(after.firstResponseAt).not.toBeNull();
+      expect((await services.threads.detail(health, stillOpen.reference)).messages[0].body).toBe('Still waiting since August');
+      expect((await services.threads.detail(health, ofErased.reference)).messages[0].body).toBe('');
+      expect((await purgeExpired(db, 90)).threadMessages).toBe(0);
+    } finally {
+      clock = kept;
     }
   });
 
