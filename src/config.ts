@@ -63,6 +63,10 @@ const cidrList = z.preprocess(
     .optional(),
 );
 
+// --- desk ---
+/** DESK_OFFICE_HOURS: `always`, or days and hours such as `Mon-Fri 08:00-17:00` (parsed by services/office-hours.ts). */
+export const OFFICE_HOURS_PATTERN = /^(?:always|(Sun|Mon|Tue|Wed|Thu|Fri|Sat)(?:-(Sun|Mon|Tue|Wed|Thu|Fri|Sat))? ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d))$/;
+
 const configSchema = z.object({
   /**
    * `production` makes the unsafe conveniences refuse to start or stay off (see
@@ -353,6 +357,12 @@ const configSchema = z.object({
    * how long each thread has left. `*` is every category not named (and threads with none).
    */
   DESK_TARGETS: z.preprocess(emptyToUndefined, z.string().regex(/^\s*(?:[a-z0-9*][a-z0-9_-]*=\d+\/\d+)(?:\s*,\s*[a-z0-9*][a-z0-9_-]*=\d+\/\d+)*\s*$/, 'must be category=first/resolution hours, comma-separated, e.g. health=2/48,*=8/120').default('*=8/120')),
+  /**
+   * The hours the desk's targets count, in TIME_ZONE: `always` (around the clock), or days and
+   * hours such as `Mon-Fri 08:00-17:00` (an 8-hour target filed on Friday at 16:00 is then due
+   * on Monday at 15:00).
+   */
+  DESK_OFFICE_HOURS: z.preprocess(emptyToUndefined, z.string().trim().regex(OFFICE_HOURS_PATTERN, 'must be always, or days and hours such as Mon-Fri 08:00-17:00').default('always')),
   /** Words that flag a thread to the top of its queue (threats, self-harm), comma-separated, matched anywhere in a message. */
   DESK_FLAG_WORDS: z.preprocess(
     emptyToUndefined,

@@ -18,6 +18,7 @@ import { parseQuietHours } from '../config';
 import { isQuiet } from './quiet-hours';
 import { RequestStatusService } from './request-status';
 import { RequestService } from './requests';
+import { parseOfficeHours } from './office-hours';
 import { parseTargets, ThreadService } from './threads';
 
 /** The ministries' side of Lingkod: what the admin API and the admin command act through. */
@@ -110,6 +111,8 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       sendingChannels: channelNames,
       limits: { threadsPerDay: config.DESK_THREADS_PER_DAY, messagesPerDay: config.DESK_MESSAGES_PER_DAY, replyHours: config.DESK_REPLY_HOURS, followUpMinutes: config.DESK_FOLLOW_UP_MINUTES },
       targets: parseTargets(config.DESK_TARGETS),
+      officeHours: parseOfficeHours(config.DESK_OFFICE_HOURS),
+      timeZone: config.TIME_ZONE,
       flagWords: config.DESK_FLAG_WORDS.split(','),
       now,
       queued: deps.queued,

@@ -4,6 +4,7 @@ import type { Database, Queryable } from '../store/sql';
 import { smsSize, type SmsSize } from '../text/segments';
 import { assertNoLink, assertVisible, ConflictError, InvalidError, isSuperAdmin, ministryScope, type Actor } from './access';
 import { recordChange } from './audit';
+import { addOfficeHours, type OfficeHours } from './office-hours';
 import { preferredAddress } from './reachability';
 import { formatReference, newReference, parseReference } from './reference';
 
@@ -146,6 +147,9 @@ export interface ThreadServiceDeps {
   /** DESK_THREADS_PER_DAY, DESK_MESSAGES_PER_DAY, DESK_REPLY_HOURS, DESK_FOLLOW_UP_MINUTES. */
   limits: { threadsPerDay: number; messagesPerDay: number; replyHours: number; followUpMinutes: number };
   targets: Targets;
+  /** DESK_OFFICE_HOURS (null: around the clock), in `timeZone`: the hours the targets count. */
+  officeHours: OfficeHours | null;
+  timeZone: string;
   /** DESK_FLAG_WORDS, split. */
   flagWords: readonly string[];
   now?: () => Date;
@@ -502,7 +506,7 @@ export class ThreadService {
       if (row.flagged && row.status !== 'closed') m.flagged++;
       if (first !== null) office.first.push((first - created) / 60000);
       if (closed !== null) office.resolution.push((closed - created) / 60000);
-      const late = (at: number | null, hours: number) => (at ?? now) - created > hours * 3_600_000;
+      const late = (at: number | null, hours: number) => (at ?? now) > this.due(new Date(created), hours).getTime();
       if ((first !== null || row.status !== 'closed') && (late(first, target.first) || late(closed, target.resolution))) m.pastTarget++;
     }
     return [...offices.values()].map(({ measures, first, resolution }) => ({
@@ -520,6 +524,11 @@ export class ThreadService {
 
   private replyUntil(now: Date): Date {
     return new Date(now.getTime() + this.deps.limits.replyHours * 3_600_000);
+  }
+
+  /** When a target of `hours` falls for a thread filed at `created`, in office hours. */
+  private due(created: Date, hours: number): Date {
+    return addOfficeHours(created, hours, this.deps.officeHours, this.deps.timeZone);
   }
 
   private targetOf(category: string | null): { first: number; resolution: number } {
@@ -607,8 +616,8 @@ export class ThreadService {
       updatedAt: new Date(row.updated_at as string),
       firstResponseAt: row.first_response_at ? new Date(row.first_response_at as string) : null,
       closedAt: row.closed_at ? new Date(row.closed_at as string) : null,
-      firstResponseDue: new Date(created.getTime() + target.first * 3_600_000),
-      resolutionDue: new Date(created.getTime() + target.resolution * 3_600_000),
+      firstResponseDue: this.due(created, target.first),
+      resolutionDue: this.due(created, target.resolution),
     };
   }
 }

@@ -264,6 +264,16 @@ describe.each(databaseBackends())('the desk on $name', (backend) => {
     }
   });
 
+  it('counts the targets in office hours when DESK_OFFICE_HOURS says so: filed on Saturday, due from Monday morning', async () => {
+    const { services: office } = await adminServices(db, [sms], { env: { DESK_TARGETS: 'health=2/48', DESK_OFFICE_HOURS: 'Mon-Fri 08:00-17:00', TIME_ZONE: 'Asia/Manila' }, now: () => new Date('2026-11-28T08:00:00Z') });
+    const { id } = await citizen();
+    const { reference } = await office.threads.file({ citizenId: id, channel: 'sms', categoryCode: 'health', text: 'Filed on a Saturday afternoon' });
+    const item = (await office.threads.list(health, { limit: 200 })).find((thread) => thread.reference === reference)!;
+    // Monday 08:00 + 2 h in Manila; 48 h of 9-hour days is five days and 3 hours: the next Monday 11:00.
+    expect(item.firstResponseDue.toISOString()).toBe('2026-11-30T02:00:00.000Z');
+    expect(item.resolutionDue.toISOString()).toBe('2026-12-07T03:00:00.000Z');
+  });
+
   it('reads DESK_TARGETS per category with a default', () => {
     expect(parseTargets('health=2/48, permits=24/240')).toEqual({ '*': { first: 8, resolution: 120 }, health: { first: 2, resolution: 48 }, permits: { first: 24, resolution: 240 } });
   });
