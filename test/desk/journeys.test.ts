@@ -7,7 +7,7 @@ import type { Database } from '../../src/store/sql';
 import { TWILIO_ENV, TwilioPhone, optionIn } from '../channels/sms/support';
 import { TelegramUser, drain, startWithTelegram } from '../channels/telegram/support';
 import { ADMIN_KEY, bearer } from '../support/api';
-import { UssdPhone, optionNumber, startLingkod } from '../support/app';
+import { UssdPhone, optionNumber, startLingkod, type LogCapture } from '../support/app';
 import { databaseBackends, ephemeralBackends, keepOpen } from '../support/stores';
 
 /**
@@ -44,13 +44,19 @@ const referenceIn = (text: string) => /(\d{4}-\d{4}-\d{3})/.exec(text)?.[1] ?? '
 describe.each(pairs)('the desk end to end on $name', ({ records, ephemeral }) => {
   let db: Database;
   let store: EphemeralStore;
-  let lingkod: { app: Express; context: AppContext };
+  let lingkod: { app: Express; context: AppContext; logs: LogCapture };
   let health: string;
+  /** The log lines of every instance started, to prove what is not in them. */
+  const logs: LogCapture[] = [];
+  const start = async () => {
+    lingkod = await startLingkod(keepOpen(db), ENV, { store: keepStoreOpen(store) });
+    logs.push(lingkod.logs);
+  };
 
   beforeAll(async () => {
     db = await records.open();
     store = ephemeral.open();
-    lingkod = await startLingkod(keepOpen(db), ENV, { store: keepStoreOpen(store) });
+    await start();
     health = await officerKey(lingkod.app, 'moh');
   });
   afterAll(async () => {
@@ -99,7 +105,7 @@ describe.each(pairs)('the desk end to end on $name', ({ records, ephemeral }) =>
 
     // A restart of the instance (and its dispatcher) in between: the thread still waits.
     await lingkod.context.close();
-    lingkod = await startLingkod(keepOpen(db), ENV, { store: keepStoreOpen(store) });
+    await start();
     const again = new TwilioPhone(lingkod.app, number);
     expect(await again.send('Yes, my neighbour too')).toBe(`Added to ${reference}. An officer will reply to you here.`);
     const after = await request(lingkod.app).get(`/api/v1/threads/${reference}`).set(bearer(health));
@@ -131,6 +137,20 @@ describe.each(pairs)('the desk end to end on $name', ({ records, ephemeral }) =>
     expect(await lastSmsTo(db, number)).toMatch(new RegExp(`^${reference} closed: Medicine delivered Thursday\\.`));
     // Closed: a text with its reference is no longer the thread's.
     expect(await texter.send(`${reference} one more thing`)).not.toContain('Added to');
+  });
+
+  it('refuses a fourth complaint in a day from one number politely, and keeps nothing of it', async () => {
+    const texter = new TwilioPhone(lingkod.app, '+639175570003');
+    for (const n of [1, 2, 3]) expect(await texter.send(`COMPLAINT number ${n}`)).toMatch(/^Received, reference /);
+    expect(await texter.send('COMPLAINT number 4')).toBe('You have sent many complaints today. Please try again tomorrow.');
+    const [{ count }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM thread_messages WHERE body = 'number 4'`);
+    expect(count).toBe(0);
+  });
+
+  it('writes neither the phone numbers nor the words of complaints and replies into any log line', () => {
+    const lines = logs.flatMap((capture) => capture.lines).join('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const secret of ['9175570001', '9175570002', 'no doctor', 'Walang gamot', 'my neighbour', 'Darating ang gamot', 'Tuesday to Friday']) expect(lines).not.toContain(secret);
   });
 });
 
