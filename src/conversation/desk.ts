@@ -66,6 +66,8 @@ export class Desk {
     const prefixed = REFERENCE_PREFIX.exec(message.text.trim());
     const parsed = prefixed ? parseReference(prefixed[1]) : undefined;
     const named = parsed?.ok ? await threads.own(citizen.id, parsed.reference) : undefined;
+    // Another reference (a request's, typed at the status question) is the dialogs', whatever waits.
+    if (parsed?.ok && !named) return undefined;
     const thread: AwaitingThread | undefined = named ?? (await threads.awaiting(citizen.id));
     const words = named ? (prefixed?.[2] ?? '') : message.text;
     if (!thread || words.trim() === '') return undefined;

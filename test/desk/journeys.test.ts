@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import type { AppContext } from '../../src/context';
-import { formatReference } from '../../src/services/reference';
+import { formatReference, newReference } from '../../src/services/reference';
 import type { EphemeralStore } from '../../src/store/ephemeral';
 import type { Database } from '../../src/store/sql';
 import { TWILIO_ENV, TwilioPhone, optionIn } from '../channels/sms/support';
@@ -127,6 +127,8 @@ describe.each(pairs)('the desk end to end on $name', ({ records, ephemeral }) =>
     const routed = await request(lingkod.app).post(`/api/v1/threads/${reference}/assign`).set(bearer(ADMIN_KEY)).send({ ministry: 'moh', municipality: 'lds-marawi' });
     expect(routed.status).toBe(200);
     await request(lingkod.app).post(`/api/v1/threads/${reference}/reply`).set(bearer(health)).send({ body: 'Darating ang gamot sa Huwebes.' }).expect(200);
+    // A request's reference (typed at the status question, say) is the dialogs', though the thread waits.
+    expect(await texter.send(formatReference(newReference()))).not.toContain('Added to');
     // INFO is a keyword: it opens the catalog search and ends the thread's wait.
     expect(await texter.send('INFO birth')).not.toContain(reference);
     expect(await texter.send(`${reference} Salamat po`)).toBe(`Added to ${reference}. An officer will reply to you here.`);
