@@ -141,6 +141,22 @@ describe.each(pairs)('the desk end to end on $name', ({ records, ephemeral }) =>
     expect(await texter.send(`${reference} one more thing`)).not.toContain('Added to');
   });
 
+  it('asks category and place by SMS for a bare QUESTION, then takes the next text as its words', async () => {
+    const texter = new TwilioPhone(lingkod.app, '+639175570004');
+    let reply = await texter.send('QUESTION');
+    if (reply.startsWith('Choose your language')) reply = await texter.send(optionIn(reply, 'English'));
+    expect(reply).toMatch(/^Complaint or question: what is it about\?/);
+    reply = await texter.send(optionIn(reply, 'Civil registry'));
+    reply = await texter.send(optionIn(reply, 'Maguindanao del Norte'));
+    reply = await texter.send(optionIn(reply, /^\d+ [A-Z]/));
+    reply = await texter.send(optionIn(reply, 'No, stay anonymous'));
+    expect(reply).toMatch(/^Your reference is \d{4}-\d{4}-\d{3}\. Now send your complaint or question in one message\./);
+    const reference = referenceIn(reply);
+    expect(await texter.send('How do I correct a birth certificate?')).toBe(`Received, reference ${reference}. An officer will reply to you here.`);
+    const [thread] = await db.query<{ anonymous: boolean; category_code: string; status: string }>('SELECT anonymous, category_code, status FROM threads WHERE reference = $1', [reference.replace(/-/g, '')]);
+    expect(thread).toEqual({ anonymous: true, category_code: 'civil-registry', status: 'open' });
+  });
+
   it('refuses a fourth complaint in a day from one number politely, and keeps nothing of it', async () => {
     const texter = new TwilioPhone(lingkod.app, '+639175570003');
     for (const n of [1, 2, 3]) expect(await texter.send(`COMPLAINT number ${n}`)).toMatch(/^Received, reference /);
