@@ -207,12 +207,13 @@ export class ThreadService {
 
   /**
    * Canned answers for a ministry's officers in the citizen's language: `desk:canned.<ministry>`
-   * in the locale files (one folder per language, as every text), else `desk:canned.default`.
+   * (numbered entries) in the locale files (one folder per language, as every text), else `desk:canned.default`.
    */
   canned(ministry: string | null, locale: string): string[] {
     const listed = (key: string): string[] | undefined => {
+      // Numbered entries ({"1": …, "2": …}), so each is checked like every other text of a locale.
       const value: unknown = this.deps.i18n.getResource(locale, 'desk', key) ?? this.deps.i18n.getResource('en', 'desk', key);
-      return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : undefined;
+      return value !== null && typeof value === 'object' ? Object.values(value).filter((item): item is string => typeof item === 'string') : undefined;
     };
     return (ministry !== null ? listed(`canned.${ministry}`) : undefined) ?? listed('canned.default') ?? [];
   }

@@ -96,6 +96,8 @@ describe(`the desk on a 360 px phone, records on ${backend.name}`, () => {
     const facts = await page.locator('.facts').innerText();
     expect(facts).toContain('+63917•••0001');
     expect(facts).not.toContain('1270001');
+    // The Ministry of Health's canned answers, in the citizen's language.
+    expect(await page.locator('details').textContent()).toContain('Free medicines are given at the rural health unit on weekdays, 8 to 5.');
     await page.goto(`${base}/console/desk/${anonymous}`);
     const hidden = await page.locator('.facts').innerText();
     expect(hidden).toContain('Anonymous');
