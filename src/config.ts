@@ -63,6 +63,10 @@ const cidrList = z.preprocess(
     .optional(),
 );
 
+// --- desk ---
+/** DESK_OFFICE_HOURS: `always`, or days and hours such as `Mon-Fri 08:00-17:00` (parsed by services/office-hours.ts). */
+export const OFFICE_HOURS_PATTERN = /^(?:always|(Sun|Mon|Tue|Wed|Thu|Fri|Sat)(?:-(Sun|Mon|Tue|Wed|Thu|Fri|Sat))? ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d))$/;
+
 const configSchema = z.object({
   /**
    * `production` makes the unsafe conveniences refuse to start or stay off (see
@@ -392,6 +396,32 @@ const configSchema = z.object({
       .string()
       .default('08:00-17:00 Asia/Manila')
       .refine((spec) => parseQuietHours(spec) !== undefined, 'must be HH:MM-HH:MM with an optional time zone (e.g. 08:00-17:00 Asia/Manila), or off'),
+  ),
+  // --- desk ---
+  // The grievance desk (issue 17, src/services/threads.ts): complaints and questions answered by people.
+  /** Threads one citizen may open in 24 hours; past it the filing is refused politely (flooding). */
+  DESK_THREADS_PER_DAY: intInRange(1, 100, 3),
+  /** Messages one citizen may add to their threads in 24 hours; past it a text is not kept and they are told. */
+  DESK_MESSAGES_PER_DAY: intInRange(1, 1000, 20),
+  /** Hours after an officer's reply during which the citizen's next text (not a keyword) lands in the thread. */
+  DESK_REPLY_HOURS: intInRange(1, 24 * 30, 72),
+  /** Minutes after the citizen's own message during which a follow-up text lands in the same thread. */
+  DESK_FOLLOW_UP_MINUTES: intInRange(1, 24 * 60, 15),
+  /**
+   * Targets in hours, `first/resolution`, per category (`health=2/48,*=8/120`): the queue shows
+   * how long each thread has left. `*` is every category not named (and threads with none).
+   */
+  DESK_TARGETS: z.preprocess(emptyToUndefined, z.string().regex(/^\s*(?:[a-z0-9*][a-z0-9_-]*=\d+\/\d+)(?:\s*,\s*[a-z0-9*][a-z0-9_-]*=\d+\/\d+)*\s*$/, 'must be category=first/resolution hours, comma-separated, e.g. health=2/48,*=8/120').default('*=8/120')),
+  /**
+   * The hours the desk's targets count, in TIME_ZONE: `always` (around the clock), or days and
+   * hours such as `Mon-Fri 08:00-17:00` (an 8-hour target filed on Friday at 16:00 is then due
+   * on Monday at 15:00).
+   */
+  DESK_OFFICE_HOURS: z.preprocess(emptyToUndefined, z.string().trim().regex(OFFICE_HOURS_PATTERN, 'must be always, or days and hours such as Mon-Fri 08:00-17:00').default('always')),
+  /** Words that flag a thread to the top of its queue (threats, self-harm), comma-separated, matched anywhere in a message. */
+  DESK_FLAG_WORDS: z.preprocess(
+    emptyToUndefined,
+    z.string().default('kill,suicide,bomb,gun,hurt myself,end my life,patayin,papatayin,magpakamatay,bomba,baril,saktan ko ang sarili,আত্মহত্যা,মেরে ফেল,বোমা,খুন'),
   ),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */

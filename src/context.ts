@@ -3,6 +3,7 @@ import type { i18n } from 'i18next';
 import { createApiRouter } from './api';
 import { canSend, type Channel, type SendingChannel } from './channels/channel';
 import { createConversation, type Conversation } from './conversation';
+import { Desk } from './conversation/desk';
 import { simulatorChannel } from './channels/simulator';
 import { phoneChannel, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
@@ -10,6 +11,7 @@ import { ussdGateways } from './channels/ussd-gateways';
 import { voiceChannels } from './channels/voice';
 import { SUPPORTED_LOCALES, type Config } from './config';
 import { NO_CITIZEN, type Caller, type DialogEffects, type PrivacyEffects, type TrustEffects } from './dialogs/dialog';
+import type { DeskEffects } from './dialogs/complaint';
 import { DialogEngine } from './dialogs/engine';
 import { createDialogs } from './dialogs';
 import { createI18n } from './i18n';
@@ -31,6 +33,7 @@ import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
 import { RetentionJob } from './services/retention';
 import { SubscriptionService } from './services/subscriptions';
+import { ThreadLimitError } from './services/threads';
 import { unsolicitedSmsBudget, type UnsolicitedSmsBudget } from './services/unsolicited-sms';
 import { VerificationService, verificationStamp } from './services/verification';
 import type { EphemeralStore } from './store/ephemeral';
@@ -148,7 +151,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const proofs = new PhoneProofService({ store, i18n, send: sendProof });
   // A caller becomes a citizen (a row, their address) only when something of theirs is kept.
   const citizenFor = async ({ citizenId, address, channel }: Caller) => (citizenId !== NO_CITIZEN ? citizenId : (await citizens.findOrCreate(address, channel)).id);
-  const effects: DialogEffects & PrivacyEffects & TrustEffects = {
+  const desk = new Desk({ threads: admin.threads, citizens, i18n, defaultLocale: config.DEFAULT_LOCALE });
+  const effects: DialogEffects & PrivacyEffects & TrustEffects & DeskEffects = {
     saveLanguage: async ({ locale, ...caller }) => {
       if (caller.citizenId === NO_CITIZEN) await citizens.create(caller.address, caller.channel, locale);
       else await citizens.setLocale(caller.citizenId, locale);
@@ -179,6 +183,23 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     dataHeld: (citizenId) => dataRights.held(citizenId),
     eraseCitizen: async ({ citizenId, channel }) => {
       if (citizenId !== NO_CITIZEN) await dataRights.erase(citizenId, channel);
+    },
+    openThread: async ({ category, municipality, anonymous, locale, ...caller }) => {
+      let opened: { reference: string };
+      try {
+        opened = await admin.threads.file({ citizenId: await citizenFor(caller), channel: caller.channel, categoryCode: category, municipalityCode: municipality, anonymous });
+      } catch (error) {
+        if (error instanceof ThreadLimitError) return { refused: 'limit' };
+        throw error;
+      }
+      // Free text is hard on a keypad: after USSD the words come by SMS, in reply to one we send
+      // (a number the gateway only claims, so within the unsolicited-SMS budget).
+      const { address } = caller;
+      if (caller.channel !== 'ussd' || addressKind(address) !== 'tel' || !sending.has('sms')) return { reference: opened.reference, writeBy: 'here' };
+      if (!(await unsolicitedSms.take({ address, cause: { kind: 'desk-prompt', source: 'ussd' } })).allowed) return { reference: opened.reference, writeBy: 'here' };
+      await outbox.enqueue({ address, channel: 'sms', body: desk.prompt(locale, opened.reference), kind: 'notice', priority: PRIORITY.reply, locale });
+      sending.nudge();
+      return { reference: opened.reference, writeBy: 'sms' };
     },
   };
   const engine = new DialogEngine({
@@ -220,6 +241,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     smsOn: () => sending.has('sms'),
     nudge: () => sending.nudge(),
     now: overrides.now,
+    desk,
   });
   const deps = { config, conversation, i18n, log, metrics, outbox };
   // The one list of channels; each adapter decides from the configuration whether it is on.

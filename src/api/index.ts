@@ -13,6 +13,7 @@ import { catalogRoutes } from './routes/catalog';
 import { ministryRoutes } from './routes/ministries';
 import { requestRoutes } from './routes/requests';
 import { voicePromptRoutes } from './routes/voice-prompts';
+import { threadRoutes } from './routes/threads';
 import { AuthThrottle } from './throttle';
 
 /** The API's version, in the document and the path. */
@@ -28,6 +29,7 @@ export function apiRoutes(services: AdminServices): Route[] {
     ...auditRoutes(services),
     ...assistedRoutes(services),
     ...voicePromptRoutes(services),
+    ...threadRoutes(services),
   ];
 }
 

@@ -8,6 +8,7 @@ import { pick } from '../services/localized';
 import type { ConsoleContext } from '.';
 import { stackedBars } from './charts';
 import { page } from './errors';
+import { measuresTable } from './desk';
 import { consolePage, formatMoment } from './layout';
 import { nameLookup } from './names';
 import { parseForm } from './requests';
@@ -30,13 +31,15 @@ export function dashboardRoutes(router: Router, context: ConsoleContext, log: Lo
     page(async (req: Request, res: Response) => {
       const officer = officerOf(req);
       const { days, ministry } = parseForm(querySchema, req.query);
-      const [byService, byMunicipality, services, municipalities, waiting, ministries] = await Promise.all([
+      const [byService, byMunicipality, services, municipalities, waiting, ministries, desk, ministryNames] = await Promise.all([
         stats.requestsPerDay(officer.actor, 'service', days, ministry),
         stats.requestsPerDay(officer.actor, 'municipality', days, ministry),
         admin.catalog.services(officer.actor, { ministry }),
         names.municipalities(),
         admin.broadcasts.list(officer.actor, { ministry, status: 'pending_approval', limit: 10 }),
         isSuperAdmin(officer.actor) ? admin.ministries.list(officer.actor) : Promise.resolve([]),
+        admin.threads.measures(officer.actor, ministry),
+        names.ministries(),
       ]);
       const serviceName = nameLookup(services.map((service) => ({ code: service.code, name: pick(service.name, 'en') })));
       const municipalityName = nameLookup(municipalities);
@@ -71,6 +74,11 @@ export function dashboardRoutes(router: Router, context: ConsoleContext, log: Lo
           (item) => html`<li><a href="/console/broadcasts/${item.id}">Broadcast #${item.id}</a> to ${item.recipients ?? 0} recipients, drafted ${formatMoment(item.createdAt, timeZone)} by ${actorName(`key:${item.createdBy}`)}</li>`,
         )}</ul>`
   }
+</section>
+<section aria-labelledby="desk-title" class="card">
+  <h2 id="desk-title">Complaints and questions per office</h2>
+  ${measuresTable(desk, (code) => (code === null ? 'Not routed' : nameLookup(ministryNames)(code)), municipalityName)}
+  <p><a href="/console/desk">Open the desk</a></p>
 </section>`;
       res.type('html').send(consolePage({ title: 'Dashboard', section: '/console', officer, body, flash: takeFlash(req, res) }));
     }, log),

@@ -15,6 +15,7 @@ import { assistedRoutes } from './assisted';
 import { auditRoutes } from './audit';
 import { broadcastRoutes } from './broadcasts';
 import { dashboardRoutes } from './dashboard';
+import { deskRoutes } from './desk';
 import { formatMoment, plainPage } from './layout';
 import { CatalogNames } from './names';
 import { requestRoutes } from './requests';
@@ -206,6 +207,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   assistedRoutes(router, context, log);
   dashboardRoutes(router, context, log);
   requestRoutes(router, context, log);
+  deskRoutes(router, context, log);
   broadcastRoutes(router, context, log);
   auditRoutes(router, context, log);
   return router;

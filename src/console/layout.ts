@@ -6,6 +6,7 @@ import type { Flash, Officer } from './session';
 const SECTIONS = [
   { path: '/console', label: 'Dashboard' },
   { path: '/console/requests', label: 'Requests' },
+  { path: '/console/desk', label: 'Desk' },
   { path: '/console/broadcasts', label: 'Broadcasts' },
   { path: '/console/audit', label: 'Audit log' },
   { path: '/console/assisted', label: 'Assisted requests' },

@@ -35,6 +35,12 @@ export class CatalogNames {
     return (label) => actorName(label, holders);
   }
 
+  /** Every ministry by its English name (a thread may be moved to any of them). */
+  async ministries(): Promise<NamedCode[]> {
+    const rows = await this.db.query<{ code: string; name: LocalizedText }>('SELECT code, name FROM ministries ORDER BY code');
+    return rows.map((row) => ({ code: row.code, name: pick(row.name, 'en') }));
+  }
+
   /** Municipalities as "Name (Province)", in alphabetical order. */
   async municipalities(): Promise<NamedCode[]> {
     const rows = await this.db.query<{ code: string; name: string; province: string }>(

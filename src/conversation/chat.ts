@@ -2,6 +2,7 @@ import type { Inbound, Paginator, Reply } from '../dialogs/engine';
 import type { Logger } from '../log';
 import { parseReference } from '../services/reference';
 import type { Contact, Contacts } from './contacts';
+import type { Desk } from './desk';
 import type { Turns } from './turns';
 
 /** Longest text passed on to a dialog from a chat; a form field is never longer. */
@@ -20,6 +21,8 @@ export interface ChatCommand {
  */
 export interface ChatStep {
   text: string;
+  /** A plain answer instead of a turn: the desk took the message into a thread (its receipt). */
+  said?: string;
   start?: Inbound['start'];
   notice?: string;
   offerOptIn?: boolean;
@@ -27,6 +30,8 @@ export interface ChatStep {
 
 export interface ChatConversationDeps {
   contacts: Contacts;
+  /** Complaints and the citizen's answers to officers, taken before the dialogs (conversation/desk.ts). */
+  desk?: Desk;
   turns: Turns;
   log: Logger;
 }
@@ -41,6 +46,10 @@ export interface ChatConversationDeps {
  * | /menu, /language, /help | that dialog |
  * | /status [reference] | checks at once; a reference with a mistake is asked for again |
  * | /stop | out of every announcement; the menu, with a button to turn them back on |
+ * | /complaint | the complaint or question dialog |
+ *
+ * A message that is not a command goes first to the desk, which keeps it when one of the
+ * citizen's threads waits for it (the rule: conversation/desk.ts); any command ends that wait.
  */
 export class ChatConversation {
   private readonly log: Logger;
@@ -55,10 +64,12 @@ export class ChatConversation {
     return command ? { name: command[1].toLowerCase(), argument: (command[2] ?? '').trim() } : undefined;
   }
 
-  /** What a message leads to: a command's step, a plain message's turn, or 'unknown' for a command we do not have. */
-  async step(contact: Contact, typed: string): Promise<ChatStep | 'unknown'> {
+  /** What a message on `channel` leads to: the desk's receipt, a command's step, a plain message's turn, or 'unknown' for a command we do not have. */
+  async step(contact: Contact, typed: string, channel: string): Promise<ChatStep | 'unknown'> {
     const text = typed.trim();
     const command = this.parseCommand(text);
+    const said = await this.deps.desk?.take({ address: contact.address, channel, text: text.slice(0, MAX_INPUT), command: command !== undefined });
+    if (said !== undefined) return { text: '', said };
     if (!command) return { text: text.slice(0, MAX_INPUT) };
     switch (command.name) {
       case 'start':
@@ -70,6 +81,8 @@ export class ChatConversation {
         return { text: '', start: { dialog: 'language' } };
       case 'help':
         return { text: '', start: { dialog: 'help' } };
+      case 'complaint':
+        return { text: '', start: { dialog: 'complaint' } };
       case 'status': {
         const reference = parseReference(command.argument);
         return { text: '', start: { dialog: 'status', params: reference.ok ? { reference: reference.reference } : undefined } };

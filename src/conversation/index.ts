@@ -12,6 +12,7 @@ import type { EphemeralStore } from '../store/ephemeral';
 import type { Database } from '../store/sql';
 import { ChatConversation } from './chat';
 import { Contacts } from './contacts';
+import type { Desk } from './desk';
 import { SmsFinisher } from './finish-by-sms';
 import { InboundLog } from './inbound';
 import type { PendingCodes } from './replies';
@@ -68,6 +69,8 @@ export interface ConversationDeps {
   nudge: () => void;
   /** The clock of office hours and daily limits (tests fix it). */
   now?: () => Date;
+  /** The grievance desk's intake: which texts are a thread's (conversation/desk.ts). */
+  desk?: Desk;
 }
 
 /** Builds the layer once, for every channel of the instance. */

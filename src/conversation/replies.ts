@@ -68,6 +68,9 @@ export class TextReplies {
         return start('browse', keyword.argument ? { search: keyword.argument } : {});
       case 'verify':
         return start('verify', keyword.argument ? { code: keyword.argument } : {});
+      case 'complaint':
+        // COMPLAINT with words was filed by the desk before the dialogs (conversation/desk.ts).
+        return start('complaint');
       case 'lang': {
         const locale = keyword.argument ? this.deps.keywords.language(keyword.argument) : undefined;
         if (!locale) return start('language');

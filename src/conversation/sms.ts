@@ -9,6 +9,8 @@ import { recordTextFrom } from '../services/unsolicited-sms';
 import type { EphemeralStore } from '../store/ephemeral';
 import type { Database, Queryable } from '../store/sql';
 import type { Contacts } from './contacts';
+import type { Desk } from './desk';
+import { logTurnFailure } from './failures';
 import type { InboundLog } from './inbound';
 import { KeywordParser, normaliseInput } from './keywords';
 import { MAX_TEXT, TextReplies, type PendingCodes, type TextTurn } from './replies';
@@ -72,6 +74,8 @@ export interface SmsConversationDeps {
   metrics: Metrics;
   /** Requests filed at a centre for the sender: a reply that is one's code confirms it. */
   assisted?: PendingCodes;
+  /** Complaints and the citizen's answers to officers, taken before the dialogs. */
+  desk?: Desk;
 }
 
 /**
@@ -135,6 +139,12 @@ export class SmsConversation {
 
     const inbound: Inbound = { channel, address, text, idleTimeout: this.deps.config.SMS_SESSION_TTL, proven: message.proven };
     try {
+      // A thread's text lands in the thread whatever dialog is open (the rule: conversation/desk.ts).
+      const receipt = await this.deps.desk?.take({ address, channel, text, keyword }).catch((error: unknown) => {
+        logTurnFailure(this.log, error, 'the desk could not take a text; the citizen is told', { channel });
+        throw error;
+      });
+      if (receipt !== undefined) return { kind: 'reply', address, text: receipt };
       const turn: TextTurn = async (extra, layout) => (await this.deps.turns.run({ ...inbound, ...extra }, layout)).text;
       const reply = await this.replies.answer(turn, { address, channel, text, keyword, notice, hopKey: message.hopKey });
       return { kind: 'reply', address, text: reply };

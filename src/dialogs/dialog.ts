@@ -32,6 +32,7 @@ export type DialogName =
   | 'mydata'
   | 'verify'
   | 'profiles'
+  | 'complaint'
   | 'confirm-assisted';
 
 /** What the engine sends a dialog: a chosen option's value, a validated answer, or back. */

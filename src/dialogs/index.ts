@@ -1,6 +1,7 @@
 import { applyDialog } from './apply';
 import { browseDialog } from './browse';
 import { centresDialog } from './centres';
+import { complaintDialog, type DeskEffects } from './complaint';
 import { confirmAssistedDialog } from './confirm-assisted';
 import type { Dialog, DialogEffects, DialogName, PrivacyEffects, TrustEffects } from './dialog';
 import { helpDialog } from './help';
@@ -15,7 +16,7 @@ import { subscribeDialog } from './subscribe';
 import { verifyDialog } from './verify';
 
 /** Every citizen dialog, built with the effects of this deployment. The one list of dialogs. */
-export function createDialogs(effects: DialogEffects & PrivacyEffects & TrustEffects): Record<DialogName, Dialog<never>> {
+export function createDialogs(effects: DialogEffects & PrivacyEffects & TrustEffects & DeskEffects): Record<DialogName, Dialog<never>> {
   return {
     menu: menuDialog,
     language: languageDialog(effects),
@@ -30,6 +31,7 @@ export function createDialogs(effects: DialogEffects & PrivacyEffects & TrustEff
     mydata: mydataDialog(effects),
     verify: verifyDialog(effects),
     profiles: profilesDialog(effects),
+    complaint: complaintDialog(effects),
     'confirm-assisted': confirmAssistedDialog(effects),
   } as Record<DialogName, Dialog<never>>;
 }

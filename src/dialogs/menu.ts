@@ -3,7 +3,7 @@ import type { Dialog, DialogEvent, DialogInput, DialogName, DialogOutput } from 
 import { choiceScreen, text } from './screen';
 
 /** The main menu's entries, in the order shown; each starts the dialog of the same name. */
-export const MENU_ENTRIES: DialogName[] = ['browse', 'centres', 'requests', 'status', 'subscribe', 'language', 'help', 'mydata'];
+export const MENU_ENTRIES: DialogName[] = ['browse', 'centres', 'requests', 'status', 'subscribe', 'language', 'help', 'mydata', 'complaint'];
 
 interface MenuContext {
   next: DialogName;
@@ -38,7 +38,7 @@ const machine = setup({
   output: ({ context }) => ({ next: context.next }),
 });
 
-/** The main menu: the eight things a citizen can do (family members are under My requests, "check a message" under Help). */
+/** The main menu: the nine things a citizen can do (family members are under My requests, "check a message" under Help). */
 export const menuDialog: Dialog<MenuContext> = {
   name: 'menu',
   version: 1,

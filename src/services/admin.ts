@@ -19,6 +19,8 @@ import { VoicePromptService } from './voice-prompts';
 import { isQuiet } from './quiet-hours';
 import { RequestStatusService } from './request-status';
 import { RequestService } from './requests';
+import { parseOfficeHours } from './office-hours';
+import { parseTargets, ThreadService } from './threads';
 
 /** The ministries' side of Lingkod: what the admin API and the admin command act through. */
 export interface AdminServices {
@@ -37,6 +39,8 @@ export interface AdminServices {
   prompts: VoicePromptService;
   /** Requests filed at service centres for citizens to confirm (centre keys file them). */
   assisted: AssistedService;
+  /** The grievance desk: citizens' complaints and questions, and the officers' answers. */
+  threads: ThreadService;
   /** Subscriber counts by topic, municipality, channel and language (not personal data: any key may read them). */
   subscribers(actor: Actor, filter: SubscriberCountFilter): Promise<{ total: number; groups: SubscriberGroup[] }>;
   /** True while quiet hours hold ordinary broadcasts; the dispatchers ask before each claim. */
@@ -100,6 +104,20 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       expiryHours: config.ASSISTED_EXPIRY_HOURS,
       pendingPerPhone: config.ASSISTED_PENDING_PER_PHONE,
       unsolicitedSms: deps.unsolicitedSms,
+      now,
+      queued: deps.queued,
+    }),
+    threads: new ThreadService({
+      db,
+      outbox,
+      i18n,
+      defaultLocale: config.DEFAULT_LOCALE,
+      sendingChannels: channelNames,
+      limits: { threadsPerDay: config.DESK_THREADS_PER_DAY, messagesPerDay: config.DESK_MESSAGES_PER_DAY, replyHours: config.DESK_REPLY_HOURS, followUpMinutes: config.DESK_FOLLOW_UP_MINUTES },
+      targets: parseTargets(config.DESK_TARGETS),
+      officeHours: parseOfficeHours(config.DESK_OFFICE_HOURS),
+      timeZone: config.TIME_ZONE,
+      flagWords: config.DESK_FLAG_WORDS.split(','),
       now,
       queued: deps.queued,
     }),

@@ -14,6 +14,8 @@ export interface PurgeResult {
   requests: number;
   /** Rows of the USSD hop trail removed. */
   hops: number;
+  /** Desk messages (services/threads.ts) whose text was removed. */
+  threadMessages: number;
 }
 
 /** Rows changed per statement, so a purge never holds a long lock on a big outbox. */
@@ -28,7 +30,8 @@ const BATCH = 5000;
  * are kept, except that those of erased citizens are anonymised: erasure does that at once,
  * and this job catches what a dialog open at that moment added after it. The USSD hop trail
  * (services/hop-trail.ts) is deleted after the same time, erased citizens' rows with the rest:
- * until then it is what tells their own erasure from a forged one. Times are the
+ * until then it is what tells their own erasure from a forged one. The desk's message texts go
+ * `days` after their thread closed (an erased citizen's at the next purge). Times are the
  * database's own `now()`, so every instance agrees.
  */
 export async function purgeExpired(db: Database, days: number): Promise<PurgeResult> {
@@ -61,7 +64,16 @@ export async function purgeExpired(db: Database, days: number): Promise<PurgeRes
        FROM citizens c WHERE c.id = r.citizen_id AND c.deleted_at IS NOT NULL AND r.anonymised_at IS NULL RETURNING r.id`,
   );
   await db.query('DELETE FROM subscriptions s USING citizens c WHERE c.id = s.citizen_id AND c.deleted_at IS NOT NULL');
-  return { messages, simulated, inboundIds, requests: requests.length, hops };
+  // The desk: a thread's texts (the citizen's, the officers' and the notes) are kept while it is
+  // open and `days` after it closed, and an erased citizen's at once; the thread row, its dates
+  // and its resolution stay for the measures.
+  const threadMessages = await batched(
+    `UPDATE thread_messages SET body = '', purged_at = now()
+      WHERE id IN (SELECT m.id FROM thread_messages m JOIN threads t ON t.id = m.thread_id JOIN citizens c ON c.id = t.citizen_id
+                    WHERE m.purged_at IS NULL AND ((t.status = 'closed' AND t.closed_at < ${cutoff}) OR c.deleted_at IS NOT NULL) LIMIT $2)
+      RETURNING id`,
+  );
+  return { messages, simulated, inboundIds, requests: requests.length, hops, threadMessages };
 }
 
 export interface RetentionJobOptions {

@@ -20,6 +20,8 @@ interface Owned {
   reference: string;
   broadcastId: number;
   keyId: number;
+  /** A complaint at the desk, routed to MSSD. */
+  thread: string;
 }
 
 let owned: Owned;
@@ -103,6 +105,21 @@ const probes: Record<string, Probe[]> = {
       expect: 403,
     },
   ],
+  listThreads: [
+    { name: "cannot list MSSD's desk", send: (api, key) => request(api.app).get('/api/v1/threads?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'lists only its own threads', send: (api, key) => request(api.app).get('/api/v1/threads').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  threadMeasures: [
+    { name: "cannot measure MSSD's desk", send: (api, key) => request(api.app).get('/api/v1/threads/measures?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'measures only its own offices', send: (api, key) => request(api.app).get('/api/v1/threads/measures').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  getThread: [{ name: 'cannot read an MSSD thread', send: (api, key) => request(api.app).get(`/api/v1/threads/${owned.thread}`).set(bearer(key)), expect: 404 }],
+  replyThread: [
+    { name: 'cannot reply to it', send: (api, key) => request(api.app).post(`/api/v1/threads/${owned.thread}/reply`).set(bearer(key)).send({ body: 'hello' }), expect: 404 },
+    { name: 'cannot note on it', send: (api, key) => request(api.app).post(`/api/v1/threads/${owned.thread}/reply`).set(bearer(key)).send({ body: 'hello', note: true }), expect: 404 },
+  ],
+  assignThread: [{ name: 'cannot take it over', send: (api, key) => request(api.app).post(`/api/v1/threads/${owned.thread}/assign`).set(bearer(key)).send({ ministry: 'moh' }), expect: 404 }],
+  closeThread: [{ name: 'cannot close it', send: (api, key) => request(api.app).post(`/api/v1/threads/${owned.thread}/close`).set(bearer(key)).send({ resolution: 'done' }), expect: 404 }],
   listAssistedRequests: [
     { name: "cannot list MSSD's centres' requests", send: (api, key) => request(api.app).get('/api/v1/assisted-requests?ministry=mssd').set(bearer(key)), expect: 403 },
     {
@@ -116,6 +133,7 @@ const probes: Record<string, Probe[]> = {
 /** Records that belong to no ministry: any key may read them (and only a super-admin change them, above). */
 const shared: Record<string, Probe> = {
   listCategories: { name: 'reads the shared categories', send: (api, key) => request(api.app).get('/api/v1/categories').set(bearer(key)), expect: () => undefined },
+  previewThreadReply: { name: 'sizes a text, which names nobody', send: (api, key) => request(api.app).post('/api/v1/threads/preview').set(bearer(key)).send({ locale: 'en', body: 'Hello' }), expect: () => undefined },
   countSubscribers: { name: 'reads counts, which name nobody', send: (api, key) => request(api.app).get('/api/v1/subscribers?groupBy=topic').set(bearer(key)), expect: () => undefined },
 };
 
@@ -135,7 +153,9 @@ describe.each(databaseBackends())("the API refuses another ministry's key on $na
     await api.context.requests.submit({ citizenId: mohCitizen.id, serviceCode: 'moh-maip', answers: {}, channel: 'ussd' });
     const broadcast = await request(api.app).post('/api/v1/broadcasts').set(bearer(mssd.key)).send({ topic: 'aid-payouts', texts: { en: 'Payout on Friday.' } });
     await request(api.app).post('/api/v1/broadcasts').set(bearer(mohKey)).send({ topic: 'health-advisories', texts: { en: 'Clinic open.' } });
-    owned = { reference, broadcastId: broadcast.body.id, keyId: mssd.id };
+    const thread = await api.context.admin.threads.file({ citizenId: citizen.id, channel: 'sms', categoryCode: 'social-welfare', text: 'My aid did not come' });
+    await api.context.admin.threads.file({ citizenId: mohCitizen.id, channel: 'sms', categoryCode: 'health', text: 'The clinic was closed' });
+    owned = { reference, broadcastId: broadcast.body.id, keyId: mssd.id, thread: thread.reference };
   });
   afterAll(async () => {
     await api.context.close();
@@ -186,6 +206,7 @@ describe.each(databaseBackends())("the API refuses another ministry's key on $na
     expect((await request(api.app).get('/api/v1/ministries/mssd').set(admin)).body.name.en).toBe('Ministry of Social Services and Development');
     expect((await request(api.app).get('/api/v1/categories').set(admin)).body.items.find((c: { code: string }) => c.code === 'health').name.en).toBe('Health');
     expect((await request(api.app).get('/api/v1/ministries').set(admin)).body.items.map((m: { code: string }) => m.code)).not.toContain('mfake');
+    expect((await request(api.app).get(`/api/v1/threads/${owned.thread}`).set(admin)).body).toMatchObject({ ministry: 'mssd', status: 'open', messages: [{ author: 'citizen' }] });
     expect(await db.query('SELECT id FROM outbox')).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { encodedLength } from '../../src/text/gsm7';
 import { formatReference } from '../../src/services/reference';
 import { createDialogs } from '../../src/dialogs';
 import { MENU_ENTRIES } from '../../src/dialogs/menu';
+import type { DeskEffects } from '../../src/dialogs/complaint';
 import type { Dialog, DialogEffects, DialogEvent, DialogInput, DialogName, PrivacyEffects, ScreenServices, TrustEffects } from '../../src/dialogs/dialog';
 import { createI18n, resolveScreen } from '../../src/i18n';
 import { CatalogService, type ServiceDetail } from '../../src/services/catalog';
@@ -28,7 +29,7 @@ const USSD_LIMITS = { gsm7: 182, ucs2: 80 };
 /** The voice line's spoken budget (VOICE_SCREEN_SECONDS and VOICE_WORDS_PER_MINUTE at their defaults). */
 const VOICE_BUDGET = { seconds: 35, wordsPerMinute: 150 };
 /** Fake effects: traversal never runs them (it is pure), the done/error events stand in. */
-const effects: DialogEffects & PrivacyEffects & TrustEffects = {
+const effects: DialogEffects & PrivacyEffects & TrustEffects & DeskEffects = {
   saveLanguage: async () => undefined,
   loadForm: async () => ({ fieldCount: 0 }),
   submitRequest: async () => ({ reference: '48217730953' }),
@@ -44,6 +45,7 @@ const effects: DialogEffects & PrivacyEffects & TrustEffects = {
   removeProfile: async () => true,
   requestProof: async () => 'sent',
   checkProof: async () => ({ kind: 'proven' }),
+  openThread: async () => ({ reference: '48217730953', writeBy: 'sms' }),
 };
 
 /** The longest name a family profile may have (40 characters), to draw the widest screens. */
@@ -160,9 +162,11 @@ describe('every USSD screen of every dialog in every locale', () => {
         return [...choose(['apply']), ...back];
       case 'centres.provinces':
       case 'subscribe.provinces':
+      case 'complaint.provinces':
         return [...choose(catalog.provinces), ...back];
       case 'centres.municipalities':
       case 'subscribe.municipalities':
+      case 'complaint.municipalities':
         return [...choose(catalog.municipalitiesIn.get(context.province) ?? []), ...back];
       case 'subscribe.overview':
         return [...choose(['add', 'remove']), ...back];
@@ -250,6 +254,12 @@ describe('every USSD screen of every dialog in every locale', () => {
         return [done('removeProfile', true), failed('removeProfile')];
       case 'resume.ask':
         return choose(['yes', 'no']);
+      case 'complaint.categories':
+        return [...choose([...catalog.categories, '-']), ...back];
+      case 'complaint.anonymous':
+        return [...choose(['shown', 'anonymous']), ...back];
+      case 'complaint.opening':
+        return [done('open', { reference, writeBy: 'sms' }), done('open', { reference, writeBy: 'here' }), done('open', { refused: 'limit' }), failed('open')];
       default:
         return [...choose(['menu']), ...back];
     }

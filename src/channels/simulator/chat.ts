@@ -32,8 +32,9 @@ export class SimulatedChat {
   async receive(address: string, typed: string): Promise<ChatReply | undefined> {
     const { conversation, config } = this.deps;
     const contact = await conversation.contacts.wrote(address, this.channel);
-    const step = await conversation.chat.step(contact, typed);
+    const step = await conversation.chat.step(contact, typed, this.channel);
     if (step === 'unknown') return { text: this.t(contact.locale ?? config.DEFAULT_LOCALE, 'telegram.unknown_command'), buttons: [], final: false };
+    if (step.said !== undefined) return { text: step.said, buttons: [], final: false };
     try {
       const reply = await conversation.chat.turn(contact, step, { name: this.channel, proven: false }, (screen) => telegramPages(this.wording.adapt(screen)));
       const locale = reply.screen?.locale ?? config.DEFAULT_LOCALE;

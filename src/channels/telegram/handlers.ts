@@ -173,8 +173,9 @@ export function telegramUpdates(deps: TelegramDeps, log: Logger): Composer<Teleg
   // Commands and messages alike: the conversation layer's one command table (conversation/chat.ts).
   chat.on('message:text', async (ctx) => {
     const who = await seen(ctx);
-    const step = await conversation.chat.step(who, ctx.message.text);
+    const step = await conversation.chat.step(who, ctx.message.text, 'telegram');
     if (step === 'unknown') await say(who, 'telegram.unknown_command');
+    else if (step.said !== undefined) await queue(who, step.said);
     else await converse(who, step);
   });
 

@@ -14,8 +14,8 @@ import type { ResolvedScreen } from '../../dialogs/screen';
  * would otherwise be read as an answer to whatever the dialog shows now.
  */
 
-/** Options per message; more go behind a "More" button, as `98` does on a keypad. */
-export const OPTIONS_PER_PAGE = 8;
+/** Options per message (the main menu's nine fit one); more go behind a "More" button, as `98` does on a keypad. */
+export const OPTIONS_PER_PAGE = 9;
 
 /** Telegram's limit on a message's text, in UTF-16 code units. */
 export const MAX_MESSAGE_LENGTH = 4096;

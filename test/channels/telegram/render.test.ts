@@ -38,7 +38,7 @@ describe('a screen as Telegram messages', () => {
 
   it('pages a long list, each page saying which it is and every option on exactly one page', () => {
     const pages = telegramPages(screen({ options: numbered(20) }));
-    expect(pages.map((page) => page.options.length)).toEqual([8, 8, 4]);
+    expect(pages.map((page) => page.options.length)).toEqual([OPTIONS_PER_PAGE, OPTIONS_PER_PAGE, 20 - 2 * OPTIONS_PER_PAGE]);
     expect(pages.map((page) => page.text)).toEqual(['Choose a service\n(1/3)', 'Choose a service\n(2/3)', 'Choose a service\n(3/3)']);
     expect(pages.flatMap((page) => page.options.map((option) => option.number))).toEqual(numbered(20).map((option) => option.number));
   });
@@ -65,18 +65,18 @@ describe('a screen as Telegram messages', () => {
   });
 
   it('sends the keypad input of each button, under the screen token', () => {
-    const wide = screen({ options: numbered(10) });
+    const wide = screen({ options: numbered(OPTIONS_PER_PAGE + 2) });
     const rows = keyboardFor(wide, telegramPages(wide)[0], 'Ab3_', 'Main menu');
     const presses = rows.flat().map((button) => parsePress(dataOf(button)));
     expect(presses).toEqual([
-      ...numbered(8).map((option) => ({ kind: 'input', token: 'Ab3_', input: String(option.number) })),
+      ...numbered(OPTIONS_PER_PAGE).map((option) => ({ kind: 'input', token: 'Ab3_', input: String(option.number) })),
       { kind: 'input', token: 'Ab3_', input: '0' },
       { kind: 'input', token: 'Ab3_', input: '98' },
     ]);
   });
 
   it('keeps the page number of a body too long for one message', () => {
-    const pages = telegramPages(screen({ body: ['word '.repeat(2000)], options: numbered(9) }));
+    const pages = telegramPages(screen({ body: ['word '.repeat(2000)], options: numbered(OPTIONS_PER_PAGE + 1) }));
     expect(pages.every((page) => page.text.length <= MAX_MESSAGE_LENGTH && page.text.length > MAX_MESSAGE_LENGTH - 20)).toBe(true);
     expect(pages.map((page) => page.text.slice(-7))).toEqual(['…\n(1/2)', '…\n(2/2)']);
   });
