@@ -10,6 +10,7 @@ import { assistedRoutes } from './routes/assisted';
 import { auditRoutes } from './routes/audit';
 import { broadcastRoutes } from './routes/broadcasts';
 import { catalogRoutes } from './routes/catalog';
+import { charterRoutes } from './routes/charter';
 import { ministryRoutes } from './routes/ministries';
 import { requestRoutes } from './routes/requests';
 import { AuthThrottle } from './throttle';
@@ -26,6 +27,7 @@ export function apiRoutes(services: AdminServices): Route[] {
     ...broadcastRoutes(services),
     ...auditRoutes(services),
     ...assistedRoutes(services),
+    ...charterRoutes(services),
   ];
 }
 

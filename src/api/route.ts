@@ -22,7 +22,7 @@ export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends 
  */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
   operationId: string;
-  method: 'get' | 'post' | 'put' | 'patch';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax under /api/v1: `/requests/:reference/status`. */
   path: string;
   tag: string;
@@ -46,7 +46,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
 /** A route with its types erased, as the router and the document generator see it. */
 export interface Route {
   operationId: string;
-  method: 'get' | 'post' | 'put' | 'patch';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   tag: string;
   summary: string;
