@@ -14,6 +14,7 @@ import { consoleScript } from './assets/console-script';
 import { assistedRoutes } from './assisted';
 import { auditRoutes } from './audit';
 import { broadcastRoutes } from './broadcasts';
+import { charterRoutes } from './charter';
 import { dashboardRoutes } from './dashboard';
 import { formatMoment, plainPage } from './layout';
 import { CatalogNames } from './names';
@@ -206,6 +207,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   assistedRoutes(router, context, log);
   dashboardRoutes(router, context, log);
   requestRoutes(router, context, log);
+  charterRoutes(router, context, log);
   broadcastRoutes(router, context, log);
   auditRoutes(router, context, log);
   return router;

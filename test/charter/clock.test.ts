@@ -149,4 +149,40 @@ describe.each(databaseBackends())("the Citizen's Charter clock on $name", (backe
     expect(closed.body).toMatchObject({ status: 'closed', clock: { state: 'decided', deemedApprovedAt: null } });
     expect((await request(app).post(path).set(bearer(officer)).send({ reason: 'late' })).status).toBe(409);
   });
+
+  it('warns the officer in the console before the deadline, sorts by due date, extends once from the request page, and counts clocks on the dashboard', async () => {
+    // Monday 4 Jan 2027, 09:00 Manila: due Thursday 09:00, at risk from Wednesday 09:00.
+    const reference = await file('tel:+639175550203', 'bn', '2027-01-04T01:00:00Z');
+    clock = new Date('2027-01-06T02:00:00Z');
+    const agent = request.agent(app);
+    const csrfIn = (text: string) => /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? '';
+    const login = await agent.get('/console/login').expect(200);
+    await agent.post('/console/login').type('form').send({ _csrf: csrfIn(login.text), key: officer }).expect(303);
+
+    const list = await agent.get('/console/requests').expect(200);
+    expect(list.text).toContain('<a href="/console/requests?clock=at_risk&amp;order=due">1 due within a working day</a>');
+    const atRisk = await agent.get('/console/requests?clock=at_risk&order=due').expect(200);
+    expect(atRisk.text).toContain(`/console/requests/${reference}`);
+    expect(atRisk.text).toContain('<span class="badge warn">Due soon</span>');
+    expect(atRisk.text).toContain('soonest due first');
+
+    const detail = await agent.get(`/console/requests/${reference}`).expect(200);
+    expect(detail.text).toContain('Extend once');
+    await agent.post(`/console/requests/${reference}/extension`).type('form').send({ _csrf: csrfIn(detail.text), reason: 'ok' }).expect(303);
+    expect((await agent.get(`/console/requests/${reference}`)).text).toContain('give the reason for the extension, 3 to 160 characters.');
+    await agent.post(`/console/requests/${reference}/extension`).type('form').send({ _csrf: csrfIn(detail.text), reason: 'waiting for the site visit' }).expect(303);
+    const extended = await agent.get(`/console/requests/${reference}`).expect(200);
+    // 3 more working days from Thursday 09:00: Tuesday 12 Jan 09:00 Manila.
+    expect(extended.text).toContain('Extended once: now due');
+    expect(extended.text).toContain('waiting for the site visit');
+    expect(extended.text).not.toContain('Extend once</button>');
+    expect((await request(app).get(`/api/v1/requests/${reference}`).set(bearer(officer))).body.clock.dueAt).toBe('2027-01-12T01:00:00.000Z');
+    await dispatchAll(context);
+    const bangla = sms.to('tel:+639175550203').map((delivery) => delivery.body.replace(VERIFY, ''));
+    expect(bangla[1]).toContain('নতুন শেষ তারিখ: ১২ জানু, ২০২৭');
+
+    const dashboard = await agent.get('/console').expect(200);
+    expect(dashboard.text).toContain("Processing times (Citizen's Charter)");
+    expect(dashboard.text).toMatch(/<tr><td>Crisis assistance \(AICS\)<\/td><td>MSSD Provincial Office<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1<\/td><td>2<\/td><\/tr>/);
+  });
 });

@@ -74,6 +74,7 @@ td.details span { display: block; font-size: .85rem; word-break: break-word; }
 progress { width: 100%; height: 1.25rem; accent-color: #1d6b2c; }
 progress.stopped { accent-color: #5f6b66; }
 .badge.stopped { background: #f1e4e2; color: #5e0f0a; }
+.badge.warn, .flash.warn { background: #fdf0d5; color: #5a3b00; border-color: #8a5a00; }
 .compose { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 960px) { .compose { grid-template-columns: repeat(2, minmax(0, 1fr)); align-items: start; } .compose .preview { position: sticky; top: 1rem; } }
 .charts { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); margin-bottom: 1rem; }
