@@ -4,13 +4,13 @@ import { normaliseInput } from '../text/normalise';
 /**
  * SMS keywords. A text has no screen to answer, so a few words always work, whatever the
  * conversation is doing: HELP, STOP, START, MENU, STATUS <reference>, LANG <language>,
- * INFO <word>, MYDATA (what is held about the sender), DELETE (its erasure, confirmed
+ * INFO <word>, CHARTER <word> (a service's Citizen's Charter), MYDATA (what is held about the sender), DELETE (its erasure, confirmed
  * first) and VERIFY <code> (was this message really from Lingkod?). They are data: each locale lists its words under `sms:keywords.*`, and every
  * locale's words are understood from every phone (a citizen reading English may still type
  * TULONG or সাহায্য). A keyword is the whole text (with any case, stray spaces, a leading `/`
  * or a closing full stop); the four that take an argument take the rest of the text.
  */
-const KEYWORD_KINDS = ['help', 'stop', 'start', 'menu', 'status', 'lang', 'info', 'mydata', 'delete', 'verify'] as const;
+const KEYWORD_KINDS = ['help', 'stop', 'start', 'menu', 'status', 'lang', 'info', 'charter', 'mydata', 'delete', 'verify'] as const;
 export type KeywordKind = (typeof KEYWORD_KINDS)[number];
 
 /** A recognised keyword; `argument` is what followed STATUS, LANG, INFO or VERIFY, as typed. */
@@ -19,7 +19,7 @@ export interface Keyword {
   argument?: string;
 }
 
-const TAKES_ARGUMENT: ReadonlySet<KeywordKind> = new Set(['status', 'lang', 'info', 'verify']);
+const TAKES_ARGUMENT: ReadonlySet<KeywordKind> = new Set(['status', 'lang', 'info', 'charter', 'verify']);
 
 /** Input as the engine reads it (one rule for every channel): src/text/normalise.ts. */
 export { normaliseInput };

@@ -23,10 +23,6 @@ import { formatReference, parseReference } from './reference';
 /** Who the audit log names for what the law does by itself (a deemed approval). */
 export const CHARTER_ACTOR: Actor = { keyId: null, ministryCode: null, label: 'charter' };
 
-/** The working days of each classification (RA 11032 §9); `custom` keeps the Charter's number. */
-export const CLASSIFICATION_DAYS = { simple: 3, complex: 7, highly_technical: 20 } as const;
-export type Classification = keyof typeof CLASSIFICATION_DAYS | 'custom';
-
 /** Where a request's clock stands. */
 export type ClockState = 'on_time' | 'at_risk' | 'overdue' | 'decided' | 'deemed_approved' | 'none';
 
