@@ -2,10 +2,11 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { html, type SafeHtml } from '../http/html';
 import type { Logger } from '../log';
-import type { ClockCounts, RequestClock } from '../services/charter-clock';
+import { toCsv } from '../api/csv';
+import { PROCESSING_TIME_COLUMNS, type ClockCounts, type RequestClock } from '../services/charter-clock';
 import { parseReference } from '../services/reference';
 import type { ConsoleContext } from '.';
-import { action, FormError } from './errors';
+import { action, FormError, page } from './errors';
 import { formatMoment } from './layout';
 import { officerOf } from './session';
 
@@ -42,6 +43,7 @@ export function clockWarning(counts: ClockCounts[]): SafeHtml | string {
 export function clockTable(counts: ClockCounts[], serviceName: (code: string) => string): SafeHtml {
   return html`<section aria-labelledby="clocks-title" class="card">
   <h2 id="clocks-title">Processing times (Citizen's Charter)</h2>
+  <p><a href="/console/reports/processing-times.csv" download>Download the processing-times report (CSV)</a></p>
   ${
     counts.length === 0
       ? html`<p>No request has a clock yet.</p>`
@@ -80,8 +82,15 @@ export function clockSection(reference: string, clock: RequestClock, csrf: strin
 
 const extensionSchema = z.object({ reason: z.string().trim().min(3, 'at least 3 characters').max(160) });
 
-/** POST /console/requests/:reference/extension. */
+/** POST /console/requests/:reference/extension, and the processing-times report's download. */
 export function charterRoutes(router: Router, context: ConsoleContext, log: Logger): void {
+  router.get(
+    '/reports/processing-times.csv',
+    page(async (req, res) => {
+      const rows = await context.admin.clocks.processingTimes(officerOf(req).actor);
+      res.type('text/csv; charset=utf-8').attachment('processing-times.csv').send(toCsv(PROCESSING_TIME_COLUMNS, rows));
+    }, log),
+  );
   const back = (req: Request) => `/console/requests/${String(req.params.reference ?? '').replace(/\D/g, '')}`;
   router.post(
     '/requests/:reference/extension',

@@ -123,6 +123,10 @@ export interface ClockCounts {
   service: string;
   ministry: string;
   office: string;
+  classification: string;
+  workingDays: number;
+  /** Requests filed (with a clock) in the period. */
+  filed: number;
   onTime: number;
   atRisk: number;
   overdue: number;
@@ -131,6 +135,12 @@ export interface ClockCounts {
   deemedApproved: number;
   extended: number;
 }
+
+/** The processing-times report's columns, in order (the API's CSV and the console's download). */
+export const PROCESSING_TIME_COLUMNS = [
+  'service', 'ministry', 'office', 'classification', 'workingDays', 'filed', 'onTime', 'atRisk', 'overdue',
+  'decidedOnTime', 'decidedLate', 'deemedApproved', 'extended', 'complianceRate',
+] as const;
 
 /** Where the citizen was told, as request-status answers it. */
 type Told = { queued: true; channel: string } | { queued: false; reason: string };
@@ -249,7 +259,7 @@ export class CharterClockService {
   async counts(actor: Actor, filter: { ministry?: string; from?: Date; to?: Date } = {}): Promise<ClockCounts[]> {
     const ministry = ministryScope(actor, filter.ministry);
     const rows = await this.deps.db.query(
-      `SELECT s.code, s.ministry_code, s.office->>'en' AS office,
+      `SELECT s.code, s.ministry_code, s.office->>'en' AS office, s.classification, s.working_days, count(*) AS filed,
               count(*) FILTER (WHERE r.acted_at IS NULL AND $2 < r.warn_at) AS on_time,
               count(*) FILTER (WHERE r.acted_at IS NULL AND $2 >= r.warn_at AND $2 < r.due_at) AS at_risk,
               count(*) FILTER (WHERE r.acted_at IS NULL AND $2 >= r.due_at) AS overdue,
@@ -260,13 +270,16 @@ export class CharterClockService {
          FROM requests r JOIN services s ON s.code = r.service_code
         WHERE r.due_at IS NOT NULL AND ($1::text IS NULL OR s.ministry_code = $1)
           AND ($3::timestamptz IS NULL OR r.created_at >= $3) AND ($4::timestamptz IS NULL OR r.created_at < $4)
-        GROUP BY s.code, s.ministry_code, s.office->>'en' ORDER BY s.ministry_code, s.code`,
+        GROUP BY s.code, s.ministry_code, s.office->>'en', s.classification, s.working_days ORDER BY s.ministry_code, s.code`,
       [ministry ?? null, this.deps.now(), filter.from ?? null, filter.to ?? null],
     );
     return rows.map((row) => ({
       service: row.code as string,
       ministry: row.ministry_code as string,
       office: row.office as string,
+      classification: row.classification as string,
+      workingDays: Number(row.working_days),
+      filed: Number(row.filed),
       onTime: Number(row.on_time),
       atRisk: Number(row.at_risk),
       overdue: Number(row.overdue),
@@ -275,6 +288,18 @@ export class CharterClockService {
       deemedApproved: Number(row.deemed),
       extended: Number(row.extended),
     }));
+  }
+
+  /**
+   * The processing-times report: `counts` with each service's compliance rate, the share of
+   * decided requests decided within their processing time (a deemed approval is not on time);
+   * null while none is decided.
+   */
+  async processingTimes(actor: Actor, filter: { ministry?: string; from?: Date; to?: Date } = {}): Promise<(ClockCounts & { complianceRate: number | null })[]> {
+    return (await this.counts(actor, filter)).map((row) => {
+      const decided = row.decidedOnTime + row.decidedLate + row.deemedApproved;
+      return { ...row, complianceRate: decided === 0 ? null : Math.round((row.decidedOnTime / decided) * 1000) / 1000 };
+    });
   }
 
   /** Queues a message to the citizen inside the caller's transaction, as status updates are. */

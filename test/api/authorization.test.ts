@@ -111,6 +111,10 @@ const probes: Record<string, Probe[]> = {
     { name: "cannot count MSSD's clocks", send: (api, key) => request(api.app).get('/api/v1/charter/clocks?ministry=mssd').set(bearer(key)), expect: 403 },
     { name: 'counts only its own', send: (api, key) => request(api.app).get('/api/v1/charter/clocks').set(bearer(key)), expect: noneOfMssd('ministry') },
   ],
+  processingTimesReport: [
+    { name: "cannot report on MSSD", send: (api, key) => request(api.app).get('/api/v1/reports/processing-times?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'reports only its own services', send: (api, key) => request(api.app).get('/api/v1/reports/processing-times').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
   listAssistedRequests: [
     { name: "cannot list MSSD's centres' requests", send: (api, key) => request(api.app).get('/api/v1/assisted-requests?ministry=mssd').set(bearer(key)), expect: 403 },
     {

@@ -9,6 +9,7 @@ import { ADMIN_KEY, bearer } from '../support/api';
 import { smsAndTelegram, type FakeProvider } from '../support/ministries';
 import { databaseBackends } from '../support/stores';
 import type { Express } from 'express';
+import { toCsv } from '../../src/api/csv';
 
 /** Sends everything due, as the running dispatcher would. */
 async function dispatchAll(context: AppContext): Promise<void> {
@@ -183,6 +184,36 @@ describe.each(databaseBackends())("the Citizen's Charter clock on $name", (backe
 
     const dashboard = await agent.get('/console').expect(200);
     expect(dashboard.text).toContain("Processing times (Citizen's Charter)");
+    const download = await agent.get('/console/reports/processing-times.csv').expect(200);
+    expect(download.headers['content-disposition']).toBe('attachment; filename=processing-times.csv');
+    expect(download.text).toMatch(/^service,ministry,office,.*\r\nmssd-aics,mssd,MSSD Provincial Office,simple,3,3,/);
     expect(dashboard.text).toMatch(/<tr><td>Crisis assistance \(AICS\)<\/td><td>MSSD Provincial Office<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1<\/td><td>2<\/td><\/tr>/);
+  });
+
+  it('reports processing-time compliance per service as JSON, or as CSV to Accept: text/csv, for a period', async () => {
+    const json = await request(app).get('/api/v1/reports/processing-times?from=2026-12-01&to=2027-02-01').set(bearer(officer));
+    expect(json.status).toBe(200);
+    // Filed in the walks above: one deemed approved, one closed on time, one extended and still running.
+    expect(json.body.items).toEqual([
+      expect.objectContaining({ service: 'mssd-aics', classification: 'simple', workingDays: 3, filed: 3, decidedOnTime: 1, deemedApproved: 1, extended: 2, complianceRate: 0.5 }),
+    ]);
+    const csv = await request(app).get('/api/v1/reports/processing-times?from=2026-12-01&to=2027-02-01').set(bearer(officer)).set('Accept', 'text/csv');
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.text.split('\r\n')).toEqual([
+      'service,ministry,office,classification,workingDays,filed,onTime,atRisk,overdue,decidedOnTime,decidedLate,deemedApproved,extended,complianceRate',
+      expect.stringMatching(/^mssd-aics,mssd,MSSD Provincial Office,simple,3,3,\d,\d,\d,1,0,1,2,0.5$/),
+      '',
+    ]);
+    expect((await request(app).get('/api/v1/reports/processing-times?from=yesterday').set(bearer(officer))).status).toBe(400);
+    const none = await request(app).get('/api/v1/reports/processing-times?from=2030-01-01').set(bearer(officer)).set('Accept', 'text/csv');
+    expect(none.text).toBe('service,ministry,office,classification,workingDays,filed,onTime,atRisk,overdue,decidedOnTime,decidedLate,deemedApproved,extended,complianceRate\r\n');
+  });
+});
+
+describe('the CSV of a report', () => {
+  it('quotes commas, quotes and line breaks, and never lets a cell run as a spreadsheet formula', () => {
+    expect(toCsv(['a', 'b'], [{ a: 'x, "y"', b: '=HYPERLINK("z")' }, { a: '-1+1', b: 2 }, { a: null, b: 'line\nbreak' }])).toBe(
+      'a,b\r\n"x, ""y""","\'=HYPERLINK(""z"")"\r\n\'-1+1,2\r\n,"line\nbreak"\r\n',
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { AdminServices } from '../../services/admin';
 import { CALENDAR_KINDS, type CalendarEntry } from '../../services/calendar';
+import { PROCESSING_TIME_COLUMNS } from '../../services/charter-clock';
+import { toCsv } from '../csv';
 import { route, type Route } from '../route';
 import { code, numericId, queryMoment } from '../schemas';
 import { presentClock, reference, requestClock } from './requests';
@@ -21,6 +23,28 @@ const calendarEntry = z.object({
 const presentEntry = (entry: CalendarEntry): z.input<typeof calendarEntry> => entry;
 
 const entryChange = z.object({ entry: calendarEntry, clocksRestarted: z.number().int().describe('open requests whose due date was computed again') });
+
+const periodQuery = z.strictObject({
+  ministry: code.optional(),
+  from: queryMoment.optional().describe('filed at or after (a date or date-time)'),
+  to: queryMoment.optional().describe('filed before (a date or date-time)'),
+});
+
+const clockCounts = z.object({
+  service: code,
+  ministry: code,
+  office: z.string(),
+  classification: z.string().describe('simple, complex, highly_technical or custom'),
+  workingDays: z.number().int(),
+  filed: z.number().int(),
+  onTime: z.number().int().describe('clock running, more than a working day left'),
+  atRisk: z.number().int().describe('clock running, less than a working day left'),
+  overdue: z.number().int().describe('clock run out, not yet swept to deemed approved'),
+  decidedOnTime: z.number().int(),
+  decidedLate: z.number().int(),
+  deemedApproved: z.number().int(),
+  extended: z.number().int(),
+});
 
 /** The Citizen's Charter: the working calendar, a request's one extension, and the clock dashboard. */
 export function charterRoutes(services: AdminServices): Route[] {
@@ -102,24 +126,23 @@ export function charterRoutes(services: AdminServices): Route[] {
       path: '/charter/clocks',
       tag: 'charter',
       summary: 'Requests per service by where their clocks stand: on time, at risk, overdue, decided, deemed approved',
-      query: z.strictObject({ ministry: code.optional(), from: queryMoment.optional(), to: queryMoment.optional() }),
-      response: z.object({
-        items: z.array(
-          z.object({
-            service: code,
-            ministry: code,
-            office: z.string(),
-            onTime: z.number().int(),
-            atRisk: z.number().int(),
-            overdue: z.number().int(),
-            decidedOnTime: z.number().int(),
-            decidedLate: z.number().int(),
-            deemedApproved: z.number().int(),
-            extended: z.number().int(),
-          }),
-        ),
-      }),
+      query: periodQuery,
+      response: z.object({ items: z.array(clockCounts) }),
       handle: async ({ actor, query }) => ({ items: await services.clocks.counts(actor, query) }),
+    }),
+    route({
+      operationId: 'processingTimesReport',
+      method: 'get',
+      path: '/reports/processing-times',
+      tag: 'reports',
+      summary: 'Processing-time compliance per service and office, for a period (JSON, or CSV to Accept: text/csv)',
+      description:
+        'One row per service with requests filed in the period (`from`, `to`: when filed). `complianceRate` is the share of decided requests ' +
+        'decided within their processing time (a deemed approval counts as not on time); null while none is decided.',
+      query: periodQuery,
+      response: z.object({ items: z.array(clockCounts.extend({ complianceRate: z.number().nullable() })) }),
+      csv: (result) => toCsv(PROCESSING_TIME_COLUMNS, result.items),
+      handle: async ({ actor, query }) => ({ items: await services.clocks.processingTimes(actor, query) }),
     }),
   ];
 }
