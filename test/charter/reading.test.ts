@@ -20,6 +20,15 @@ describe.each(databaseBackends())("reading a service's Citizen's Charter, on $na
     await context.close();
   });
 
+  /** A phone dialled in, in English, on the Crisis assistance service's screen. */
+  async function atCrisisAssistance(number: string): Promise<UssdPhone> {
+    const phone = new UssdPhone(app, number);
+    await phone.dial();
+    if (phone.last.includes('English')) await phone.press(optionNumber(phone.last, 'English'));
+    for (const label of ['Services', 'Social welfare', 'Crisis assistance']) await phone.press(optionNumber(phone.last, label));
+    return phone;
+  }
+
   it.each([
     ['en', 'English', 'CHARTER pension', 'Social pension', ["Citizen's Charter: Social pension for seniors", 'Complex: 7 working days', '1. File with papers: 15 min, Senior Citizens Unit', 'Fee: free', 'Responsible: Senior Citizens Unit', 'Complaints: Text 8888 or see the MSSD desk']],
     ['fil', 'Filipino', 'karta pension', 'Social pension', ["Citizen's Charter: Social pension ng senior", 'Complex: 7 araw ng trabaho', '2. Pagpapatunay ng karapatan: 5 araw, Provincial social worker', 'Reklamo: I-text ang 8888 o pumunta sa MSSD desk']],
@@ -41,12 +50,7 @@ describe.each(databaseBackends())("reading a service's Citizen's Charter, on $na
   });
 
   it('offers the Charter under a service on USSD, page by page, and back to the service', async () => {
-    const phone = new UssdPhone(app, '+639175560310');
-    await phone.dial();
-    if (phone.last.includes('English')) await phone.press(optionNumber(phone.last, 'English'));
-    await phone.press(optionNumber(phone.last, 'Services'));
-    await phone.press(optionNumber(phone.last, 'Social welfare'));
-    await phone.press(optionNumber(phone.last, 'Crisis assistance'));
+    const phone = await atCrisisAssistance('+639175560310');
     const charter = await phone.press(optionNumber(phone.last, "Citizen's Charter"));
     expect(charter).toMatch(/^CON Citizen's Charter: Crisis assistance \(AICS\)\nSimple: 3 working days\n/);
     let screens = charter;
@@ -58,12 +62,7 @@ describe.each(databaseBackends())("reading a service's Citizen's Charter, on $na
   });
 
   it('sends the receipt by SMS after a USSD filing, so the reference is not only on a screen that disappears', async () => {
-    const phone = new UssdPhone(app, '+639175560311');
-    await phone.dial();
-    if (phone.last.includes('English')) await phone.press(optionNumber(phone.last, 'English'));
-    await phone.press(optionNumber(phone.last, 'Services'));
-    await phone.press(optionNumber(phone.last, 'Social welfare'));
-    await phone.press(optionNumber(phone.last, 'Crisis assistance'));
+    const phone = await atCrisisAssistance('+639175560311');
     await phone.press(optionNumber(phone.last, 'Apply now'));
     await phone.press('Amina Datu');
     await phone.press('5');
