@@ -75,7 +75,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const channelNames = () => deps.sendingChannels.map((channel) => channel.name);
   const apiKeys = new ApiKeyService(db);
   const timeZone = config.TIME_ZONE;
-  const filing: RequestServiceOptions = { timeZone, filed: receiptSender({ outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, timeZone, sendingChannels: channelNames }) };
+  const filing: RequestServiceOptions = { timeZone, filed: receiptSender({ outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, timeZone, sendingChannels: channelNames, unsolicitedSms: deps.unsolicitedSms }) };
   return {
     config,
     apiKeys,

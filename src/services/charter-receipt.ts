@@ -2,6 +2,7 @@ import type { i18n } from 'i18next';
 import { translate } from '../i18n';
 import type { Outbox } from '../outbox/outbox';
 import type { Queryable } from '../store/sql';
+import type { UnsolicitedSmsBudget } from './unsolicited-sms';
 import { shortTime } from '../text/dates';
 import type { LocalizedText } from './catalog-schema';
 import { pick } from './localized';
@@ -14,8 +15,11 @@ import type { FiledRequest } from './requests';
  * receiving office and the responsible officer or unit (the Charter's), the date and time of
  * receipt and the due date. It is pushed like a status update (same outbox, same "channel used
  * last" rule, kind `status`, with the VERIFY line) inside the filing's transaction, for every
- * channel: a USSD filing's reference never lives only on a screen that disappears. The receipt
- * is one per request, which bounds what a forged USSD hop can make it send.
+ * channel: a USSD filing's reference never lives only on a screen that disappears. A receipt to
+ * a phone is an SMS we pay for to a number a USSD gateway may only claim, so it is taken from the
+ * unsolicited-SMS budget (services/unsolicited-sms.ts) like every such SMS: a citizen filing a
+ * few requests a day always gets them; a pumping run past the budget gets none (the request
+ * stands, its reference on the screen and by STATUS).
  */
 export interface ReceiptDeps {
   outbox: Outbox;
@@ -23,6 +27,7 @@ export interface ReceiptDeps {
   defaultLocale: string;
   timeZone: string;
   sendingChannels: () => readonly string[];
+  unsolicitedSms: Pick<UnsolicitedSmsBudget, 'take'>;
 }
 
 /** The filing hook (RequestServiceOptions.filed) that queues the receipt. */
@@ -30,6 +35,7 @@ export function receiptSender(deps: ReceiptDeps): (tx: Queryable, filed: FiledRe
   return async (tx, filed) => {
     const reach = await preferredAddress(tx, filed.citizenId, deps.sendingChannels());
     if (!reach) return;
+    if (reach.channel === 'sms' && !(await deps.unsolicitedSms.take({ address: reach.address, cause: { kind: 'charter-receipt', source: `filing:${filed.channel}` }, within: tx })).allowed) return;
     const [row] = await tx.query<{ name: LocalizedText; office: LocalizedText; unit: LocalizedText | null; locale: string | null; person: string | null }>(
       `SELECT s.name, s.office, s.charter->'responsible' AS unit, c.locale, p.name AS person
          FROM requests r JOIN services s ON s.code = r.service_code JOIN citizens c ON c.id = r.citizen_id

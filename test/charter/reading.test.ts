@@ -78,4 +78,15 @@ describe.each(databaseBackends())("reading a service's Citizen's Charter, on $na
       { channel: 'sms', address: 'tel:+639175560311', body: expect.stringMatching(new RegExp(`^Receipt ${reference}: Crisis assistance \\(AICS\\), MSSD Provincial Office, \\d+ \\w+, \\d\\d:\\d\\d\\. Due \\d+ \\w+, \\d\\d:\\d\\d\\.\\nTo check it is from Lingkod, text VERIFY [A-Z2-9]{6}$`)) },
     ]);
   });
+
+  it("takes a receipt to a phone from the unsolicited-SMS budget: a number that never texted gets UNSOLICITED_SMS_PER_NUMBER_PER_DAY, and its requests stand", async () => {
+    const citizen = await context.citizens.findOrCreate('tel:+639175560312', 'ussd');
+    const filed: string[] = [];
+    for (let i = 0; i < context.config.UNSOLICITED_SMS_PER_NUMBER_PER_DAY + 2; i++) {
+      filed.push((await context.requests.submit({ citizenId: citizen.id, serviceCode: 'mssd-aics', answers: { full_name: 'Amina' }, channel: 'ussd' })).reference);
+    }
+    const receipts = await db.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE address = 'tel:+639175560312' AND body LIKE 'Receipt %'");
+    expect(Number(receipts[0].n)).toBe(context.config.UNSOLICITED_SMS_PER_NUMBER_PER_DAY);
+    expect(await db.query('SELECT reference FROM requests WHERE reference = ANY($1)', [filed])).toHaveLength(filed.length);
+  });
 });
