@@ -10,7 +10,7 @@ import { workingCalendar, type ClockRestart } from './calendar';
 import type { LocalizedText } from './catalog-schema';
 import { pick } from './localized';
 import { preferredAddress } from './reachability';
-import { formatReference, parseReference } from './reference';
+import { formatReference, referenceOf } from './reference';
 
 /**
  * The processing-time clock of every request (RA 11032 §9–10): started when the request is
@@ -144,12 +144,6 @@ export const PROCESSING_TIME_COLUMNS = [
 
 /** Where the citizen was told, as request-status answers it. */
 type Told = { queued: true; channel: string } | { queued: false; reason: string };
-
-function referenceOf(input: string): string {
-  const parsed = parseReference(input);
-  if (!parsed.ok) throw new ConflictError('that is not a reference Lingkod gave out');
-  return parsed.reference;
-}
 
 export class CharterClockService {
   constructor(private readonly deps: CharterClockDeps) {}

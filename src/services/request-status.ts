@@ -8,7 +8,7 @@ import type { LocalizedText } from './catalog-schema';
 import { pick } from './localized';
 import { CLOCK_COLUMNS, toClock, type ClockState, type RequestClock } from './charter-clock';
 import { preferredAddress } from './reachability';
-import { formatReference, parseReference } from './reference';
+import { formatReference, referenceOf } from './reference';
 
 /** A request as a ministry officer lists it. */
 export interface RequestListItem {
@@ -97,13 +97,6 @@ function decodeCursor(cursor: string): { createdAt: Date; id: number } {
   const createdAt = new Date(at);
   if (Number.isNaN(createdAt.getTime()) || !/^\d+$/.test(id ?? '')) throw new InvalidError('cursor is not one this API gave out');
   return { createdAt, id: Number(id) };
-}
-
-/** Reads the reference in any spacing; refuses a mistyped one with the reason. */
-function referenceOf(input: string): string {
-  const parsed = parseReference(input);
-  if (!parsed.ok) throw new InvalidError(parsed.reason === 'length' ? 'a reference has 11 digits' : 'that reference has a mistake (its check digit does not match)');
-  return parsed.reference;
 }
 
 /**
