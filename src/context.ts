@@ -32,6 +32,7 @@ import { PhoneProofService, type ProofSender } from './services/phone-proof';
 import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
 import { RetentionJob } from './services/retention';
+import { sweepDeemedApproved } from './services/charter-clock';
 import { SubscriptionService } from './services/subscriptions';
 import { ThreadLimitError } from './services/threads';
 import { unsolicitedSmsBudget, type UnsolicitedSmsBudget } from './services/unsolicited-sms';
@@ -102,7 +103,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const metrics = createMetrics();
   const catalog = new CatalogService(db);
   const citizens = new CitizenService(db);
-  const requests = new RequestService(db);
   const subscriptions = new SubscriptionService(db);
   const lookups = new LookupGuard({
     db,
@@ -134,6 +134,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     now: overrides.now,
   });
   await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);
+  // Every filing starts its Charter clock and queues its receipt (services/charter-receipt.ts).
+  const requests = new RequestService(db, undefined, admin.filing);
 
   // Every one-time code that proves a phone leaves through this one function: by SMS to a phone,
   // within the unsolicited-SMS budget (codes are asked for over USSD, where the number is only the
@@ -280,7 +282,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   });
   sending.ready(channels.filter(canSend), dispatcher);
   const api = createApiRouter(admin, log.child({ name: 'api' }), store);
-  const retention = new RetentionJob({ db, log, days: config.RETENTION_DAYS });
+  // Hourly, beside the purge: requests whose Charter clock ran out with no decision are deemed approved.
+  const retention = new RetentionJob({ db, log, days: config.RETENTION_DAYS, chores: [() => sweepDeemedApproved(admin.clocks, log)] });
 
   return {
     config,

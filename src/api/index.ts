@@ -10,6 +10,7 @@ import { assistedRoutes } from './routes/assisted';
 import { auditRoutes } from './routes/audit';
 import { broadcastRoutes } from './routes/broadcasts';
 import { catalogRoutes } from './routes/catalog';
+import { charterRoutes } from './routes/charter';
 import { ministryRoutes } from './routes/ministries';
 import { requestRoutes } from './routes/requests';
 import { voicePromptRoutes } from './routes/voice-prompts';
@@ -30,6 +31,7 @@ export function apiRoutes(services: AdminServices): Route[] {
     ...assistedRoutes(services),
     ...voicePromptRoutes(services),
     ...threadRoutes(services),
+    ...charterRoutes(services),
   ];
 }
 

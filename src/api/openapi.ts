@@ -60,7 +60,10 @@ export function openApiDocument(routes: Route[], version: string): Record<string
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
       responses: {
-        [String(route.status)]: { description: route.status === 201 ? 'Created' : 'OK', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } },
+        [String(route.status)]: {
+          description: route.status === 201 ? 'Created' : 'OK',
+          content: { 'application/json': { schema: jsonSchema(route.response, 'output') }, ...(route.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}) },
+        },
         ...Object.fromEntries(errors.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }])),
       },
     };

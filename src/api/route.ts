@@ -22,7 +22,7 @@ export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends 
  */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
   operationId: string;
-  method: 'get' | 'post' | 'put' | 'patch';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax under /api/v1: `/requests/:reference/status`. */
   path: string;
   tag: string;
@@ -41,12 +41,14 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   /** Error statuses worth documenting beyond 400, 401 and 403 (404 is added for paths with parameters). */
   errors?: (404 | 409 | 503)[];
   handle(input: RouteInput<P, Q, B>): Promise<z.input<R>>;
+  /** Also answers CSV (to `Accept: text/csv`): the response as a spreadsheet's rows (reports). */
+  csv?: (result: z.input<R>) => string;
 }
 
 /** A route with its types erased, as the router and the document generator see it. */
 export interface Route {
   operationId: string;
-  method: 'get' | 'post' | 'put' | 'patch';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   tag: string;
   summary: string;
@@ -59,6 +61,8 @@ export interface Route {
   response: z.ZodType;
   status: 200 | 201;
   errors: number[];
+  /** Answers text/csv too. */
+  csv: boolean;
   run(req: Request, res: Response): Promise<void>;
 }
 
@@ -82,6 +86,7 @@ export function route<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, 
     response: spec.response,
     status,
     errors: [...(spec.path.includes(':') ? [404] : []), ...(spec.errors ?? [])],
+    csv: spec.csv !== undefined,
     async run(req, res) {
       const actor = actorOf(req);
       if (spec.superAdminOnly) assertSuperAdmin(actor, spec.summary.charAt(0).toLowerCase() + spec.summary.slice(1));
@@ -91,6 +96,10 @@ export function route<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, 
       const query = parsePart('query', spec.query ?? empty, req.query);
       const body = parsePart('body', spec.body ?? z.unknown(), req.body);
       const result = await spec.handle({ params, query, body, actor } as RouteInput<P, Q, B>);
+      if (spec.csv && req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+        res.status(status).type('text/csv; charset=utf-8').send(spec.csv(result));
+        return;
+      }
       res.status(status).json(result);
     },
   };

@@ -8,6 +8,7 @@ import { pick } from '../services/localized';
 import type { ConsoleContext } from '.';
 import { stackedBars } from './charts';
 import { page } from './errors';
+import { clockTable } from './charter';
 import { measuresTable } from './desk';
 import { consolePage, formatMoment } from './layout';
 import { nameLookup } from './names';
@@ -31,7 +32,7 @@ export function dashboardRoutes(router: Router, context: ConsoleContext, log: Lo
     page(async (req: Request, res: Response) => {
       const officer = officerOf(req);
       const { days, ministry } = parseForm(querySchema, req.query);
-      const [byService, byMunicipality, services, municipalities, waiting, ministries, desk, ministryNames] = await Promise.all([
+      const [byService, byMunicipality, services, municipalities, waiting, ministries, desk, ministryNames, clocks] = await Promise.all([
         stats.requestsPerDay(officer.actor, 'service', days, ministry),
         stats.requestsPerDay(officer.actor, 'municipality', days, ministry),
         admin.catalog.services(officer.actor, { ministry }),
@@ -40,6 +41,7 @@ export function dashboardRoutes(router: Router, context: ConsoleContext, log: Lo
         isSuperAdmin(officer.actor) ? admin.ministries.list(officer.actor) : Promise.resolve([]),
         admin.threads.measures(officer.actor, ministry),
         names.ministries(),
+        admin.clocks.counts(officer.actor, { ministry }),
       ]);
       const serviceName = nameLookup(services.map((service) => ({ code: service.code, name: pick(service.name, 'en') })));
       const municipalityName = nameLookup(municipalities);
@@ -65,6 +67,7 @@ export function dashboardRoutes(router: Router, context: ConsoleContext, log: Lo
   ${stackedBars('by-service', 'Requests per service per day', byService, label(serviceName))}
   ${stackedBars('by-municipality', 'Requests per municipality per day', byMunicipality, label(municipalityName))}
 </div>
+${clockTable(clocks, (code) => serviceName(code))}
 <section aria-labelledby="waiting-title" class="card">
   <h2 id="waiting-title">Broadcasts waiting for approval</h2>
   ${

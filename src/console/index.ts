@@ -14,6 +14,7 @@ import { consoleScript } from './assets/console-script';
 import { assistedRoutes } from './assisted';
 import { auditRoutes } from './audit';
 import { broadcastRoutes } from './broadcasts';
+import { charterRoutes } from './charter';
 import { dashboardRoutes } from './dashboard';
 import { deskRoutes } from './desk';
 import { formatMoment, plainPage } from './layout';
@@ -208,6 +209,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   dashboardRoutes(router, context, log);
   requestRoutes(router, context, log);
   deskRoutes(router, context, log);
+  charterRoutes(router, context, log);
   broadcastRoutes(router, context, log);
   auditRoutes(router, context, log);
   return router;

@@ -9,6 +9,7 @@ import { pick } from '../services/localized';
 import { formatReference, parseReference } from '../services/reference';
 import { isTerminalOrNegative } from '../services/request-status';
 import type { ConsoleContext } from '.';
+import { CLOCK_FILTERS, clockSection, clockWarning, dueCell } from './charter';
 import { action, FormError, page } from './errors';
 import { consolePage, formatMoment, LANGUAGE_NAMES, statusLabel, words } from './layout';
 import { nameLookup } from './names';
@@ -30,6 +31,8 @@ const filterSchema = z.object({
   to: optional(queryMoment),
   cursor: optional(z.string().max(200)),
   reference: optional(z.string().trim().max(40)),
+  order: optional(z.enum(['newest', 'due'])),
+  clock: optional(z.enum(Object.keys(CLOCK_FILTERS) as [keyof typeof CLOCK_FILTERS])),
 });
 
 const statusSchema = z.object({
@@ -82,11 +85,12 @@ export function requestRoutes(router: Router, context: ConsoleContext, log: Logg
           searched = { typed: filter.reference, problem: parsed.reason === 'length' ? 'A reference has 11 digits, like 4821-7730-953.' : 'That reference has a mistake: check the digits.' };
         }
       }
-      const [result, services, municipalities, ministries] = await Promise.all([
+      const [result, services, municipalities, ministries, clocks] = await Promise.all([
         admin.requests.list(officer.actor, { ...filter, reference: undefined, limit: PAGE_SIZE }),
         admin.catalog.services(officer.actor, { ministry: filter.ministry }),
         names.municipalities(),
         isSuperAdmin(officer.actor) ? admin.ministries.list(officer.actor) : Promise.resolve([]),
+        admin.clocks.counts(officer.actor, { ministry: filter.ministry }),
       ]);
       const serviceName = nameLookup(services.map((service) => ({ code: service.code, name: pick(service.name, 'en') })));
       const municipalityName = nameLookup(municipalities);
@@ -95,6 +99,7 @@ export function requestRoutes(router: Router, context: ConsoleContext, log: Logg
         Object.entries({ ...req.query, cursor: result.nextCursor ?? '' }).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''),
       );
       const body = html`<h1>Requests</h1>
+${clockWarning(clocks)}
 <form method="get" action="/console/requests" class="card search" role="search" aria-label="Find a request by reference">
   <div class="field"><label for="f-reference">Reference</label>
     <input id="f-reference" name="reference" inputmode="numeric" autocomplete="off" spellcheck="false" maxlength="40" placeholder="4821-7730-953" value="${searched?.typed ?? ''}" aria-describedby="f-reference-hint"${searched?.problem ? html` aria-invalid="true"` : ''}>
@@ -113,6 +118,8 @@ export function requestRoutes(router: Router, context: ConsoleContext, log: Logg
   <div class="field"><label for="f-municipality">Municipality</label><select id="f-municipality" name="municipality"><option value="">All</option>${municipalities.map((place) => option(place.code, place.name, filter.municipality))}</select></div>
   <div class="field"><label for="f-from">Made on or after</label><input id="f-from" name="from" type="date" value="${dateValue(filter.from)}"></div>
   <div class="field"><label for="f-to">Made before</label><input id="f-to" name="to" type="date" value="${dateValue(filter.to)}"></div>
+  <div class="field"><label for="f-clock">Processing time</label><select id="f-clock" name="clock"><option value="">All</option>${Object.entries(CLOCK_FILTERS).map(([value, label]) => option(value, label, filter.clock))}</select></div>
+  <div class="field"><label for="f-order">Order</label><select id="f-order" name="order">${option('newest', 'Newest first', filter.order ?? 'newest')}${option('due', 'Soonest due first', filter.order)}</select></div>
   <div class="actions"><button type="submit">Filter</button> <a href="/console/requests">Clear</a></div>
 </form>
 ${
@@ -120,8 +127,8 @@ ${
     ? html`<p>No requests match.</p>`
     : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Requests">
 <table>
-  <caption class="visually-hidden">Requests, newest first</caption>
-  <thead><tr><th scope="col">Reference</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">Municipality</th><th scope="col">Channel</th><th scope="col">Made</th><th scope="col">Updated</th></tr></thead>
+  <caption class="visually-hidden">Requests, ${filter.order === 'due' ? 'soonest due first' : 'newest first'}</caption>
+  <thead><tr><th scope="col">Reference</th><th scope="col">Service</th><th scope="col">Status</th><th scope="col">Municipality</th><th scope="col">Channel</th><th scope="col">Made</th><th scope="col">Due</th><th scope="col">Updated</th></tr></thead>
   <tbody>
   ${result.items.map(
     (item) => html`<tr>
@@ -131,13 +138,14 @@ ${
     <td>${municipalityName(item.municipality)}</td>
     <td>${item.channel}</td>
     <td>${formatMoment(item.createdAt, timeZone)}</td>
+    <td>${dueCell(item.clock, timeZone)}</td>
     <td>${formatMoment(item.updatedAt, timeZone)}</td>
   </tr>`,
   )}
   </tbody>
 </table></div>`
 }
-${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">Older requests</a></p>` : ''}`;
+${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">${filter.order === 'due' ? 'Later due' : 'Older requests'}</a></p>` : ''}`;
       res.type('html').send(consolePage({ title: 'Requests', section: '/console/requests', officer, body, flash: takeFlash(req, res) }));
     }, log),
   );
@@ -177,6 +185,7 @@ ${result.nextCursor ? html`<p><a href="/console/requests?${next.toString()}">Old
   <dt>Made</dt><dd>${formatMoment(request.createdAt, timeZone)}</dd>
   <dt>Updated</dt><dd>${formatMoment(request.updatedAt, timeZone)}</dd>
 </dl>
+${clockSection(request.reference, request.clock, officer.csrf, timeZone)}
 <section aria-labelledby="answers-title">
   <h2 id="answers-title">Answers</h2>
   <dl class="facts">${answers.map((item) => html`<dt>${item.label}</dt><dd>${item.answer}</dd>`)}</dl>

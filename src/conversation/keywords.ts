@@ -4,23 +4,23 @@ import { normaliseInput } from '../text/normalise';
 /**
  * SMS keywords. A text has no screen to answer, so a few words always work, whatever the
  * conversation is doing: HELP, STOP, START, MENU, STATUS <reference>, LANG <language>,
- * INFO <word>, MYDATA (what is held about the sender), DELETE (its erasure, confirmed
- * first), VERIFY <code> (was this message really from Lingkod?) and COMPLAINT [words] (the
- * grievance desk, conversation/desk.ts). They are data: each locale lists its words under `sms:keywords.*`, and every
+ * INFO <word>, CHARTER <word> (a service's Citizen's Charter), MYDATA (what is held about the
+ * sender), DELETE (its erasure, confirmed first), VERIFY <code> (was this message really from
+ * Lingkod?) and COMPLAINT [words] (the grievance desk, conversation/desk.ts). They are data: each locale lists its words under `sms:keywords.*`, and every
  * locale's words are understood from every phone (a citizen reading English may still type
  * TULONG or সাহায্য). A keyword is the whole text (with any case, stray spaces, a leading `/`
- * or a closing full stop); the five that take an argument take the rest of the text.
+ * or a closing full stop); the six that take an argument take the rest of the text.
  */
-const KEYWORD_KINDS = ['help', 'stop', 'start', 'menu', 'status', 'lang', 'info', 'mydata', 'delete', 'verify', 'complaint'] as const;
+const KEYWORD_KINDS = ['help', 'stop', 'start', 'menu', 'status', 'lang', 'info', 'charter', 'mydata', 'delete', 'verify', 'complaint'] as const;
 export type KeywordKind = (typeof KEYWORD_KINDS)[number];
 
-/** A recognised keyword; `argument` is what followed STATUS, LANG, INFO, VERIFY or COMPLAINT, as typed. */
+/** A recognised keyword; `argument` is what followed STATUS, LANG, INFO, CHARTER, VERIFY or COMPLAINT, as typed. */
 export interface Keyword {
   kind: KeywordKind;
   argument?: string;
 }
 
-const TAKES_ARGUMENT: ReadonlySet<KeywordKind> = new Set(['status', 'lang', 'info', 'verify', 'complaint']);
+const TAKES_ARGUMENT: ReadonlySet<KeywordKind> = new Set(['status', 'lang', 'info', 'charter', 'verify', 'complaint']);
 
 /** Input as the engine reads it (one rule for every channel): src/text/normalise.ts. */
 export { normaliseInput };

@@ -66,6 +66,8 @@ export class TextReplies {
         return start('mydata', { step: 'delete' });
       case 'info':
         return start('browse', keyword.argument ? { search: keyword.argument } : {});
+      case 'charter':
+        return start('browse', { charter: '1', ...(keyword.argument ? { search: keyword.argument } : {}) });
       case 'verify':
         return start('verify', keyword.argument ? { code: keyword.argument } : {});
       case 'complaint':

@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import type { CatalogService, Named } from '../services/catalog';
 import { pick } from '../services/localized';
+import { charterScreen, formatPeso } from './charter-screen';
 import { TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput } from './dialog';
 import { choiceScreen, text, type Text } from './screen';
 
@@ -10,6 +11,8 @@ interface BrowseContext {
   /** Words searched for (SMS `INFO <word>`): the dialog starts at the services that match. */
   search?: string;
   apply: boolean;
+  /** Started by CHARTER <word>: a chosen service opens on its Citizen's Charter. */
+  charter: boolean;
 }
 
 const chosen = ({ event }: { event: DialogEvent }) => (event.type === 'CHOOSE' ? event.value : undefined);
@@ -19,11 +22,12 @@ const machine = setup({
 }).createMachine({
   id: 'browse',
   initial: 'start',
-  context: ({ input }) => ({ category: input.params.category, service: input.params.service, search: input.params.search, apply: false }),
+  context: ({ input }) => ({ category: input.params.category, service: input.params.service, search: input.params.search, apply: false, charter: input.params.charter === '1' }),
   states: {
     // Entered with a service (back from its form) or a category, the dialog starts there.
     start: {
       always: [
+        { guard: ({ context }) => context.service !== undefined && context.charter, target: 'charter' },
         { guard: ({ context }) => context.service !== undefined, target: 'detail' },
         { guard: ({ context }) => context.search !== undefined, target: 'results' },
         { guard: ({ context }) => context.category !== undefined, target: 'services' },
@@ -38,19 +42,29 @@ const machine = setup({
     },
     results: {
       on: {
-        CHOOSE: [{ guard: ({ event }) => event.value === 'menu', target: 'done' }, { target: 'detail', actions: assign({ service: chosen }) }],
+        CHOOSE: [
+          { guard: ({ event }) => event.value === 'menu', target: 'done' },
+          { guard: ({ context }) => context.charter, target: 'charter', actions: assign({ service: chosen }) },
+          { target: 'detail', actions: assign({ service: chosen }) },
+        ],
         BACK: 'done',
       },
     },
     detail: {
       on: {
-        CHOOSE: { guard: ({ event }) => event.value === 'apply', target: 'done', actions: assign({ apply: true }) },
+        CHOOSE: [
+          { guard: ({ event }) => event.value === 'apply', target: 'done', actions: assign({ apply: true }) },
+          { guard: ({ event }) => event.value === 'charter', target: 'charter' },
+        ],
         BACK: [
           { guard: ({ context }) => context.search !== undefined, target: 'results' },
           { guard: ({ context }) => context.category !== undefined, target: 'services' },
           { target: 'done' },
         ],
       },
+    },
+    charter: {
+      on: { BACK: 'detail' },
     },
     done: { type: 'final' },
   },
@@ -60,7 +74,7 @@ const machine = setup({
 /** Browse the catalog: category, then service, then what to bring, the fee, the office and the time it takes. */
 export const browseDialog: Dialog<BrowseContext> = {
   name: 'browse',
-  version: 1,
+  version: 2,
   machine,
   screens: {
     categories: async ({ services, locale }) => {
@@ -99,8 +113,15 @@ export const browseDialog: Dialog<BrowseContext> = {
         text('browse.office', { office: pick(service.office, locale) }),
         text('browse.time', { time: pick(service.processingTime, locale) }),
       ];
-      const options = service.form ? [{ label: text('browse.apply'), value: 'apply' }] : [];
+      const options = [
+        ...(service.form ? [{ label: text('browse.apply'), value: 'apply' }] : []),
+        ...(service.charter ? [{ label: text('charter:screen.option'), value: 'charter' }] : []),
+      ];
       return { ...choiceScreen(body, options), lead: 1 };
+    },
+    charter: async ({ context, services, locale }) => {
+      const service = await services.catalog.service(context.service ?? '');
+      return service ? charterScreen(service, locale) : choiceScreen([text('browse.unknown_service')], []);
     },
   },
 };
@@ -129,9 +150,4 @@ async function searchServices(catalog: CatalogService, query: string): Promise<N
     }
   }
   return found;
-}
-
-/** Pesos without needless decimals: 50, 75.50. */
-function formatPeso(amount: number): string {
-  return Number.isInteger(amount) ? String(amount) : amount.toFixed(2);
 }

@@ -18,9 +18,12 @@ import { parseQuietHours } from '../config';
 import { VoicePromptService } from './voice-prompts';
 import { isQuiet } from './quiet-hours';
 import { RequestStatusService } from './request-status';
-import { RequestService } from './requests';
 import { parseOfficeHours } from './office-hours';
 import { parseTargets, ThreadService } from './threads';
+import { RequestService, type RequestServiceOptions } from './requests';
+import { CalendarService } from './calendar';
+import { CharterClockService, clockRestarter } from './charter-clock';
+import { receiptSender } from './charter-receipt';
 
 /** The ministries' side of Lingkod: what the admin API and the admin command act through. */
 export interface AdminServices {
@@ -41,6 +44,11 @@ export interface AdminServices {
   assisted: AssistedService;
   /** The grievance desk: citizens' complaints and questions, and the officers' answers. */
   threads: ThreadService;
+  /** The Citizen's Charter: the calendar of non-working days and every request's processing-time clock. */
+  calendar: CalendarService;
+  clocks: CharterClockService;
+  /** How every filing is made (the clock's zone, the receipt): the composition root's RequestService uses it too. */
+  filing: RequestServiceOptions;
   /** Subscriber counts by topic, municipality, channel and language (not personal data: any key may read them). */
   subscribers(actor: Actor, filter: SubscriberCountFilter): Promise<{ total: number; groups: SubscriberGroup[] }>;
   /** True while quiet hours hold ordinary broadcasts; the dispatchers ask before each claim. */
@@ -73,6 +81,8 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS) ?? null;
   const channelNames = () => deps.sendingChannels.map((channel) => channel.name);
   const apiKeys = new ApiKeyService(db);
+  const timeZone = config.TIME_ZONE;
+  const filing: RequestServiceOptions = { timeZone, filed: receiptSender({ outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, timeZone, sendingChannels: channelNames, unsolicitedSms: deps.unsolicitedSms }) };
   return {
     config,
     apiKeys,
@@ -80,7 +90,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
     consoleSessions: new ConsoleSessionService(db, { idleMinutes: config.CONSOLE_SESSION_IDLE_MINUTES, maxHours: config.CONSOLE_SESSION_MAX_HOURS, now }),
     ministries: new MinistryService(db),
     catalog: new CatalogAdmin(db, deps.catalogChanged),
-    requests: new RequestStatusService({ db, outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, sendingChannels: channelNames, queued: deps.queued }),
+    requests: new RequestStatusService({ db, outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, sendingChannels: channelNames, queued: deps.queued, now }),
     broadcasts: new BroadcastService(db, outbox, {
       defaultLocale: config.DEFAULT_LOCALE,
       approvalThreshold: config.BROADCAST_APPROVAL_THRESHOLD,
@@ -96,7 +106,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       db,
       outbox,
       i18n,
-      requests: new RequestService(db),
+      requests: new RequestService(db, undefined, filing),
       profiles: new ProfileService(db),
       defaultLocale: config.DEFAULT_LOCALE,
       allowedCountryCodes: config.ALLOWED_COUNTRY_CODES,
@@ -121,6 +131,9 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
       now,
       queued: deps.queued,
     }),
+    calendar: new CalendarService(db, clockRestarter(timeZone)),
+    clocks: new CharterClockService({ db, outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, timeZone, sendingChannels: channelNames, queued: deps.queued, now }),
+    filing,
     subscribers: (_actor, filter) => countSubscribers(db, filter, config.DEFAULT_LOCALE, channelNames()),
     holdBroadcasts: (at) => isQuiet(quietHours, at),
   };

@@ -2,8 +2,8 @@ import type { Database, Queryable } from '../store/sql';
 import { assertMinistry, assertSuperAdmin, ConflictError, InvalidError, ministryScope, NotFoundError, type Actor } from './access';
 import { assertMinistryExists } from './api-keys';
 import { recordChange } from './audit';
-import { localized, storedField } from './catalog-import';
-import type { FormField, LocalizedText, LocalizedTextInput } from './catalog-schema';
+import { charterColumns, localized, storedField } from './catalog-import';
+import type { Charter, CharterInput, FormField, LocalizedText, LocalizedTextInput } from './catalog-schema';
 
 /** A category of services, shared by every ministry. */
 export interface Category {
@@ -25,6 +25,8 @@ export interface ServiceInput {
   form?: FormField[];
   /** Ordered statuses; absent for the standard workflow. */
   workflow?: string[];
+  /** The Citizen's Charter; absent: a simple service (3 working days) with no Charter text. */
+  charter?: CharterInput;
 }
 
 /** A service as stored. */
@@ -39,13 +41,14 @@ export interface ServiceRecord {
   office: LocalizedText;
   form: FormField[] | null;
   workflow: string[];
+  charter: Charter | null;
   position: number;
 }
 
 /** The workflow of a service that does not define its own (as in migration 001's column default). */
 export const STANDARD_WORKFLOW = ['received', 'in_review', 'needs_info', 'approved', 'rejected', 'ready_for_pickup', 'closed'];
 
-const SERVICE_COLUMNS = 'code, ministry_code, category_code, name, requirements, fee_php, processing_time, office, form, workflow, position';
+const SERVICE_COLUMNS = 'code, ministry_code, category_code, name, requirements, fee_php, processing_time, office, form, workflow, charter, position';
 
 function toService(row: Record<string, unknown>): ServiceRecord {
   return {
@@ -59,6 +62,7 @@ function toService(row: Record<string, unknown>): ServiceRecord {
     office: row.office as LocalizedText,
     form: (row.form as FormField[] | null) ?? null,
     workflow: row.workflow as string[],
+    charter: (row.charter as Charter | null) ?? null,
     position: Number(row.position),
   };
 }
@@ -131,14 +135,17 @@ export class CatalogAdmin {
       const [category] = await tx.query('SELECT 1 FROM categories WHERE code = $1', [input.category]);
       if (!category) throw new InvalidError(`unknown category "${input.category}"`);
       const workflow = input.workflow ?? STANDARD_WORKFLOW;
+      // A new processing time holds for requests filed from now on; running clocks keep theirs.
+      const charter = charterColumns(input.charter);
       if (existing) await assertNoStrandedRequests(tx, code, workflow);
       const [row] = await tx.query(
-        `INSERT INTO services (code, category_code, ministry_code, name, requirements, fee_php, processing_time, office, form, workflow, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+        `INSERT INTO services (code, category_code, ministry_code, name, requirements, fee_php, processing_time, office, form, workflow, classification, working_days, charter, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
                  (SELECT COALESCE(max(position) + 1, 0) FROM services WHERE category_code = $2))
          ON CONFLICT (code) DO UPDATE SET category_code = EXCLUDED.category_code, ministry_code = EXCLUDED.ministry_code, name = EXCLUDED.name,
            requirements = EXCLUDED.requirements, fee_php = EXCLUDED.fee_php, processing_time = EXCLUDED.processing_time,
-           office = EXCLUDED.office, form = EXCLUDED.form, workflow = EXCLUDED.workflow
+           office = EXCLUDED.office, form = EXCLUDED.form, workflow = EXCLUDED.workflow,
+           classification = EXCLUDED.classification, working_days = EXCLUDED.working_days, charter = EXCLUDED.charter
          RETURNING ${SERVICE_COLUMNS}`,
         [
           code,
@@ -151,6 +158,9 @@ export class CatalogAdmin {
           JSON.stringify(localized(input.office)),
           input.form ? JSON.stringify(input.form.map(storedField)) : null,
           JSON.stringify(workflow),
+          charter.classification,
+          charter.working_days,
+          charter.charter === null ? null : JSON.stringify(charter.charter),
         ],
       );
       const service = toService(row);
@@ -158,7 +168,7 @@ export class CatalogAdmin {
         ministryCode: service.ministry,
         action: existing ? 'service.update' : 'service.create',
         target: `service:${code}`,
-        details: { ministry: service.ministry, category: service.category, workflow: service.workflow, formFields: service.form?.length ?? 0 },
+        details: { ministry: service.ministry, category: service.category, workflow: service.workflow, formFields: service.form?.length ?? 0, classification: charter.classification, workingDays: charter.working_days },
       });
       return { service, created: !existing };
     });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Database, Queryable } from '../store/sql';
-import { catalogSchema, type Catalog, type FormField, type LocalizedText, type LocalizedTextInput } from './catalog-schema';
+import { catalogSchema, CLASSIFICATION_DAYS, type Catalog, type Charter, type CharterInput, type FormField, type LocalizedText, type LocalizedTextInput } from './catalog-schema';
 
 /**
  * Reading a catalog file (YAML or JSON) and writing it to the records store. A ministry's file
@@ -150,6 +150,9 @@ const TABLES: Record<CatalogKind, { singular: string; columns: Record<string, Sq
       processing_time: 'jsonb',
       office: 'jsonb',
       form: 'jsonb',
+      classification: 'text',
+      working_days: 'integer',
+      charter: 'jsonb',
       position: 'integer',
     },
     parents: [
@@ -200,6 +203,23 @@ export function localized(text: LocalizedTextInput): LocalizedText {
   return { en: text.en, ...(text.fil === undefined ? {} : { fil: text.fil }), ...(text.bn === undefined ? {} : { bn: text.bn }) };
 }
 
+/** The columns a Charter sets: classification, working_days and the charter itself. */
+export function charterColumns(charter: CharterInput | undefined): { classification: string; working_days: number; charter: Charter | null } {
+  if (!charter) return { classification: 'simple', working_days: CLASSIFICATION_DAYS.simple, charter: null };
+  const workingDays = charter.classification === 'custom' ? (charter.workingDays ?? CLASSIFICATION_DAYS.simple) : CLASSIFICATION_DAYS[charter.classification];
+  return {
+    classification: charter.classification,
+    working_days: workingDays,
+    charter: {
+      classification: charter.classification,
+      workingDays,
+      responsible: charter.responsible === undefined ? null : localized(charter.responsible),
+      steps: charter.steps.map((s) => ({ step: localized(s.step), duration: localized(s.duration), unit: localized(s.unit) })),
+      complaint: localized(charter.complaint),
+    },
+  };
+}
+
 /** A form field as stored: every label localised. */
 export function storedField(field: FormField): FormField {
   const label = localized(field.label);
@@ -229,6 +249,7 @@ function catalogRows(catalog: Catalog): Record<CatalogKind, RowOf[]> {
       processing_time: localized(s.processingTime),
       office: localized(s.office),
       form: s.form ? s.form.map(storedField) : null,
+      ...charterColumns(s.charter),
       position,
     })),
   };

@@ -38,6 +38,48 @@ export const formField = z.discriminatedUnion('type', [
 ]);
 export type FormField = z.infer<typeof formField>;
 
+/** The working days of each classification (RA 11032 §9); `custom` keeps the Charter's own number. */
+export const CLASSIFICATION_DAYS = { simple: 3, complex: 7, highly_technical: 20 } as const;
+
+/**
+ * A service's Citizen's Charter (RA 11032 §6) as a catalog file, the API and the console write
+ * it: the classification that sets the processing time (simple 3, complex 7, highly technical 20
+ * working days, or `custom` with its own number), the steps with their duration and responsible
+ * unit, the officer or unit responsible (named on the receipt), and how to complain. The fee is
+ * the service's `feePhp`, the checklist its `requirements`. Texts are short: a Charter is read on
+ * a USSD screen, a page at a time.
+ */
+export const charterSchema = z
+  .object({
+    classification: z.enum(['simple', 'complex', 'highly_technical', 'custom']),
+    workingDays: z.number().int().min(1).max(250).optional().describe('required for custom; for the others it is the law’s 3, 7 or 20'),
+    responsible: localizedText.optional().describe('the officer or unit responsible, as the receipt names it'),
+    steps: z
+      .array(z.object({ step: localizedText, duration: localizedText, unit: localizedText }).strict())
+      .max(8)
+      .default([]),
+    complaint: localizedText.describe('how to complain, e.g. "Text 8888 or see the Public Assistance Desk"'),
+  })
+  .strict()
+  .superRefine((charter, ctx) => {
+    if (charter.classification === 'custom' && charter.workingDays === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['workingDays'], message: 'a custom classification gives its number of working days' });
+    }
+    if (charter.classification !== 'custom' && charter.workingDays !== undefined && charter.workingDays !== CLASSIFICATION_DAYS[charter.classification]) {
+      ctx.addIssue({ code: 'custom', path: ['workingDays'], message: `a ${charter.classification} service takes ${CLASSIFICATION_DAYS[charter.classification]} working days; use custom for another number` });
+    }
+  });
+export type CharterInput = z.infer<typeof charterSchema>;
+
+/** A Charter as stored (services.charter) and read: every text localised. */
+export interface Charter {
+  classification: CharterInput['classification'];
+  workingDays: number;
+  responsible: LocalizedText | null;
+  steps: { step: LocalizedText; duration: LocalizedText; unit: LocalizedText }[];
+  complaint: LocalizedText;
+}
+
 const place = z.object({ code, name: z.string().min(1).max(60) }).strict();
 
 export const catalogSchema = z
@@ -85,6 +127,7 @@ export const catalogSchema = z
             office: localizedText,
             form: z.array(formField).min(1).max(10).optional(),
             workflow: z.array(code).min(2).optional(),
+            charter: charterSchema.optional(),
           })
           .strict(),
       )

@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/sql';
-import type { FormField, LocalizedText } from './catalog-schema';
+import type { Charter, FormField, LocalizedText } from './catalog-schema';
 
 /** A thing with a code and a localised name: a category, a service in a list, a topic. */
 export interface Named {
@@ -33,6 +33,8 @@ export interface ServiceDetail {
   office: LocalizedText;
   form: FormField[] | null;
   workflow: string[];
+  /** The Citizen's Charter, when the ministry wrote one. */
+  charter: Charter | null;
 }
 
 /**
@@ -91,7 +93,7 @@ export class CatalogService {
   private async loadService(code: string): Promise<ServiceDetail | undefined> {
     const rows = await this.db.query(
       `SELECT s.code, s.name, s.ministry_code, m.name AS ministry_name, s.requirements, s.fee_php, s.processing_time,
-              s.office, s.form, s.workflow
+              s.office, s.form, s.workflow, s.charter
          FROM services s JOIN ministries m ON m.code = s.ministry_code WHERE s.code = $1`,
       [code],
     );
@@ -108,6 +110,7 @@ export class CatalogService {
       office: row.office as LocalizedText,
       form: (row.form as FormField[] | null) ?? null,
       workflow: row.workflow as string[],
+      charter: (row.charter as Charter | null) ?? null,
     };
   }
 

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { InvalidError } from './access';
 
 /**
  * Request references: ten random digits and a Verhoeff check digit. Digits only, because a
@@ -70,4 +71,11 @@ export function parseReference(input: string): { ok: true; reference: string } |
   if (!/^\d+$/.test(digits) || digits.length !== REFERENCE_BODY_DIGITS + 1) return { ok: false, reason: 'length' };
   if (!hasValidCheckDigit(digits)) return { ok: false, reason: 'check' };
   return { ok: true, reference: digits };
+}
+
+/** A reference an officer gave (API, console), in any spacing; a mistyped one is refused (400) with the reason. */
+export function referenceOf(input: string): string {
+  const parsed = parseReference(input);
+  if (!parsed.ok) throw new InvalidError(parsed.reason === 'length' ? 'a reference has 11 digits' : 'that reference has a mistake (its check digit does not match)');
+  return parsed.reference;
 }

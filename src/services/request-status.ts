@@ -6,8 +6,9 @@ import { assertNoLink, assertVisible, ConflictError, InvalidError, ministryScope
 import { recordChange } from './audit';
 import type { LocalizedText } from './catalog-schema';
 import { pick } from './localized';
+import { CLOCK_COLUMNS, toClock, type ClockState, type RequestClock } from './charter-clock';
 import { preferredAddress } from './reachability';
-import { formatReference, parseReference } from './reference';
+import { formatReference, referenceOf } from './reference';
 
 /** A request as a ministry officer lists it. */
 export interface RequestListItem {
@@ -19,6 +20,8 @@ export interface RequestListItem {
   channel: string;
   createdAt: Date;
   updatedAt: Date;
+  /** The Charter clock: received, due, extended, decided (services/charter-clock.ts). */
+  clock: RequestClock;
 }
 
 /** One status a request has had. */
@@ -53,6 +56,10 @@ export interface RequestFilter {
   cursor?: string;
   /** One request by its reference (11 digits), within the same scope as the rest of the list. */
   reference?: string;
+  /** `newest` first (the default), or `due`: the soonest due first, requests with a clock only. */
+  order?: 'newest' | 'due';
+  /** Only requests whose clock stands so (`open`: any clock still running). */
+  clock?: Exclude<ClockState, 'none'> | 'open';
 }
 
 export interface StatusChange {
@@ -76,6 +83,8 @@ export interface RequestStatusDeps {
   sendingChannels: () => readonly string[];
   /** Called after a notification is committed (wakes the dispatcher). */
   queued?: () => void;
+  /** The clock the Charter clocks' states are read at. */
+  now?: () => Date;
 }
 
 /** A page cursor: the position (created_at, id) of the last row shown. */
@@ -90,13 +99,6 @@ function decodeCursor(cursor: string): { createdAt: Date; id: number } {
   return { createdAt, id: Number(id) };
 }
 
-/** Reads the reference in any spacing; refuses a mistyped one with the reason. */
-function referenceOf(input: string): string {
-  const parsed = parseReference(input);
-  if (!parsed.ok) throw new InvalidError(parsed.reason === 'length' ? 'a reference has 11 digits' : 'that reference has a mistake (its check digit does not match)');
-  return parsed.reference;
-}
-
 /**
  * Requests as the owning ministry sees and moves them. A status change is one transaction:
  * the request's new status, its history entry, the audit entry and the citizen's notification
@@ -109,8 +111,10 @@ export class RequestStatusService {
   async list(actor: Actor, filter: RequestFilter): Promise<{ items: RequestListItem[]; nextCursor: string | null }> {
     const ministry = ministryScope(actor, filter.ministry);
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    const byDue = filter.order === 'due';
+    const now = this.deps.now?.() ?? new Date();
     const rows = await this.deps.db.query(
-      `SELECT r.id, r.reference, r.service_code, s.ministry_code, r.status, r.municipality_code, r.channel, r.created_at, r.updated_at
+      `SELECT r.id, r.reference, r.service_code, s.ministry_code, r.status, r.municipality_code, r.channel, r.updated_at, ${CLOCK_COLUMNS}
          FROM requests r JOIN services s ON s.code = r.service_code
         WHERE ($1::text IS NULL OR s.ministry_code = $1)
           AND ($2::text IS NULL OR r.status = $2)
@@ -118,9 +122,17 @@ export class RequestStatusService {
           AND ($4::text IS NULL OR r.municipality_code = $4)
           AND ($5::timestamptz IS NULL OR r.created_at >= $5)
           AND ($6::timestamptz IS NULL OR r.created_at < $6)
-          AND ($7::timestamptz IS NULL OR (r.created_at, r.id) < ($7, $8::bigint))
+          AND ($7::timestamptz IS NULL OR ${byDue ? '(r.due_at, r.id) > ($7, $8::bigint)' : '(r.created_at, r.id) < ($7, $8::bigint)'})
           AND ($10::text IS NULL OR r.reference = $10)
-        ORDER BY r.created_at DESC, r.id DESC
+          ${byDue ? 'AND r.due_at IS NOT NULL' : ''}
+          AND CASE $11::text WHEN 'open' THEN r.acted_at IS NULL AND r.due_at IS NOT NULL
+                             WHEN 'on_time' THEN r.acted_at IS NULL AND $12 < r.warn_at
+                             WHEN 'at_risk' THEN r.acted_at IS NULL AND $12 >= r.warn_at AND $12 < r.due_at
+                             WHEN 'overdue' THEN r.acted_at IS NULL AND $12 >= r.due_at
+                             WHEN 'decided' THEN r.acted_at IS NOT NULL AND r.deemed_approved_at IS NULL
+                             WHEN 'deemed_approved' THEN r.deemed_approved_at IS NOT NULL
+                             ELSE true END
+        ORDER BY ${byDue ? 'r.due_at, r.id' : 'r.created_at DESC, r.id DESC'}
         LIMIT $9`,
       [
         ministry ?? null,
@@ -133,19 +145,22 @@ export class RequestStatusService {
         after?.id ?? null,
         filter.limit + 1,
         filter.reference === undefined ? null : referenceOf(filter.reference),
+        filter.clock ?? null,
+        now,
       ],
     );
     const page = rows.slice(0, filter.limit);
-    const items = page.map(toListItem);
+    const items = page.map((row) => toListItem(row, now));
     const last = page[page.length - 1];
-    return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor(new Date(last.created_at as string), Number(last.id)) : null };
+    const position = last && new Date((byDue ? last.due_at : last.created_at) as string);
+    return { items, nextCursor: rows.length > filter.limit && position ? encodeCursor(position, Number(last.id)) : null };
   }
 
   async detail(actor: Actor, referenceInput: string, tx: Queryable = this.deps.db): Promise<RequestDetail> {
     const reference = referenceOf(referenceInput);
     const [row] = await tx.query(
       `SELECT r.id, r.reference, r.service_code, s.ministry_code, s.name AS service_name, s.workflow, r.status, r.municipality_code,
-              r.channel, r.answers, r.created_at, r.updated_at, c.locale
+              r.channel, r.answers, r.updated_at, c.locale, ${CLOCK_COLUMNS}
          FROM requests r JOIN services s ON s.code = r.service_code JOIN citizens c ON c.id = r.citizen_id
         WHERE r.reference = $1`,
       [reference],
@@ -154,7 +169,7 @@ export class RequestStatusService {
     assertVisible(actor, row ? (row.ministry_code as string) : null, `no request ${reference}`);
     const events = await tx.query('SELECT status, note, actor, created_at FROM request_events WHERE request_id = $1 ORDER BY id', [row.id]);
     return {
-      ...toListItem(row),
+      ...toListItem(row, this.deps.now?.() ?? new Date()),
       serviceName: row.service_name as LocalizedText,
       workflow: row.workflow as string[],
       answers: row.answers as Record<string, string>,
@@ -192,7 +207,12 @@ export class RequestStatusService {
       assertMove(workflow, from, change);
 
       const requestId = Number(row.id);
-      await tx.query('UPDATE requests SET status = $2, updated_at = now() WHERE id = $1', [requestId, change.status]);
+      // A decision stops the Charter clock (the first one counts: a later step back does not restart it).
+      await tx.query('UPDATE requests SET status = $2, updated_at = now(), acted_at = CASE WHEN $3 THEN COALESCE(acted_at, now()) ELSE acted_at END WHERE id = $1', [
+        requestId,
+        change.status,
+        isDecision(workflow, change.status),
+      ]);
       await tx.query('INSERT INTO request_events (request_id, status, note, actor) VALUES ($1, $2, $3, $4)', [requestId, change.status, change.note ?? null, actor.label]);
       const notification = await this.notify(tx, {
         citizenId: Number(row.citizen_id),
@@ -269,6 +289,15 @@ function assertMove(workflow: string[], from: string, change: StatusChange): voi
   }
 }
 
+/**
+ * Whether `status` is the office's decision, which stops the Charter clock (services/charter-clock.ts):
+ * approved or any status after it, or one that refuses or ends the request (rejected, closed, …).
+ */
+export function isDecision(workflow: readonly string[], status: string): boolean {
+  const approved = workflow.indexOf('approved');
+  return isTerminalOrNegative(workflow, status) || (approved >= 0 && workflow.indexOf(status) >= approved);
+}
+
 /** Statuses that refuse or end a request, whatever their place in a service's workflow. */
 const NEGATIVE_STATUSES = new Set(['rejected', 'denied', 'refused', 'declined', 'cancelled', 'withdrawn', 'closed']);
 
@@ -280,7 +309,7 @@ export function isTerminalOrNegative(workflow: readonly string[], status: string
   return NEGATIVE_STATUSES.has(status) || (workflow.length > 0 && workflow[workflow.length - 1] === status);
 }
 
-function toListItem(row: Record<string, unknown>): RequestListItem {
+function toListItem(row: Record<string, unknown>, now: Date): RequestListItem {
   return {
     reference: row.reference as string,
     service: row.service_code as string,
@@ -290,5 +319,6 @@ function toListItem(row: Record<string, unknown>): RequestListItem {
     channel: row.channel as string,
     createdAt: new Date(row.created_at as string),
     updatedAt: new Date(row.updated_at as string),
+    clock: toClock(row, now),
   };
 }

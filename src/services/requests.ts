@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../store/sql';
 import type { LocalizedText } from './catalog-schema';
+import { startClock } from './charter-clock';
 import { newReference } from './reference';
 
 /** One of a citizen's requests, as listed to them. */
@@ -33,6 +34,26 @@ export interface NewRequest {
 /** Whose requests to list: everyone's on the phone (undefined), the holder's own (null), or one profile's. */
 export type PersonFilter = number | null | undefined;
 
+/** A request just filed, as the filing's transaction hands it on (the Charter receipt). */
+export interface FiledRequest {
+  id: number;
+  reference: string;
+  citizenId: number;
+  serviceCode: string;
+  channel: string;
+  receivedAt: Date;
+  dueAt: Date;
+}
+
+export interface RequestServiceOptions {
+  /** TIME_ZONE: the working calendar the Charter clock counts in. */
+  timeZone: string;
+  /** The clock the filing is received by; the database's when absent (as in production: one clock for every instance). */
+  now?: () => Date;
+  /** Runs inside every filing's transaction, once the clock is started (queues the receipt). */
+  filed?: (tx: Queryable, request: FiledRequest) => Promise<void>;
+}
+
 /** Draws of a fresh reference before giving up (ten random digits rarely collide at all). */
 const REFERENCE_DRAWS = 6;
 
@@ -41,6 +62,7 @@ export class RequestService {
   constructor(
     private readonly db: Database,
     private readonly makeReference: () => string = newReference,
+    private readonly options: RequestServiceOptions = { timeZone: 'Asia/Manila' },
   ) {}
 
   /**
@@ -68,15 +90,19 @@ export class RequestService {
     for (let draw = 0; draw < REFERENCE_DRAWS; draw++) {
       const reference = this.makeReference();
       const [row] = await tx.query<{ id: string; status: string }>(
-        `INSERT INTO requests (reference, citizen_id, service_code, answers, status, channel, profile_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO requests (reference, citizen_id, service_code, answers, status, channel, profile_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now()), COALESCE($8::timestamptz, now()))
          ON CONFLICT (reference) DO NOTHING
          RETURNING id, status`,
-        [reference, request.citizenId, request.serviceCode, JSON.stringify(answers), service.first, request.channel, request.profileId ?? null],
+        [reference, request.citizenId, request.serviceCode, JSON.stringify(answers), service.first, request.channel, request.profileId ?? null, this.options.now?.() ?? null],
       );
       if (!row) continue;
       await tx.query('INSERT INTO request_events (request_id, status, actor) VALUES ($1, $2, $3)', [row.id, row.status, request.actor ?? 'citizen']);
-      return { id: Number(row.id), reference, status: row.status };
+      const id = Number(row.id);
+      // The Charter clock starts at filing, whatever the channel (RA 11032), and the receipt says when it runs out.
+      const clock = await startClock(tx, id, this.options.timeZone);
+      await this.options.filed?.(tx, { id, reference, citizenId: request.citizenId, serviceCode: request.serviceCode, channel: request.channel, ...clock });
+      return { id, reference, status: row.status };
     }
     throw new Error(`no free reference after ${REFERENCE_DRAWS} draws`);
   }

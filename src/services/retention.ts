@@ -83,6 +83,8 @@ export interface RetentionJobOptions {
   days: number;
   /** How often the purge runs; hourly by default. */
   intervalMs?: number;
+  /** Other hourly work, run after each purge (the Charter's deemed approvals); each failure is its own. */
+  chores?: (() => Promise<void>)[];
 }
 
 /**
@@ -119,6 +121,9 @@ export class RetentionJob {
       if (Object.values(result).some((count) => count > 0)) this.log.info({ ...result, days: this.options.days }, 'retention purge done');
     } catch (error) {
       this.log.warn({ err: error }, 'retention purge failed; will try again');
+    }
+    for (const chore of this.options.chores ?? []) {
+      await chore().catch((error: unknown) => this.log.warn({ err: error }, 'an hourly chore failed; will try again'));
     }
   }
 

@@ -37,6 +37,11 @@ export function readableTime(at: Date, locale: string, timeZone: string): string
   return formatter(locale, timeZone, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'time').format(at);
 }
 
+/** A day and time without the year, for an SMS that must stay one segment: 14 Dec, 10:00. */
+export function shortTime(at: Date, locale: string, timeZone: string): string {
+  return formatter(locale, timeZone, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'short').format(at);
+}
+
 /**
  * A date a citizen typed into a form (kept as YYYY-MM-DD), echoed the way the form asked for
  * it in every language: DD-MM-YYYY. Anything else is returned as it is.

@@ -120,6 +120,21 @@ const probes: Record<string, Probe[]> = {
   ],
   assignThread: [{ name: 'cannot take it over', send: (api, key) => request(api.app).post(`/api/v1/threads/${owned.thread}/assign`).set(bearer(key)).send({ ministry: 'moh' }), expect: 404 }],
   closeThread: [{ name: 'cannot close it', send: (api, key) => request(api.app).post(`/api/v1/threads/${owned.thread}/close`).set(bearer(key)).send({ resolution: 'done' }), expect: 404 }],
+  addCalendarDay: [
+    { name: 'cannot add a non-working day', send: (api, key) => request(api.app).post('/api/v1/calendar').set(bearer(key)).send({ day: '2026-12-07', kind: 'suspension', name: 'x' }), expect: 403 },
+  ],
+  removeCalendarDay: [{ name: 'cannot remove one', send: (api, key) => request(api.app).delete('/api/v1/calendar/1').set(bearer(key)), expect: 403 }],
+  extendRequest: [
+    { name: 'cannot extend an MSSD request', send: (api, key) => request(api.app).post(`/api/v1/requests/${owned.reference}/extension`).set(bearer(key)).send({ reason: 'more time' }), expect: 404 },
+  ],
+  clockCounts: [
+    { name: "cannot count MSSD's clocks", send: (api, key) => request(api.app).get('/api/v1/charter/clocks?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'counts only its own', send: (api, key) => request(api.app).get('/api/v1/charter/clocks').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
+  processingTimesReport: [
+    { name: "cannot report on MSSD", send: (api, key) => request(api.app).get('/api/v1/reports/processing-times?ministry=mssd').set(bearer(key)), expect: 403 },
+    { name: 'reports only its own services', send: (api, key) => request(api.app).get('/api/v1/reports/processing-times').set(bearer(key)), expect: noneOfMssd('ministry') },
+  ],
   listAssistedRequests: [
     { name: "cannot list MSSD's centres' requests", send: (api, key) => request(api.app).get('/api/v1/assisted-requests?ministry=mssd').set(bearer(key)), expect: 403 },
     {
@@ -134,6 +149,7 @@ const probes: Record<string, Probe[]> = {
 const shared: Record<string, Probe> = {
   listCategories: { name: 'reads the shared categories', send: (api, key) => request(api.app).get('/api/v1/categories').set(bearer(key)), expect: () => undefined },
   previewThreadReply: { name: 'sizes a text, which names nobody', send: (api, key) => request(api.app).post('/api/v1/threads/preview').set(bearer(key)).send({ locale: 'en', body: 'Hello' }), expect: () => undefined },
+  listCalendar: { name: 'reads the working calendar', send: (api, key) => request(api.app).get('/api/v1/calendar').set(bearer(key)), expect: () => undefined },
   countSubscribers: { name: 'reads counts, which name nobody', send: (api, key) => request(api.app).get('/api/v1/subscribers?groupBy=topic').set(bearer(key)), expect: () => undefined },
 };
 
@@ -208,5 +224,7 @@ describe.each(databaseBackends())("the API refuses another ministry's key on $na
     expect((await request(api.app).get('/api/v1/ministries').set(admin)).body.items.map((m: { code: string }) => m.code)).not.toContain('mfake');
     expect((await request(api.app).get(`/api/v1/threads/${owned.thread}`).set(admin)).body).toMatchObject({ ministry: 'mssd', status: 'open', messages: [{ author: 'citizen' }] });
     expect(await db.query('SELECT id FROM outbox')).toEqual([]);
+    // Only the two receipts the filings queued (services/charter-receipt.ts).
+    expect(await db.query("SELECT id FROM outbox WHERE body NOT LIKE 'Receipt %'")).toEqual([]);
   });
 });

@@ -47,6 +47,6 @@ describe('the OpenAPI document', () => {
     expect(status.parameters).toContainEqual(expect.objectContaining({ in: 'path', name: 'reference' }));
     expect(Object.keys(status.requestBody?.content['application/json'].schema.properties ?? {})).toEqual(['status', 'note', 'allowBackwards']);
     const list = paths['/requests'].get;
-    expect(list.parameters?.map((parameter) => parameter.name)).toEqual(['ministry', 'status', 'service', 'municipality', 'from', 'to', 'limit', 'cursor']);
+    expect(list.parameters?.map((parameter) => parameter.name)).toEqual(['ministry', 'status', 'service', 'municipality', 'from', 'to', 'limit', 'cursor', 'order', 'clock']);
   });
 });

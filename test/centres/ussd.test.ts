@@ -121,7 +121,9 @@ describe.each(databaseBackends())('service centres and trust over USSD, records 
 
     const officer = { keyId: null, ministryCode: null, label: 'cli' };
     await h.context.admin.requests.changeStatus(officer, reference, { status: 'in_review' });
-    const [update] = await db.query<{ body: string }>(`SELECT o.body FROM outbox o JOIN requests r ON r.id = o.request_id WHERE r.reference = $1`, [reference]);
+    const [receipt, update] = await db.query<{ body: string }>(`SELECT o.body FROM outbox o JOIN requests r ON r.id = o.request_id WHERE r.reference = $1 ORDER BY o.id`, [reference]);
+    // The filing's receipt names the person too (services/charter-receipt.ts).
+    expect(receipt.body).toMatch(/^Receipt \d{4}-\d{4}-\d{3} for Nur Datu: Crisis assistance \(AICS\), /);
     expect(update.body).toMatch(/^Lingkod: The request \d{4}-\d{4}-\d{3} for Nur Datu \(Crisis assistance \(AICS\)\) has a new status: In review\.\nTo check it is from Lingkod, text VERIFY [A-Z2-9]{6}$/);
   });
 

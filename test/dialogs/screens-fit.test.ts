@@ -159,7 +159,10 @@ describe('every USSD screen of every dialog in every locale', () => {
       case 'browse.services':
         return [...choose(catalog.servicesIn.get(context.category) ?? []), ...back];
       case 'browse.detail':
-        return [...choose(['apply']), ...back];
+        return [...choose(['apply', 'charter']), ...back];
+      // CHARTER <word> (and INFO <word>): every service may be among the results.
+      case 'browse.results':
+        return [...choose(['menu', ...catalog.services.keys()]), ...back];
       case 'centres.provinces':
       case 'subscribe.provinces':
       case 'complaint.provinces':
@@ -277,6 +280,8 @@ describe('every USSD screen of every dialog in every locale', () => {
     // Offered on dial with the waiting request's id; confirmed at once by the code texted back. VERIFY <code> skips the question.
     if (name === 'confirm-assisted') return [{ ...base, params: { id: '1' } }, { ...base, params: { code: '123456' } }];
     if (name === 'verify') return [{ ...base, params: {} }, { ...base, params: { code: 'KX7M2Q' } }];
+    // SMS CHARTER <word> opens a chosen service on its Citizen's Charter.
+    if (name === 'browse') return [{ ...base, params: {} }, { ...base, params: { charter: '1', search: 'a' } }];
     return [{ ...base, params: {} }];
   }
 
@@ -335,7 +340,7 @@ describe('every USSD screen of every dialog in every locale', () => {
     const reached = new Set([...checked].map((key) => key.split('|').slice(0, 2).join('.')));
     expect([...reached]).toEqual(
       expect.arrayContaining([
-        'menu.menu', 'language.choose', 'browse.categories', 'browse.services', 'browse.detail', 'centres.centres',
+        'menu.menu', 'language.choose', 'browse.categories', 'browse.services', 'browse.detail', 'browse.results', 'browse.charter', 'centres.centres',
         'apply.field', 'apply.review', 'apply.submitted', 'apply.failed', 'apply.unavailable', 'requests.detail',
         'status.result', 'status.failed', 'apply.who', 'requests.list', 'requests.person', 'verify.ask', 'verify.result', 'verify.failed',
         'confirm-assisted.ask', 'confirm-assisted.confirmed', 'confirm-assisted.declined', 'confirm-assisted.gone', 'confirm-assisted.failed',

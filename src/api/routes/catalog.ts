@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AdminServices } from '../../services/admin';
 import type { Category, ServiceRecord } from '../../services/catalog-admin';
-import { formField } from '../../services/catalog-schema';
+import { charterSchema, formField } from '../../services/catalog-schema';
 import { route, type Route } from '../route';
 import { code, list, localizedInput, localizedOutput } from '../schemas';
 
@@ -18,6 +18,7 @@ const service = z.object({
   office: localizedOutput,
   form: z.array(formField).nullable().describe('null when the service takes no requests by phone'),
   workflow: z.array(code).describe('the statuses a request moves through, in order; the first is where a new request starts'),
+  charter: z.record(z.string(), z.unknown()).nullable().describe("the Citizen's Charter as stored (every text localised); null: none written"),
   position: z.number().int(),
 });
 
@@ -33,6 +34,7 @@ const serviceInput = z
     office: localizedInput,
     form: z.array(formField).min(1).max(10).optional().describe('the request form; leave out for a service that takes no requests by phone'),
     workflow: z.array(code).min(2).max(20).optional().describe('ordered statuses; leave out for the standard workflow'),
+    charter: charterSchema.optional().describe("the Citizen's Charter (RA 11032): classification, steps, responsible unit, how to complain"),
   })
   .superRefine((input, ctx) => {
     // What a catalog file is checked for: a form no citizen could finish, or an ambiguous workflow, is refused.
@@ -68,6 +70,7 @@ const presentService = (s: ServiceRecord): z.input<typeof service> => ({
   office: s.office,
   form: s.form,
   workflow: s.workflow,
+  charter: s.charter as Record<string, unknown> | null,
   position: s.position,
 });
 

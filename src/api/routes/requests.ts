@@ -2,10 +2,36 @@ import { z } from 'zod';
 import type { AdminServices } from '../../services/admin';
 import type { RequestDetail, RequestListItem } from '../../services/request-status';
 import { route, type Route } from '../route';
-import { code, iso, limit, localizedOutput, page, queryMoment, timestamp } from '../schemas';
+import type { RequestClock } from '../../services/charter-clock';
+import { code, iso, isoOrNull, limit, localizedOutput, page, queryMoment, timestamp } from '../schemas';
 
 /** A reference as people write it: 11 digits, with or without spaces or dashes. */
-const reference = z.string().regex(/^[\d\s.-]{11,20}$/, 'must be the 11-digit reference, e.g. 4821-7730-953');
+export const reference = z.string().regex(/^[\d\s.-]{11,20}$/, 'must be the 11-digit reference, e.g. 4821-7730-953');
+
+const clockStates = ['on_time', 'at_risk', 'overdue', 'decided', 'deemed_approved', 'none'] as const;
+
+/** A request's Charter clock (RA 11032): received, due, the one extension, the decision. */
+export const requestClock = z.object({
+  receivedAt: timestamp,
+  dueAt: timestamp.nullable().describe('when the working days run out; null for a request filed before the clock existed'),
+  workingDays: z.number().int().nullable(),
+  extendedAt: timestamp.nullable(),
+  extensionReason: z.string().nullable(),
+  actedAt: timestamp.nullable().describe("the office's decision, which stopped the clock"),
+  deemedApprovedAt: timestamp.nullable(),
+  state: z.enum(clockStates).describe('at_risk: less than one working day left'),
+});
+
+export const presentClock = (clock: RequestClock): z.input<typeof requestClock> => ({
+  receivedAt: iso(clock.receivedAt),
+  dueAt: isoOrNull(clock.dueAt),
+  workingDays: clock.workingDays,
+  extendedAt: isoOrNull(clock.extendedAt),
+  extensionReason: clock.extensionReason,
+  actedAt: isoOrNull(clock.actedAt),
+  deemedApprovedAt: isoOrNull(clock.deemedApprovedAt),
+  state: clock.state,
+});
 
 const requestItem = z.object({
   reference: z.string(),
@@ -16,6 +42,7 @@ const requestItem = z.object({
   channel: z.string().describe('the channel the request was made on'),
   createdAt: timestamp,
   updatedAt: timestamp,
+  clock: requestClock,
 });
 
 const requestDetail = requestItem.extend({
@@ -40,6 +67,7 @@ const presentItem = (r: RequestListItem): z.input<typeof requestItem> => ({
   channel: r.channel,
   createdAt: iso(r.createdAt),
   updatedAt: iso(r.updatedAt),
+  clock: presentClock(r.clock),
 });
 
 const presentDetail = (r: RequestDetail): z.input<typeof requestDetail> => ({
@@ -70,6 +98,8 @@ export function requestRoutes(services: AdminServices): Route[] {
         to: queryMoment.optional().describe('created before (a date or date-time)'),
         limit,
         cursor: z.string().max(200).optional(),
+        order: z.enum(['newest', 'due']).default('newest').describe('due: the soonest due first (requests with a Charter clock only)'),
+        clock: z.enum(['open', 'on_time', 'at_risk', 'overdue', 'decided', 'deemed_approved']).optional().describe('where the Charter clock stands'),
       }),
       response: page(requestItem),
       handle: async ({ actor, query }) => {

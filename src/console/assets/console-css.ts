@@ -76,6 +76,7 @@ progress.stopped { accent-color: #5f6b66; }
 .badge.stopped { background: #f1e4e2; color: #5e0f0a; }
 tr.flagged td:first-child { border-left: .3rem solid #a11d14; }
 .history li.internal { background: #f6f1df; padding: .2rem .4rem; }
+.badge.warn, .flash.warn { background: #fdf0d5; color: #5a3b00; border-color: #8a5a00; }
 .compose { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 960px) { .compose { grid-template-columns: repeat(2, minmax(0, 1fr)); align-items: start; } .compose .preview { position: sticky; top: 1rem; } }
 .charts { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); margin-bottom: 1rem; }

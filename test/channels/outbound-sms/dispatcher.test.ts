@@ -42,8 +42,9 @@ describe.each(Object.keys(PHONES) as ProviderName[])('a status update through th
 
     const { to, text } = FIELDS[provider];
     const sent = fake.received.filter((request) => request[to] === phone.slice(1));
-    expect(sent).toHaveLength(1);
-    expect(String(sent[0][text]).replace(/(\d)-(?=\d)/g, '$1')).toContain(reference);
+    // The filing's receipt and the status update, each with the reference.
+    expect(sent).toHaveLength(2);
+    for (const message of sent) expect(String(message[text]).replace(/(\d)-(?=\d)/g, '$1')).toContain(reference);
     const [row] = await db.query<{ status: string; channel: string; provider_id: string | null }>(
       "SELECT status, channel, provider_id FROM outbox WHERE address = $1 AND kind = 'status'",
       [`tel:${phone}`],

@@ -58,7 +58,7 @@ describe.each(databaseBackends())('an SMS conversation, records on $name', (back
     await phone.send(optionIn(phone.replies.at(-1)!, 'Services'));
     await phone.send(optionIn(phone.replies.at(-1)!, 'Social welfare'));
     const detail = await phone.send(optionIn(phone.replies.at(-1)!, 'Crisis assistance'));
-    expect(detail).toMatch(/\n1 Apply now\nBring: .+\nFee: .+\nWhere: .+\nTakes: .+\n0 Back\nReply with a number\.$/);
+    expect(detail).toMatch(/\n1 Apply now\n2 Citizen's Charter\nBring: .+\nFee: .+\nWhere: .+\nTakes: .+\n0 Back\nReply with a number\.$/);
     expect(await phone.send('1')).toMatch(/^Question 1 of 3\n/);
     await phone.send('Amina Datu');
     await phone.send('5');
