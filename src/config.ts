@@ -14,7 +14,7 @@ const pesos = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.numb
 const intInRange = (min: number, max: number, fallback: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
-export const SUPPORTED_LOCALES = ['en', 'fil', 'bn'] as const;
+export const SUPPORTED_LOCALES = ['en', 'fil', 'bn', 'mdh', 'mrw', 'tsg'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 
 /** Enough to resist guessing for a secret an operator types into the environment. */
