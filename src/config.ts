@@ -338,6 +338,20 @@ const configSchema = z.object({
   GLOBELABS_MULTIPART_WAIT_SECONDS: intInRange(1, 600, 30),
   /** Messages per second sent through Globe Labs, shared by every dispatcher. */
   GLOBELABS_RATE_PER_SECOND: intInRange(1, 1000, 5),
+  // --- lang ---
+  /**
+   * The languages the language menu offers, in order (all supported ones by default). A
+   * deployment offers those its citizens speak: with Bangla's script on the list the menu goes
+   * out in UCS-2 and takes two USSD pages; en,fil,mdh,mrw,tsg fits one (README: languages).
+   */
+  LANGUAGES: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(SUPPORTED_LOCALES.join(','))
+      .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(SUPPORTED_LOCALES, { error: `must be language codes separated by commas, from ${SUPPORTED_LOCALES.join(', ')}` })).min(1)),
+  ),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,

@@ -92,10 +92,20 @@ export function resolveScreen(i18n: i18n, locale: string, screen: Screen, hint?:
   };
 }
 
-let names: { code: string; name: string; english: string; direction: 'ltr' | 'rtl' }[] | undefined;
+let manifests: Map<string, LocaleData> | undefined;
 
-/** Each locale's names from its manifest (read once): its own, and its English one (the console's). */
-export function languageNames(): readonly { code: string; name: string; english: string; direction: 'ltr' | 'rtl' }[] {
-  names ??= readLocales(LOCALES_DIR).map(({ code, manifest }) => ({ code, name: manifest.name, english: manifest.english, direction: manifest.direction }));
-  return names;
+/** The shipped locales as read at start-up (only their manifests are used after it). */
+function shipped(): Map<string, LocaleData> {
+  manifests ??= new Map(readLocales(LOCALES_DIR).map((locale) => [locale.code, locale]));
+  return manifests;
+}
+
+/** Each locale's names from its manifest: its own, and its English one (the console's). */
+export function languageNames(): { code: string; name: string; english: string; direction: 'ltr' | 'rtl' }[] {
+  return [...shipped().values()].map(({ code, manifest }) => ({ code, name: manifest.name, english: manifest.english, direction: manifest.direction }));
+}
+
+/** The languages a text in `locale` falls back to, in order (Maguindanaon: Filipino, English). */
+export function fallbacksOf(locale: string): string[] {
+  return fallbackChain(shipped(), locale);
 }

@@ -1,4 +1,4 @@
-import { encodedLength, encodingOf } from '../text/gsm7';
+import { encodedLength, encodingOf, type Encoding } from '../text/gsm7';
 import { smsSize } from '../text/segments';
 
 /**
@@ -19,11 +19,10 @@ export interface Budget {
 }
 
 /** Text as it is counted: placeholders out. */
-const counted = (text: string) => text.replace(/{{[^}]*}}/g, '');
+export const counted = (text: string) => text.replace(/{{[^}]*}}/g, '');
 
-/** The budget of a `namespace:key`, described for the encoding `text` would go out in. */
-export function budgetOf(key: string, text: string): Budget {
-  const encoding = encodingOf(counted(text));
+/** The budget of a `namespace:key` for a text going out in `encoding`. */
+export function budgetOf(key: string, encoding: Encoding): Budget {
   const name = encoding === 'gsm7' ? 'GSM-7' : 'UCS-2';
   if (SMS_NAMESPACES.has(key.slice(0, key.indexOf(':')))) {
     return { kind: 'sms', describe: `at most ${SMS_PARTS_ALLOWED} SMS parts (${name}: ${encoding === 'gsm7' ? '160, or 153 a part' : '70, or 67 a part'} characters), placeholders not counted` };
@@ -34,7 +33,7 @@ export function budgetOf(key: string, text: string): Budget {
 /** Why `text` does not fit the budget of `key`, or undefined when it fits. */
 export function overBudget(key: string, text: string): string | undefined {
   const body = counted(text);
-  const budget = budgetOf(key, text);
+  const budget = budgetOf(key, encodingOf(body));
   if (budget.kind === 'sms') {
     const size = smsSize(body);
     return size.segments > SMS_PARTS_ALLOWED ? `takes ${size.segments} SMS parts (${size.units} characters); the budget is ${budget.describe}` : undefined;
