@@ -59,10 +59,11 @@ export function recordDrafts(locale: LocaleData, english: Texts): number {
 }
 
 /**
- * Writes a locale's namespace files (keys in English's order, then any plural forms English
- * lacks) and its review sidecar (sorted, so a diff shows only what changed).
+ * Writes the namespace files named (keys in English's order, then any plural forms English
+ * lacks; the others are left byte for byte as they are) and the locale's review sidecar
+ * (sorted, so a diff shows only what changed).
  */
-export function writeLocale(dir: string, locale: LocaleData, english: Texts): void {
+export function writeLocale(dir: string, locale: LocaleData, english: Texts, namespaces: Iterable<string>): void {
   if (locale.code === SOURCE_LOCALE) throw new Error('English is the source: it is edited by hand, not imported');
   const folder = path.join(dir, locale.code);
   const order = [...english.keys()];
@@ -71,7 +72,7 @@ export function writeLocale(dir: string, locale: LocaleData, english: Texts): vo
     return index >= 0 ? index : order.indexOf(`${key.replace(/_[a-z]+$/, '')}_other`) + 0.5;
   };
   const sorted = [...locale.texts].sort(([a], [b]) => rank(a) - rank(b));
-  for (const namespace of new Set(sorted.map(([key]) => namespaceOf(key)))) {
+  for (const namespace of new Set(namespaces)) {
     writeFileSync(path.join(folder, `${namespace}.json`), `${JSON.stringify(unflatten(sorted, namespace), null, 2)}\n`);
   }
   const review = Object.fromEntries(Object.entries(locale.review).filter(([key]) => locale.texts.has(key)).sort(([a], [b]) => a.localeCompare(b)));

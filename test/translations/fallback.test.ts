@@ -43,7 +43,7 @@ describe('the fallback chain', () => {
       setText(locale, english, 'dialogs:menu.help', 'Tabang', { by: 'Reviewer A', at });
       setText(locale, english, 'dialogs:menu.back', 'Balik', { by: 'Reviewer A', at });
       locale.review['dialogs:menu.back'].source = fingerprint('Go back');
-      writeLocale(dir, locale, english);
+      writeLocale(dir, locale, english, ['dialogs']);
     }
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
