@@ -94,7 +94,11 @@ export function resolveScreen(i18n: i18n, locale: string, screen: Screen, hint?:
 
 let manifests: Map<string, LocaleData> | undefined;
 
-/** The shipped locales as read at start-up (only their manifests are used after it). */
+/** The shipped locales as read at start-up: what is served (the API reports their review state). */
+export function shippedLocales(): LocaleData[] {
+  return [...shipped().values()];
+}
+
 function shipped(): Map<string, LocaleData> {
   manifests ??= new Map(readLocales(LOCALES_DIR).map((locale) => [locale.code, locale]));
   return manifests;

@@ -12,6 +12,7 @@ import { broadcastRoutes } from './routes/broadcasts';
 import { catalogRoutes } from './routes/catalog';
 import { ministryRoutes } from './routes/ministries';
 import { requestRoutes } from './routes/requests';
+import { translationRoutes } from './routes/translations';
 import { AuthThrottle } from './throttle';
 
 /** The API's version, in the document and the path. */
@@ -26,6 +27,7 @@ export function apiRoutes(services: AdminServices): Route[] {
     ...broadcastRoutes(services),
     ...auditRoutes(services),
     ...assistedRoutes(services),
+    ...translationRoutes(),
   ];
 }
 

@@ -5,9 +5,10 @@ import { SUPPORTED_LOCALES } from '../config';
 import { createI18n, LOCALES_DIR } from '../i18n';
 import { smsCost } from '../translations/cost';
 import { exportLocale, importPo, reportLines } from '../translations/exchange';
-import { manifestSchema, namespaceOf, readLocales, reviewState, SOURCE_LOCALE, type LocaleData, type ReviewState } from '../translations/locales';
+import { manifestSchema, namespaceOf, readLocales, SOURCE_LOCALE, type LocaleData } from '../translations/locales';
 import { PoError } from '../translations/po';
 import { recordDrafts, writeLocale } from '../translations/review';
+import { COUNTED_STATES, localeSummaries } from '../translations/status';
 import { localeProblems } from '../translations/validate';
 
 /**
@@ -42,8 +43,6 @@ function options(args: string[]): { words: string[]; flags: Map<string, string> 
   }
   return { words, flags };
 }
-
-const COUNTED: ReviewState[] = ['reviewed', 'draft', 'stale', 'fallback'];
 
 /** Runs one command; returns the exit code (0 done, 1 refused, 2 usage). */
 export function runI18n(args: string[], output: Output, dir = process.env.LINGKOD_LOCALES_DIR ?? LOCALES_DIR, now = () => new Date()): number {
@@ -92,10 +91,10 @@ export function runI18n(args: string[], output: Output, dir = process.env.LINGKO
       }
     }
     case 'status': {
-      output.out(`${'locale'.padEnd(8)}${COUNTED.map((state) => state.padStart(10)).join('')}  problems\n`);
-      for (const locale of locales.filter((item) => item.code !== SOURCE_LOCALE)) {
-        const counts = COUNTED.map((state) => [...english.keys()].filter((key) => reviewState(locale, english, key) === state).length);
-        output.out(`${locale.code.padEnd(8)}${counts.map((count) => String(count).padStart(10)).join('')}  ${localeProblems(locale, locales).length}\n`);
+      output.out(`${'locale'.padEnd(8)}${COUNTED_STATES.map((state) => state.padStart(10)).join('')}  problems\n`);
+      for (const summary of localeSummaries(locales)) {
+        const problems = localeProblems(locales.find((locale) => locale.code === summary.code)!, locales).length;
+        output.out(`${summary.code.padEnd(8)}${COUNTED_STATES.map((state) => String(summary.counts[state]).padStart(10)).join('')}  ${problems}\n`);
       }
       return 0;
     }

@@ -114,6 +114,8 @@ const probes: Record<string, Probe[]> = {
 const shared: Record<string, Probe> = {
   listCategories: { name: 'reads the shared categories', send: (api, key) => request(api.app).get('/api/v1/categories').set(bearer(key)), expect: () => undefined },
   countSubscribers: { name: 'reads counts, which name nobody', send: (api, key) => request(api.app).get('/api/v1/subscribers?groupBy=topic').set(bearer(key)), expect: () => undefined },
+  listTranslations: { name: 'reads the review state of the translations', send: (api, key) => request(api.app).get('/api/v1/translations').set(bearer(key)), expect: () => undefined },
+  listTranslationStrings: { name: "reads one language's strings", send: (api, key) => request(api.app).get('/api/v1/translations/tsg').set(bearer(key)), expect: () => undefined },
 };
 
 describe.each(databaseBackends())("the API refuses another ministry's key on $name", (backend) => {
