@@ -9,6 +9,7 @@ const SECTIONS = [
   { path: '/console/requests', label: 'Requests' },
   { path: '/console/broadcasts', label: 'Broadcasts' },
   { path: '/console/audit', label: 'Audit log' },
+  { path: '/console/translations', label: 'Translations' },
   { path: '/console/assisted', label: 'Assisted requests' },
 ] as const;
 
