@@ -14,7 +14,7 @@ const pesos = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.numb
 const intInRange = (min: number, max: number, fallback: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
-export const SUPPORTED_LOCALES = ['en', 'fil', 'bn'] as const;
+export const SUPPORTED_LOCALES = ['en', 'fil', 'bn', 'mdh', 'mrw', 'tsg'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 
 /** Enough to resist guessing for a secret an operator types into the environment. */
@@ -422,6 +422,20 @@ const configSchema = z.object({
   DESK_FLAG_WORDS: z.preprocess(
     emptyToUndefined,
     z.string().default('kill,suicide,bomb,gun,hurt myself,end my life,patayin,papatayin,magpakamatay,bomba,baril,saktan ko ang sarili,আত্মহত্যা,মেরে ফেল,বোমা,খুন'),
+  ),
+  // --- lang ---
+  /**
+   * The languages the language menu offers, in order (all supported ones by default). A
+   * deployment offers those its citizens speak: with Bangla's script on the list the menu goes
+   * out in UCS-2 and takes two USSD pages; en,fil,mdh,mrw,tsg fits one (README: languages).
+   */
+  LANGUAGES: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(SUPPORTED_LOCALES.join(','))
+      .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(SUPPORTED_LOCALES, { error: `must be language codes separated by commas, from ${SUPPORTED_LOCALES.join(', ')}` })).min(1)),
   ),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */

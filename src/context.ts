@@ -213,6 +213,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       profiles,
       assisted: { pendingFor: (citizenId, id) => admin.assisted.pendingFor(citizenId, id) },
       timeZone: config.TIME_ZONE,
+      languages: config.LANGUAGES,
     },
     citizens,
     store,

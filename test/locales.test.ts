@@ -1,199 +1,106 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { isGsm7 } from '../src/text/gsm7';
+import { LOCALES_DIR } from '../src/i18n';
+import { SUPPORTED_LOCALES } from '../src/config';
+import { readLocales, reviewState, SOURCE_LOCALE, type LocaleData } from '../src/translations/locales';
+import { localeProblems, pluralCategories } from '../src/translations/validate';
 
 /**
- * Keeps every translation in step with English, the source language: same keys, same
- * `{{placeholders}}`, and texts that fit the channels (Filipino in GSM-7, Bangla in 80 UCS-2
- * units, the size of one USSD screen). Failures name the locale, the file and the key.
+ * Keeps every translation in step with English, the source language (src/translations/validate.ts):
+ * every key present, or (in a locale that is not `complete`) explicitly falling back to the
+ * language its manifest names; the same `{{placeholders}}`; plural forms exactly the language's
+ * CLDR categories; texts in the locale's SMS alphabet and within their budget. Failures name
+ * the locale and the key.
  */
 
-const LOCALES_DIR = path.resolve(__dirname, '..', 'locales');
-const SOURCE = 'en';
-
-/** The plural suffixes i18next (JSON v4) appends, one per CLDR plural category. */
-const PLURAL_CATEGORIES = ['zero', 'one', 'two', 'few', 'many', 'other'] as const;
-const PLURAL_SUFFIX = new RegExp(`_(${PLURAL_CATEGORIES.join('|')})$`);
-
-/** Flat `section.key` to text map of one namespace. */
-type Flat = Map<string, string>;
-
-/** Flattens nested JSON into dotted keys; leaves that are not objects are stringified. */
-function flatten(value: unknown, prefix = '', into: Flat = new Map()): Flat {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, child] of Object.entries(value)) flatten(child, prefix ? `${prefix}.${key}` : key, into);
-  } else {
-    into.set(prefix, typeof value === 'string' ? value : JSON.stringify(value));
-  }
-  return into;
-}
-
-/** The interpolation names of a text: `{{name}}` and `{{ name, format }}` both give `name`. */
-function placeholders(text: string): string[] {
-  const names = new Set<string>();
-  for (const match of text.matchAll(/{{\s*([^}]*?)\s*}}/g)) names.add(match[1].split(',')[0].trim());
-  return [...names].sort();
-}
-
-const withoutPlaceholders = (text: string) => text.replace(/{{[^}]*}}/g, '');
-
-const localeNames = () =>
-  readdirSync(LOCALES_DIR)
-    .filter((name) => statSync(path.join(LOCALES_DIR, name)).isDirectory())
-    .sort();
-
-const namespacesOf = (locale: string) =>
-  readdirSync(path.join(LOCALES_DIR, locale))
-    .filter((file) => file.endsWith('.json'))
-    .map((file) => path.basename(file, '.json'))
-    .sort();
-
-/** One namespace of one locale, flattened; undefined when the file does not exist. */
-function readNamespace(locale: string, namespace: string): Flat | undefined {
-  const file = path.join(LOCALES_DIR, locale, `${namespace}.json`);
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  return flatten(JSON.parse(source));
-}
-
-/**
- * Every way `translation` (one namespace of `locale`) disagrees with `english`. A plural key
- * (English has `x_other`) needs at least `x_other` in the translation and may use any CLDR
- * form of `x`; a form English lacks is compared with English's `x_other` for placeholders.
- */
-function compareWithEnglish(locale: string, namespace: string, english: Flat, translation: Flat): string[] {
-  const problems: string[] = [];
-  const where = (key: string) => `${locale}: ${namespace}:${key}`;
-  const pluralBases = new Set(
-    [...english.keys()].filter((key) => key.endsWith('_other')).map((key) => key.slice(0, -'_other'.length)),
-  );
-  const baseOf = (key: string) => {
-    const base = key.replace(PLURAL_SUFFIX, '');
-    return base !== key && pluralBases.has(base) ? base : undefined;
-  };
-
-  for (const key of english.keys()) {
-    const base = baseOf(key);
-    const required = base === undefined ? key : `${base}_other`;
-    if (key === required && !translation.has(key)) problems.push(`${where(key)} is missing`);
-  }
-
-  for (const [key, text] of translation) {
-    const base = baseOf(key);
-    const reference = english.get(key) ?? (base === undefined ? undefined : english.get(`${base}_other`));
-    if (reference === undefined) {
-      problems.push(`${where(key)} is not in English`);
-      continue;
-    }
-    const expected = placeholders(reference);
-    const actual = placeholders(text);
-    if (expected.join() !== actual.join()) {
-      problems.push(`${where(key)} has placeholders {${actual.join(', ')}} but English has {${expected.join(', ')}}`);
-    }
-  }
-  return problems;
-}
-
-/** Every disagreement of a whole locale folder with the English folder. */
-function localeProblems(locale: string): string[] {
-  const problems: string[] = [];
-  const englishNamespaces = namespacesOf(SOURCE);
-  for (const namespace of englishNamespaces) {
-    const english = readNamespace(SOURCE, namespace)!;
-    const translation = readNamespace(locale, namespace);
-    if (!translation) {
-      problems.push(`${locale}: ${namespace}.json is missing (English has ${english.size} keys in it)`);
-      continue;
-    }
-    problems.push(...compareWithEnglish(locale, namespace, english, translation));
-  }
-  for (const namespace of namespacesOf(locale)) {
-    if (!englishNamespaces.includes(namespace)) problems.push(`${locale}: ${namespace}.json is not in English`);
-  }
-  return problems;
-}
-
-/** Every text of a locale, across its namespaces, as `namespace:key` → text. */
-function textsOf(locale: string): [string, string][] {
-  return namespacesOf(locale).flatMap((namespace) =>
-    [...readNamespace(locale, namespace)!].map(([key, text]): [string, string] => [`${namespace}:${key}`, text]),
-  );
+/** A small locale set of its own, to show what the checker catches. */
+function fixture(texts: Record<string, Record<string, string>>, manifests: Record<string, Partial<LocaleData['manifest']>> = {}): LocaleData[] {
+  return Object.entries(texts).map(([code, flat]) => ({
+    code,
+    manifest: { name: code, english: code, drafts: 'fallback', direction: 'ltr', complete: false, sms: 'gsm7', intl: code, ...(code === 'en' ? {} : { fallback: 'en' }), ...manifests[code] },
+    texts: new Map(Object.entries(flat)),
+    review: {},
+  }));
 }
 
 describe('the translation checker', () => {
-  const english: Flat = new Map([
-    ['menu.title', 'Hello {{name}}'],
-    ['topics_one', '{{count}} topic'],
-    ['topics_other', '{{count}} topics'],
-  ]);
+  const english = {
+    'dialogs:menu.title': 'Hello {{name}}',
+    'dialogs:topics_one': '{{count}} topic',
+    'dialogs:topics_other': '{{count}} topics',
+    'dialogs:language.name_fil': 'fil',
+    'dialogs:language.name_xx': 'xx',
+    'dialogs:language.name_ar': 'ar',
+    'sms:help': 'Text HELP',
+  };
 
-  it('accepts a translation with the same keys and placeholders', () => {
-    const translation: Flat = new Map([
-      ['menu.title', 'Kumusta {{name}}'],
-      ['topics_other', '{{count}} paksa'],
-    ]);
-    expect(compareWithEnglish('xx', 'dialogs', english, translation)).toEqual([]);
+  it('accepts a translation with the same placeholders that falls back for what it lacks', () => {
+    const locales = fixture({ en: english, xx: { 'dialogs:menu.title': 'Kumusta {{name}}' } });
+    expect(localeProblems(locales[1], locales)).toEqual([]);
   });
 
-  it('accepts plural forms English does not use', () => {
-    const translation: Flat = new Map([
-      ['menu.title', 'Hello {{name}}'],
-      ['topics_few', '{{count}} topics'],
-      ['topics_other', '{{count}} topics'],
-    ]);
-    expect(compareWithEnglish('xx', 'dialogs', english, translation)).toEqual([]);
+  it('requires every key of a complete locale', () => {
+    const locales = fixture({ en: english, xx: { 'dialogs:menu.title': 'Kumusta {{name}}' } }, { xx: { complete: true } });
+    expect(localeProblems(locales[1], locales)).toEqual(['xx: dialogs:language.name_fil is missing', 'xx: dialogs:language.name_xx is missing', 'xx: dialogs:language.name_ar is missing', 'xx: sms:help is missing', 'xx: dialogs:topics has plural forms {} but xx needs {one, other}']);
   });
 
-  it('reports a missing key, an extra key and a changed placeholder, naming locale and key', () => {
-    const translation: Flat = new Map([
-      ['menu.title', 'Kumusta {{pangalan}}'],
-      ['topics_one', '{{count}} paksa'],
-      ['menu.extra', 'Dagdag'],
-    ]);
-    expect(compareWithEnglish('xx', 'dialogs', english, translation)).toEqual([
-      'xx: dialogs:topics_other is missing',
+  it('refuses a locale with no declared fallback: a missing string must fall back explicitly', () => {
+    const locales = fixture({ en: english, xx: {} }, { xx: { fallback: undefined } });
+    expect(localeProblems(locales[1], locales)).toEqual(['xx: locale.yaml must name a fallback that is a locale (has none)']);
+  });
+
+  it('reports a changed placeholder, a key English lacks, a text outside GSM-7 and one over its budget', () => {
+    const locales = fixture({
+      en: english,
+      xx: {
+        'dialogs:menu.title': 'Kumusta {{pangalan}}',
+        'dialogs:menu.extra': 'Dagdag',
+        'sms:help': 'I-text ang TULONG — ngayon',
+        'dialogs:language.name_xx': 'x'.repeat(183),
+      },
+    }, { xx: { name: 'Ex' } });
+    expect(localeProblems(locales[1], locales)).toEqual([
+      'xx: locale.yaml\'s name "Ex" is not English\'s dialogs:language.name_xx',
       'xx: dialogs:menu.title has placeholders {pangalan} but English has {name}',
       'xx: dialogs:menu.extra is not in English',
+      'xx: sms:help is not GSM-7 (—): it would cost UCS-2, twice the SMS',
+      `xx: dialogs:language.name_xx is 183 characters; the budget is one USSD page: 182 characters in GSM-7, placeholders not counted: "${'x'.repeat(183)}"`,
     ]);
+  });
+
+  it('wants exactly the plural forms the language has: Arabic six, Filipino two', () => {
+    expect(pluralCategories('ar')).toEqual(['zero', 'one', 'two', 'few', 'many', 'other']);
+    expect(pluralCategories('fil')).toEqual(['one', 'other']);
+    const locales = fixture({
+      en: english,
+      fil: { 'dialogs:topics_one': '{{count}} paksa', 'dialogs:topics_few': '{{count}} paksa' },
+      ar: { 'dialogs:topics_one': 'موضوع {{count}}', 'dialogs:topics_other': '{{count}} مواضيع' },
+    }, { ar: { sms: 'ucs2' } });
+    expect(localeProblems(locales[1], locales)).toContain('fil: dialogs:topics has plural forms {one, few} but fil needs {one, other}');
+    expect(localeProblems(locales[2], locales)).toContain('ar: dialogs:topics has plural forms {one, other} but ar needs {zero, one, two, few, many, other}');
   });
 });
 
 describe('the locale files', () => {
-  const translations = localeNames().filter((locale) => locale !== SOURCE);
+  const locales = readLocales(LOCALES_DIR);
+  const english = locales.find((locale) => locale.code === SOURCE_LOCALE)!;
 
-  it('include English and at least one translation', () => {
-    expect(localeNames()).toContain(SOURCE);
-    expect(namespacesOf(SOURCE).length).toBeGreaterThan(0);
-    expect(translations.length).toBeGreaterThan(0);
+  it('are the supported locales, English first, each with a manifest', () => {
+    expect(locales.map((locale) => locale.code)).toEqual(['en', ...[...SUPPORTED_LOCALES].filter((code) => code !== 'en').sort()]);
   });
 
-  it.each(translations)('%s has exactly the keys and placeholders of English', (locale) => {
-    expect(localeProblems(locale)).toEqual([]);
-  });
-});
-
-describe('texts fit a USSD screen', () => {
-  /** Names of languages, shown in their own script whatever the citizen's language. */
-  const OWN_SCRIPT_KEYS = new Set(['language.name_bn']);
-
-  it('Filipino uses only the GSM 7-bit alphabet, apart from language names in their own script', () => {
-    const offending = textsOf('fil')
-      .filter(([key]) => !OWN_SCRIPT_KEYS.has(key.slice(key.indexOf(':') + 1)))
-      .filter(([, text]) => !isGsm7(text))
-      .map(([key, text]) => `fil: ${key} has ${[...text].filter((char) => !isGsm7(char)).join(' ')}`);
-    expect(offending).toEqual([]);
+  it.each(locales.map((locale) => locale.code))('%s has English\'s keys (or falls back explicitly), placeholders and plural forms, and fits', (code) => {
+    expect(localeProblems(locales.find((locale) => locale.code === code)!, locales)).toEqual([]);
   });
 
-  it('Bangla texts are at most 80 characters without their placeholders', () => {
-    // Bangla always goes out as UCS-2, where a USSD screen holds 80 UTF-16 code units.
-    const tooLong = textsOf('bn')
-      .map(([key, text]) => ({ key, length: withoutPlaceholders(text).length }))
-      .filter(({ length }) => length > 80)
-      .map(({ key, length }) => `bn: ${key} has ${length} characters`);
-    expect(tooLong).toEqual([]);
+  it('English, Filipino and Bangla are complete; the region\'s languages fall back to Filipino', () => {
+    const complete = locales.filter((locale) => locale.manifest.complete).map((locale) => locale.code);
+    expect(complete.sort()).toEqual(['bn', 'en', 'fil']);
+    for (const code of ['mdh', 'mrw', 'tsg']) expect(locales.find((locale) => locale.code === code)!.manifest.fallback).toBe('fil');
+  });
+
+  it('no string of Maguindanaon, Maranao or Tausug is presented as reviewed: all are drafts', () => {
+    const reviewed = locales
+      .filter((locale) => ['mdh', 'mrw', 'tsg'].includes(locale.code))
+      .flatMap((locale) => [...locale.texts.keys()].filter((key) => reviewState(locale, english.texts, key) === 'reviewed').map((key) => `${locale.code} ${key}`));
+    expect(reviewed).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { ministryRoutes } from './routes/ministries';
 import { requestRoutes } from './routes/requests';
 import { voicePromptRoutes } from './routes/voice-prompts';
 import { threadRoutes } from './routes/threads';
+import { translationRoutes } from './routes/translations';
 import { AuthThrottle } from './throttle';
 
 /** The API's version, in the document and the path. */
@@ -32,6 +33,7 @@ export function apiRoutes(services: AdminServices): Route[] {
     ...voicePromptRoutes(services),
     ...threadRoutes(services),
     ...charterRoutes(services),
+    ...translationRoutes(),
   ];
 }
 

@@ -22,6 +22,7 @@ import { CatalogNames } from './names';
 import { requestRoutes } from './requests';
 import { loginCsrf, loginCsrfValid, officerOf, requireCsrf, requireOfficer, secureCookies, signIn, signOut } from './session';
 import { ConsoleStats } from './stats';
+import { translationRoutes } from './translations';
 
 /** What the console is built from. */
 export interface ConsoleDeps {
@@ -212,6 +213,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   charterRoutes(router, context, log);
   broadcastRoutes(router, context, log);
   auditRoutes(router, context, log);
+  translationRoutes(router, context, log);
   return router;
 }
 

@@ -1,5 +1,6 @@
 import { document, html, type SafeHtml } from '../http/html';
 import { isSuperAdmin } from '../services/access';
+import { languageNames } from '../i18n';
 import type { Flash, Officer } from './session';
 
 /** The console's sections, in the navigation's order. */
@@ -9,6 +10,7 @@ const SECTIONS = [
   { path: '/console/desk', label: 'Desk' },
   { path: '/console/broadcasts', label: 'Broadcasts' },
   { path: '/console/audit', label: 'Audit log' },
+  { path: '/console/translations', label: 'Translations' },
   { path: '/console/assisted', label: 'Assisted requests' },
 ] as const;
 
@@ -78,7 +80,7 @@ export function formatMoment(value: Date, timeZone: string): string {
 }
 
 /** Each supported language's name, as officers read it. */
-export const LANGUAGE_NAMES: Record<string, string> = { en: 'English', fil: 'Filipino', bn: 'Bangla' };
+export const LANGUAGE_NAMES: Record<string, string> = Object.fromEntries(languageNames().map(({ code, english }) => [code, english]));
 
 /** A status as a label, capitalised: `ready_for_pickup` → `Ready for pickup`. */
 export function statusLabel(code: string): string {

@@ -1,4 +1,5 @@
 import type { i18n } from 'i18next';
+import { languageNames } from '../i18n';
 import { normaliseInput } from '../text/normalise';
 
 /**
@@ -57,9 +58,12 @@ export class KeywordParser {
 
   /**
    * Every locale's `sms:keywords.<kind>` (comma-separated) for every kind; each locale is named
-   * by its code, its `sms:language_names` and its `dialogs:language.name_<code>`.
+   * by its code, its manifest's names (own and English: they work before any string of the
+   * locale is reviewed) and its `sms:language_names`. A locale's draft keywords count only when
+   * its drafts are shown (src/i18n.ts leaves hidden drafts out).
    */
   static fromLocales(i18n: i18n, locales: readonly string[]): KeywordParser {
+    const manifests = new Map(languageNames().map((names) => [names.code, [names.name, names.english]]));
     const listed = (locale: string, namespace: string, key: string) => {
       const value: unknown = i18n.getResource(locale, namespace, key);
       return typeof value === 'string' ? value.split(',') : [];
@@ -68,7 +72,7 @@ export class KeywordParser {
     const languages: [string, string][] = [];
     for (const locale of locales) {
       for (const kind of KEYWORD_KINDS) for (const phrase of listed(locale, 'sms', `keywords.${kind}`)) phrases.push([phrase, kind]);
-      for (const name of [locale, ...listed(locale, 'sms', 'language_names'), ...listed(locale, 'dialogs', `language.name_${locale}`)]) {
+      for (const name of [locale, ...(manifests.get(locale) ?? []), ...listed(locale, 'sms', 'language_names')]) {
         languages.push([name, locale]);
       }
     }

@@ -96,6 +96,8 @@ export interface ScreenServices {
   assisted: Pick<AssistedService, 'pendingFor'>;
   /** The deployment's IANA time zone (TIME_ZONE): every date a citizen reads, and "today", are in it. */
   timeZone: string;
+  /** The languages the language menu offers (LANGUAGES); every supported one when not given. */
+  languages?: readonly string[];
 }
 
 /** Everything a screen builder needs to draw the current state. */

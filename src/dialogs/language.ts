@@ -49,10 +49,10 @@ export function languageDialog(effects: Pick<DialogEffects, 'saveLanguage'>): Di
     version: 2,
     machine,
     screens: {
-      choose: async () =>
+      choose: async ({ services }) =>
         choiceScreen(
           [text('language.title')],
-          SUPPORTED_LOCALES.map((locale) => ({ label: text(`language.name_${locale}`), value: locale })),
+          (services.languages ?? SUPPORTED_LOCALES).map((locale) => ({ label: text(`language.name_${locale}`), value: locale })),
         ),
     },
   };

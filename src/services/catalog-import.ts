@@ -200,7 +200,7 @@ function mapKinds<T>(value: (kind: CatalogKind) => T): Record<CatalogKind, T> {
 /** Localised text as stored: always an object with `en`. */
 export function localized(text: LocalizedTextInput): LocalizedText {
   if (typeof text === 'string') return { en: text };
-  return { en: text.en, ...(text.fil === undefined ? {} : { fil: text.fil }), ...(text.bn === undefined ? {} : { bn: text.bn }) };
+  return { ...Object.fromEntries(Object.entries(text).filter(([, value]) => value !== undefined)), en: text.en };
 }
 
 /** The columns a Charter sets: classification, working_days and the charter itself. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUPPORTED_LOCALES, type Locale } from '../config';
 
 /**
  * The shape of a catalog file (JSON or YAML): what a ministry writes to describe its places,
@@ -8,10 +9,16 @@ import { z } from 'zod';
 
 const code = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, "-" or "_" (at most 40)');
 
-/** Text in one or more languages; English is required and is the fallback. A plain string is English. */
+const oneText = z.string().min(1).max(400);
+
+/**
+ * Text in one or more languages, any of the supported ones (mdh, mrw, tsg too); English is
+ * required. A language a text lacks reads its fallback's (Maguindanaon: Filipino, then English:
+ * src/services/localized.ts). A plain string is English.
+ */
 export const localizedText = z.union([
-  z.string().min(1).max(400),
-  z.object({ en: z.string().min(1).max(400), fil: z.string().min(1).max(400).optional(), bn: z.string().min(1).max(400).optional() }).strict(),
+  oneText,
+  z.object({ en: oneText, ...(Object.fromEntries(SUPPORTED_LOCALES.filter((locale) => locale !== 'en').map((locale) => [locale, oneText.optional()])) as Record<Exclude<Locale, 'en'>, z.ZodOptional<typeof oneText>>) }).strict(),
 ], { error: 'must be text, or {en, fil, bn} with at least en' });
 export type LocalizedTextInput = z.infer<typeof localizedText>;
 /** Localised text as stored: a map from locale to text, with `en` always present. */

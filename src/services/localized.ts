@@ -1,9 +1,16 @@
+import { fallbacksOf } from '../i18n';
 import type { LocalizedText } from './catalog-schema';
 
 /**
- * The text in `locale`, falling back to English, which every localised text has. A plain
- * string (as a catalog file may give) is English.
+ * The text in `locale`, falling back along the locale's declared chain (Maguindanaon: Filipino,
+ * then English, which every localised text has), as the interface's strings do. A plain string
+ * (as a catalog file may give) is English.
  */
 export function pick(text: LocalizedText | string, locale: string): string {
-  return typeof text === 'string' ? text : (text[locale] ?? text.en);
+  if (typeof text === 'string') return text;
+  for (const code of [locale, ...fallbacksOf(locale)]) {
+    const found = text[code];
+    if (found) return found;
+  }
+  return text.en;
 }

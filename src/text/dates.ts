@@ -6,9 +6,10 @@
 
 /**
  * The Intl locale each of our languages is written in. English is day-first (en-GB), like the
- * DD-MM-YYYY the forms ask for; Filipino and Bangla as their own locales write them.
+ * DD-MM-YYYY the forms ask for; Filipino and Bangla as their own locales write them; the
+ * region's languages (no Intl data of their own) as Filipino does, as their manifests say.
  */
-const INTL_LOCALES: Record<string, string> = { en: 'en-GB', fil: 'fil-PH', bn: 'bn-BD' };
+const INTL_LOCALES: Record<string, string> = { en: 'en-GB', fil: 'fil-PH', bn: 'bn-BD', mdh: 'fil-PH', mrw: 'fil-PH', tsg: 'fil-PH' };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -151,6 +151,8 @@ const shared: Record<string, Probe> = {
   previewThreadReply: { name: 'sizes a text, which names nobody', send: (api, key) => request(api.app).post('/api/v1/threads/preview').set(bearer(key)).send({ locale: 'en', body: 'Hello' }), expect: () => undefined },
   listCalendar: { name: 'reads the working calendar', send: (api, key) => request(api.app).get('/api/v1/calendar').set(bearer(key)), expect: () => undefined },
   countSubscribers: { name: 'reads counts, which name nobody', send: (api, key) => request(api.app).get('/api/v1/subscribers?groupBy=topic').set(bearer(key)), expect: () => undefined },
+  listTranslations: { name: 'reads the review state of the translations', send: (api, key) => request(api.app).get('/api/v1/translations').set(bearer(key)), expect: () => undefined },
+  listTranslationStrings: { name: "reads one language's strings", send: (api, key) => request(api.app).get('/api/v1/translations/tsg').set(bearer(key)), expect: () => undefined },
 };
 
 describe.each(databaseBackends())("the API refuses another ministry's key on $name", (backend) => {

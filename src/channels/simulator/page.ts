@@ -1,4 +1,5 @@
 import { document, html } from '../../http/html';
+import { languageNames } from '../../i18n';
 import type { PageLimits } from '../../text/pages';
 
 /** What the page shows besides the phone: the network's limits and the languages on offer. */
@@ -8,7 +9,7 @@ export interface SimulatorPageOptions {
 }
 
 /** Each language's own name, as the language dialog shows it. */
-const LANGUAGE_NAMES: Record<string, string> = { en: 'English', fil: 'Filipino', bn: 'বাংলা' };
+const LANGUAGE_NAMES: Record<string, string> = Object.fromEntries(languageNames().map(({ code, name }) => [code, name]));
 
 /** An example code for the dial box; any code of the form `*digits#` reaches Lingkod here. */
 const EXAMPLE_CODE = '*347#';

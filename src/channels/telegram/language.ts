@@ -4,11 +4,16 @@ import type { Locale } from '../../config';
 /**
  * Each translation as Telegram apps name it: the two-letter (ISO 639-1) code the command menu
  * is set for, and any other tag those users' apps send. English is everyone else's. A new
- * locale in SUPPORTED_LOCALES does not compile until it is named here.
+ * locale in SUPPORTED_LOCALES does not compile until it is named here. Maguindanaon, Maranao
+ * and Tausug have no two-letter code and no Telegram app translation: their users choose them
+ * with /language, and the command menu stays English for them.
  */
-export const TELEGRAM_LANGUAGES: Record<Exclude<Locale, 'en'>, { code: LanguageCode; also: string[] }> = {
+export const TELEGRAM_LANGUAGES: Record<Exclude<Locale, 'en'>, { code?: LanguageCode; also: string[] }> = {
   fil: { code: 'tl', also: ['fil'] },
   bn: { code: 'bn', also: [] },
+  mdh: { also: ['mdh'] },
+  mrw: { also: ['mrw'] },
+  tsg: { also: ['tsg'] },
 };
 
 /**

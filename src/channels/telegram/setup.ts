@@ -11,7 +11,7 @@ const BOT_COMMANDS = ['start', 'menu', 'status', 'language', 'help', 'stop'] as 
 /** The command menu in English for everyone, and in each translation for users whose app is in that language. */
 const MENU_LANGUAGES: { locale: string; languageCode?: LanguageCode }[] = [
   { locale: 'en' },
-  ...Object.entries(TELEGRAM_LANGUAGES).map(([locale, names]) => ({ locale, languageCode: names.code })),
+  ...Object.entries(TELEGRAM_LANGUAGES).flatMap(([locale, names]) => (names.code ? [{ locale, languageCode: names.code }] : [])),
 ];
 
 /** The update kinds the bot handles; others are never sent to it. */

@@ -45,7 +45,7 @@ describe.each(databaseBackends())('an SMS conversation, records on $name', (back
 
   it('greets a first text with the language choice, numbered, with a reply-with-a-number hint', async () => {
     const phone = new TwilioPhone(app, '+639180000001');
-    expect(await phone.send('Hello')).toBe('Choose your language\n1 English\n2 Filipino\n3 বাংলা\n0 Back\nReply with a number.');
+    expect(await phone.send('Hello')).toBe('Choose your language\n1 English\n2 Filipino\n3 বাংলা\n4 Magindanawn\n5 Meranaw\n6 Bahasa Sug\n0 Back\nReply with a number.');
     const menu = await phone.send('1');
     expect(menu).toMatch(/^Lingkod - government services\n1 Services\n/);
     expect(menu).toMatch(/\nReply with a number\.$/);
