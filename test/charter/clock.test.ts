@@ -108,8 +108,8 @@ describe.each(databaseBackends())("the Citizen's Charter clock on $name", (backe
     await dispatchAll(context);
     const bodies = sms.to('tel:+639175550201').map((delivery) => delivery.body.replace(VERIFY, ''));
     expect(bodies).toEqual([
-      `Resibo ${formatReference(reference)}: Tulong sa krisis (AICS), MSSD Provincial Office, Dis 4, 09:00. Takda Dis 10, 09:00.`,
-      `Lingkod: Hindi naaksyunan sa takdang oras ang request ${formatReference(reference)} (Tulong sa krisis (AICS)), kaya itinuturing na itong aprubado (RA 11032). Ipakita ang reference na ito sa MSSD Provincial Office.`,
+      `Resibo ${formatReference(reference)}: Tulong sa krisis (AICS), Provincial Office ng MSSD, Dis 4, 09:00. Takda Dis 10, 09:00.`,
+      `Lingkod: Hindi naaksyunan sa takdang oras ang request ${formatReference(reference)} (Tulong sa krisis (AICS)), kaya itinuturing na itong aprubado (RA 11032). Ipakita ang reference na ito sa Provincial Office ng MSSD.`,
     ]);
     // Removing the suspension is refused nothing, and restarts no closed clock.
     const removed = await request(app).delete(`/api/v1/calendar/${suspension.body.entry.id}`).set(admin);
