@@ -338,6 +338,9 @@ const configSchema = z.object({
   GLOBELABS_MULTIPART_WAIT_SECONDS: intInRange(1, 600, 30),
   /** Messages per second sent through Globe Labs, shared by every dispatcher. */
   GLOBELABS_RATE_PER_SECOND: intInRange(1, 1000, 5),
+  // --- privacy ---
+  /** The purposes file (lawful basis, data, recipients, retention per purpose); unset: data/purposes.yaml. Validated at start. */
+  PURPOSES_FILE: optionalString,
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,

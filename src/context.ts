@@ -17,7 +17,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { Dispatcher } from './outbox/dispatcher';
 import { Outbox, PRIORITY } from './outbox/outbox';
 import { MemoryRateLimiter, RedisRateLimiter } from './outbox/rate-limiter';
-import { createAdminServices, type AdminServices } from './services/admin';
+import { createAdminServices, sendingProcessors, type AdminServices } from './services/admin';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
@@ -118,6 +118,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // effects need the ministries' services); what comes before them reaches the channels that can
   // send, and the dispatcher that sends for them, only through `sending`, filled once below.
   const sending = new SendingChannels();
+  // The channels, once built: the purposes name the processors among them.
+  let built: readonly Channel[] = [];
   const admin = createAdminServices({
     db,
     config,
@@ -127,6 +129,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     queued: () => sending.nudge(),
     catalogChanged: () => catalog.invalidate(),
     unsolicitedSms,
+    processors: () => ({ ...sendingProcessors(built.filter(canSend).map((channel) => channel.name)), ussd: built.filter((channel) => !canSend(channel) && !channel.name.startsWith('telegram')).map((channel) => channel.name) }),
     now: overrides.now,
   });
   await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);
@@ -234,6 +237,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Phones are reached through the logical channel `sms`, sent by whichever provider is on.
   const phones = phoneChannel(channels);
   if (phones) channels.push(phones);
+  built = channels;
 
   // Each channel's rate is shared by every instance through Redis (in memory for one process).
   const limiter = config.REDIS_URL ? new RedisRateLimiter(config.REDIS_URL) : new MemoryRateLimiter();

@@ -11,6 +11,7 @@ import { auditRoutes } from './routes/audit';
 import { broadcastRoutes } from './routes/broadcasts';
 import { catalogRoutes } from './routes/catalog';
 import { ministryRoutes } from './routes/ministries';
+import { privacyRoutes } from './routes/privacy';
 import { requestRoutes } from './routes/requests';
 import { AuthThrottle } from './throttle';
 
@@ -26,6 +27,7 @@ export function apiRoutes(services: AdminServices): Route[] {
     ...broadcastRoutes(services),
     ...auditRoutes(services),
     ...assistedRoutes(services),
+    ...privacyRoutes(services),
   ];
 }
 

@@ -17,7 +17,7 @@ import type { Database } from '../store/sql';
  */
 
 const USAGE = `Usage: npm run admin -- COMMAND
-  create-key --ministry CODE --holder PERSON [--role admin|officer] [--name NAME]
+  create-key --ministry CODE --holder PERSON [--role admin|officer|privacy] [--name NAME]
                                              prints a new key for the ministry (shown once);
                                              an admin key makes and revokes the ministry's keys
   create-key --super-admin --holder PERSON [--name NAME]
@@ -57,7 +57,7 @@ export async function runAdmin(args: string[], db: Database, output: Output): Pr
       positionals.length === 0 &&
       (values.ministry !== undefined) !== (values['super-admin'] === true) &&
       values.holder !== undefined &&
-      (role === undefined || ((role === 'admin' || role === 'officer') && values.ministry !== undefined))
+      (role === undefined || ((role === 'admin' || role === 'officer' || role === 'privacy') && values.ministry !== undefined))
     ) {
       const ministryCode = values.ministry ?? null;
       const name = values.name ?? (ministryCode ? `${ministryCode} key (admin command)` : 'super-admin key (admin command)');

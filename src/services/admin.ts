@@ -18,6 +18,8 @@ import { parseQuietHours } from '../config';
 import { isQuiet } from './quiet-hours';
 import { RequestStatusService } from './request-status';
 import { RequestService } from './requests';
+import { ConsentLedger } from './consents';
+import { loadPurposes, PurposeRegistry, type Processors } from './purposes';
 
 /** The ministries' side of Lingkod: what the admin API and the admin command act through. */
 export interface AdminServices {
@@ -38,6 +40,10 @@ export interface AdminServices {
   subscribers(actor: Actor, filter: SubscriberCountFilter): Promise<{ total: number; groups: SubscriberGroup[] }>;
   /** True while quiet hours hold ordinary broadcasts; the dispatchers ask before each claim. */
   holdBroadcasts(now: Date): boolean;
+  /** The purposes file (PURPOSES_FILE), with this deployment's processors. */
+  purposes: PurposeRegistry;
+  /** The append-only consent history: recorded by subscribe, STOP, START and survey opt-ins; read by the privacy officer. */
+  consents: ConsentLedger;
 }
 
 export interface AdminDeps {
@@ -56,6 +62,8 @@ export interface AdminDeps {
   catalogChanged: () => void;
   /** What a centre's filing texts the citizen is taken from (they have not written to us). */
   unsolicitedSms: UnsolicitedSmsBudget;
+  /** The processors each recipient kind of the purposes is in this deployment; by default the SMS and Telegram channels that send. */
+  processors?: () => Processors;
   now?: () => Date;
 }
 
@@ -66,6 +74,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS) ?? null;
   const channelNames = () => deps.sendingChannels.map((channel) => channel.name);
   const apiKeys = new ApiKeyService(db);
+  const purposes = new PurposeRegistry(loadPurposes(config.PURPOSES_FILE), deps.processors ?? (() => sendingProcessors(channelNames())));
   return {
     config,
     apiKeys,
@@ -101,6 +110,17 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
     }),
     subscribers: (_actor, filter) => countSubscribers(db, filter, config.DEFAULT_LOCALE, channelNames()),
     holdBroadcasts: (at) => isQuiet(quietHours, at),
+    purposes,
+    consents: new ConsentLedger(db, i18n, purposes, config.DEFAULT_LOCALE),
+  };
+}
+
+/** The processors among sending channels: Telegram's bot, and every SMS provider (not the logical `sms`, nor the simulator). */
+export function sendingProcessors(names: readonly string[]): Processors {
+  return {
+    sms: names.filter((name) => name !== 'sms' && name !== 'simulator' && !name.startsWith('telegram')),
+    ussd: [],
+    telegram: names.filter((name) => name.startsWith('telegram')),
   };
 }
 

@@ -100,6 +100,7 @@ const probes: Record<string, Probe[]> = {
       expect: 403,
     },
   ],
+  listConsents: [{ name: "cannot read consent records: only the privacy officer's key can", send: (api, key) => request(api.app).get('/api/v1/consents').set(bearer(key)), expect: 403 }],
   listAssistedRequests: [
     { name: "cannot list MSSD's centres' requests", send: (api, key) => request(api.app).get('/api/v1/assisted-requests?ministry=mssd').set(bearer(key)), expect: 403 },
     {
@@ -113,6 +114,7 @@ const probes: Record<string, Probe[]> = {
 /** Records that belong to no ministry: any key may read them (and only a super-admin change them, above). */
 const shared: Record<string, Probe> = {
   listCategories: { name: 'reads the shared categories', send: (api, key) => request(api.app).get('/api/v1/categories').set(bearer(key)), expect: () => undefined },
+  listPurposes: { name: 'reads the purposes, which are public', send: (api, key) => request(api.app).get('/api/v1/purposes').set(bearer(key)), expect: () => undefined },
   countSubscribers: { name: 'reads counts, which name nobody', send: (api, key) => request(api.app).get('/api/v1/subscribers?groupBy=topic').set(bearer(key)), expect: () => undefined },
 };
 
