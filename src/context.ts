@@ -28,8 +28,9 @@ import { LookupGuard } from './services/lookup-guard';
 import { PhoneProofService, type ProofSender } from './services/phone-proof';
 import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
-import { RetentionJob } from './services/retention';
+import { RetentionJob, retentionFrom } from './services/retention';
 import { SubscriptionService } from './services/subscriptions';
+import { pick } from './services/localized';
 import { unsolicitedSmsBudget, type UnsolicitedSmsBudget } from './services/unsolicited-sms';
 import { VerificationService, verificationStamp } from './services/verification';
 import type { EphemeralStore } from './store/ephemeral';
@@ -58,7 +59,7 @@ export interface AppContext {
   dispatcher: Dispatcher;
   /** The forensic trail of USSD hops (gateway, network, source, session; no content). */
   hops: HopTrail;
-  /** Purges message texts older than RETENTION_DAYS, hourly; started by `main`. */
+  /** Purges message texts and numbers after their purpose's retention (at most RETENTION_DAYS), hourly; started by `main`. */
   retention: RetentionJob;
   /** What is held about a citizen, and erasure on request (the "My data" dialog, MYDATA and DELETE). */
   dataRights: DataRightsService;
@@ -106,7 +107,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     limits: { perCitizen: config.STATUS_LOOKUP_MISSES_PER_HOUR, perNetwork: config.STATUS_LOOKUP_MISSES_PER_NETWORK_PER_HOUR, total: config.STATUS_LOOKUP_MISSES_TOTAL_PER_HOUR },
     log,
   });
-  const dataRights = new DataRightsService(db, log);
   const profiles = new ProfileService(db);
   const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
   const unsolicitedSms = unsolicitedSmsBudget(config, { db, store, log, metrics });
@@ -133,6 +133,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     now: overrides.now,
   });
   await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);
+  const dataRights = new DataRightsService(db, log, admin.consents);
 
   // Every one-time code that proves a phone leaves through this one function: by SMS to a phone,
   // within the unsolicited-SMS budget (codes are asked for over USSD, where the number is only the
@@ -148,6 +149,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     return true;
   };
   const proofs = new PhoneProofService({ store, i18n, send: sendProof });
+  // A subscription's topic and place as its confirmation screen names them, in `locale`.
+  const subscriptionNames = async (topic: string, municipality: string, locale: string) => {
+    const [found, place] = await Promise.all([catalog.topic(topic), catalog.municipality(municipality)]);
+    return { topic: found ? pick(found.name, locale) : '', place: place?.name ?? '' };
+  };
   // A caller becomes a citizen (a row, their address) only when something of theirs is kept.
   const citizenFor = async ({ citizenId, address, channel }: Caller) => (citizenId !== NO_CITIZEN ? citizenId : (await citizens.findOrCreate(address, channel)).id);
   const effects: DialogEffects & PrivacyEffects & TrustEffects = {
@@ -172,9 +178,22 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     removeProfile: ({ citizenId, profileId }) => profiles.remove(citizenId, profileId),
     requestProof: ({ address, purpose, locale }) => proofs.issue(address, purpose, locale),
     checkProof: ({ address, purpose, code }) => proofs.check(address, purpose, code),
-    subscribe: async ({ topic, municipality, ...caller }) => subscriptions.subscribe(await citizenFor(caller), topic, municipality),
-    unsubscribe: async ({ citizenId, topic, municipality }) => {
-      await subscriptions.unsubscribe(citizenId, topic, municipality);
+    // Each subscription is a consent record too, with the confirmation the citizen saw, in one transaction.
+    subscribe: async ({ topic, municipality, ...caller }) => {
+      const citizenId = await citizenFor(caller);
+      // Read before the transaction: PGlite's one connection would wait on it for a catalog read.
+      const params = await subscriptionNames(topic, municipality, await admin.consents.localeOf(citizenId));
+      await db.transaction(async (tx) => {
+        if (!(await new SubscriptionService(tx).subscribe(citizenId, topic, municipality))) return;
+        const evidence = { channel: caller.channel, noticeKey: 'dialogs:subscribe.subscribed', params };
+        await admin.consents.record(tx, { citizenId, purpose: 'announcements', scope: `${topic}/${municipality}`, action: 'given', ...evidence });
+      });
+    },
+    unsubscribe: async ({ citizenId, topic, municipality, channel }) => {
+      await db.transaction(async (tx) => {
+        if (!(await new SubscriptionService(tx).unsubscribe(citizenId, topic, municipality))) return;
+        await admin.consents.record(tx, { citizenId, purpose: 'announcements', scope: `${topic}/${municipality}`, action: 'withdrawn', channel, noticeKey: 'dialogs:subscribe.unsubscribed' });
+      });
     },
     // Audited, and misses counted, per citizen: a lookup is kept.
     lookupRequest: async (input) => lookups.lookup({ ...input, citizenId: await citizenFor(input) }),
@@ -221,6 +240,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     assisted: { isPendingCode: (address, text) => admin.assisted.isPendingCode(address, text) },
     smsOn: () => sending.has('sms'),
     nudge: () => sending.nudge(),
+    consents: admin.consents,
   });
   const deps = { config, conversation, i18n, log, metrics, outbox };
   // The one list of channels; each adapter decides from the configuration whether it is on.
@@ -258,7 +278,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   });
   sending.ready(channels.filter(canSend), dispatcher);
   const api = createApiRouter(admin, log.child({ name: 'api' }), store);
-  const retention = new RetentionJob({ db, log, days: config.RETENTION_DAYS });
+  const retention = new RetentionJob({ db, log, retention: retentionFrom(admin.purposes, config.RETENTION_DAYS) });
 
   return {
     config,

@@ -15,6 +15,7 @@ export type ConsentAction = 'given' | 'withdrawn';
 export interface ConsentEvidence {
   channel: string;
   noticeKey: string;
+  /** The text's parameters, in the citizen's language (`localeOf`). */
   params?: Record<string, string>;
 }
 
@@ -96,14 +97,19 @@ export class ConsentLedger {
   async record(tx: Queryable, change: ConsentChange): Promise<void> {
     const purpose = this.purposes.get(change.purpose);
     if (purpose.lawfulBasis !== 'consent') throw new Error(`purpose "${change.purpose}" does not rest on consent`);
-    const [citizen] = await tx.query<{ locale: string | null }>('SELECT locale FROM citizens WHERE id = $1', [change.citizenId]);
-    const locale = citizen?.locale ?? this.defaultLocale;
+    const locale = await this.localeOf(change.citizenId, tx);
     const text = this.i18n.t(change.noticeKey, { lng: locale, ...change.params, interpolation: { escapeValue: false } });
     await tx.query(
       `INSERT INTO consent_events (citizen_id, purpose, scope, action, channel, notice_key, notice_locale, notice_text, notice_sha256, purposes_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [change.citizenId, change.purpose, change.scope ?? '', change.action, change.channel, change.noticeKey, locale, text, sha256(text), this.purposes.version],
     );
+  }
+
+  /** The language a citizen's consent texts are recorded in: theirs, or the default. */
+  async localeOf(citizenId: number, db: Queryable = this.db): Promise<string> {
+    const [citizen] = await db.query<{ locale: string | null }>('SELECT locale FROM citizens WHERE id = $1', [citizenId]);
+    return citizen?.locale ?? this.defaultLocale;
   }
 
   /** Appends a withdrawal of every consent purpose the citizen ever gave (their erasure). */

@@ -1,10 +1,27 @@
 import type { Logger } from '../log';
+import type { MessageKind } from '../outbox/outbox';
 import type { Database } from '../store/sql';
 import { ANONYMISED_ANSWERS } from './data-rights';
+import type { PurposeRegistry } from './purposes';
+
+/** How long each copy is kept, in days: from the purposes file, never past RETENTION_DAYS. */
+export interface Retention {
+  /** Per outbox message kind (the purpose that sends it): its text and its recipient's number. */
+  messages: Record<MessageKind, number>;
+  /** The security purpose's traces: the USSD hop trail, providers' message ids, simulated texts. */
+  traces: number;
+}
+
+/** The retention the purposes set, each capped by RETENTION_DAYS (the deployment's longest). */
+export function retentionFrom(purposes: PurposeRegistry, ceilingDays: number): Retention {
+  const messages = purposes.messageRetention();
+  for (const kind of Object.keys(messages) as MessageKind[]) messages[kind] = Math.min(messages[kind], ceilingDays);
+  return { messages, traces: Math.min(purposes.get('security').retentionDays ?? ceilingDays, ceilingDays) };
+}
 
 /** What one purge changed. */
 export interface PurgeResult {
-  /** Outbox messages whose text (and Telegram payload) was removed. */
+  /** Outbox messages whose text (and Telegram payload) and recipient's number were removed. */
   messages: number;
   /** Simulator inbox texts removed. */
   simulated: number;
@@ -20,19 +37,20 @@ export interface PurgeResult {
 const BATCH = 5000;
 
 /**
- * The retention rule (Philippine Data Privacy Act: kept no longer than necessary): the text of
- * every message Lingkod sent, and of every simulated one, is purged `days` after it was queued
- * once it is final (sent, delivered, failed or cancelled); the row stays, so broadcast progress
- * and delivery counts remain right. Inbound texts are never stored (only provider ids, to drop
- * retries, which are forgotten after the same time). Requests are the ministries' records and
- * are kept, except that those of erased citizens are anonymised: erasure does that at once,
- * and this job catches what a dialog open at that moment added after it. The USSD hop trail
- * (services/hop-trail.ts) is deleted after the same time, erased citizens' rows with the rest:
- * until then it is what tells their own erasure from a forged one. Times are the
- * database's own `now()`, so every instance agrees.
+ * The retention rule (Philippine Data Privacy Act: kept no longer than necessary), per purpose
+ * (data/purposes.yaml): an outbox message's text and its recipient's number (the address
+ * becomes `purged:<id>`) go the days its purpose keeps them after it was queued, once it is
+ * final (sent, delivered, failed or cancelled); the row stays, so broadcast progress and
+ * delivery counts remain right. Inbound texts are never stored (only provider ids, to drop
+ * retries, which go after the security purpose's days, as do simulated texts). Requests are the
+ * ministries' records and are kept, except that those of erased citizens are anonymised: erasure
+ * does that at once, and this job catches what a dialog open at that moment added after it. The
+ * USSD hop trail (services/hop-trail.ts) is deleted after the security purpose's days, erased
+ * citizens' rows with the rest: until then it is what tells their own erasure from a forged one.
+ * Times are the database's own `now()`, so every instance agrees.
  */
-export async function purgeExpired(db: Database, days: number): Promise<PurgeResult> {
-  const batched = async (sql: string): Promise<number> => {
+export async function purgeExpired(db: Database, retention: Retention): Promise<PurgeResult> {
+  const batched = async (sql: string, days: unknown = retention.traces): Promise<number> => {
     let total = 0;
     for (;;) {
       const rows = await db.query(sql, [days, BATCH]);
@@ -41,11 +59,14 @@ export async function purgeExpired(db: Database, days: number): Promise<PurgeRes
     }
   };
   const cutoff = `now() - make_interval(days => $1::int)`;
+  // $1 is the days per kind, as JSON: {"reply":7,"broadcast":7,…}.
   const messages = await batched(
-    `UPDATE outbox SET body = '', payload = NULL, purged_at = now()
-      WHERE id IN (SELECT id FROM outbox WHERE purged_at IS NULL AND created_at < ${cutoff}
+    `UPDATE outbox SET body = '', payload = NULL, address = 'purged:' || id, purged_at = now()
+      WHERE id IN (SELECT id FROM outbox WHERE purged_at IS NULL
+                      AND created_at < now() - make_interval(days => ($1::jsonb ->> kind)::int)
                       AND status IN ('sent', 'delivered', 'failed', 'cancelled') LIMIT $2)
       RETURNING id`,
+    JSON.stringify(retention.messages),
   );
   const simulated = await batched(
     `UPDATE simulator_inbox SET body = '' WHERE id IN (SELECT id FROM simulator_inbox WHERE body <> '' AND received_at < ${cutoff} LIMIT $2) RETURNING id`,
@@ -67,8 +88,8 @@ export async function purgeExpired(db: Database, days: number): Promise<PurgeRes
 export interface RetentionJobOptions {
   db: Database;
   log: Logger;
-  /** RETENTION_DAYS. */
-  days: number;
+  /** Days per copy (retentionFrom). */
+  retention: Retention;
   /** How often the purge runs; hourly by default. */
   intervalMs?: number;
 }
@@ -103,8 +124,8 @@ export class RetentionJob {
   /** One purge; its outcome is logged (counts only). */
   async runOnce(): Promise<void> {
     try {
-      const result = await purgeExpired(this.options.db, this.options.days);
-      if (Object.values(result).some((count) => count > 0)) this.log.info({ ...result, days: this.options.days }, 'retention purge done');
+      const result = await purgeExpired(this.options.db, this.options.retention);
+      if (Object.values(result).some((count) => count > 0)) this.log.info({ ...result, retention: this.options.retention }, 'retention purge done');
     } catch (error) {
       this.log.warn({ err: error }, 'retention purge failed; will try again');
     }
