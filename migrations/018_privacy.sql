@@ -1,4 +1,4 @@
--- Data protection (issue 20): consent records, a privacy officer's key role, breach notices.
+-- Data protection (issue 20): consent records and a privacy officer's key role.
 
 -- Consent given and withdrawn, per purpose (data/purposes.yaml), as evidence (NPC Circular
 -- 2023-04; PDPO 2025): the channel, the time, and the exact text the citizen saw with the
@@ -33,31 +33,6 @@ $$;
 CREATE TRIGGER consent_events_append_only BEFORE UPDATE OR DELETE ON consent_events FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER consent_events_no_truncate BEFORE TRUNCATE ON consent_events FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 
--- A privacy officer's key (the DPO): reads consent records and runs breach notices; nothing else.
+-- A privacy officer's key (the DPO's): works as an officer of its ministry and reads the consent records.
 ALTER TABLE api_keys DROP CONSTRAINT IF EXISTS api_keys_role_check;
 ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('admin', 'officer', 'privacy'));
-
--- A personal data breach (NPC Circular 16-03): the report's fields, who was selected, and the
--- notice per language sent to them as priority notices that pass quiet hours.
-CREATE TABLE breaches (
-  id bigserial PRIMARY KEY,
-  nature text NOT NULL,
-  data_involved text NOT NULL,
-  measures text NOT NULL,
-  dpo_contact text NOT NULL,
-  help_offered text NOT NULL,
-  discovered_at timestamptz NOT NULL,
-  -- The selection as the officer made it: {from, to, ministry, service, references}.
-  selection jsonb NOT NULL,
-  texts jsonb NOT NULL,
-  default_locale text NOT NULL,
-  status text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sent')),
-  affected integer,
-  notified integer,
-  created_by bigint,
-  sent_by bigint,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  sent_at timestamptz
-);
-ALTER TABLE outbox ADD COLUMN breach_id bigint;
-CREATE INDEX outbox_breach ON outbox (breach_id, status) WHERE breach_id IS NOT NULL;
