@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Queryable } from '../store/sql';
 import { assertPrivacyOfficer, type Actor } from './access';
-import { recordChange } from './audit';
+import { recordChange, sha256 } from './audit';
 import type { PurposeRegistry } from './purposes';
 
 /** Consent given or withdrawn. */
@@ -148,8 +147,4 @@ export class ConsentLedger {
     });
     return { items, nextCursor: rows.length > filter.limit ? String(items[items.length - 1].id) : null };
   }
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
