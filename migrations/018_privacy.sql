@@ -1,4 +1,4 @@
--- Data protection (issue 20): consent records and a privacy officer's key role.
+-- Data protection (issue 20): consent records, a privacy officer's key role, breach notices.
 
 -- Consent given and withdrawn, per purpose (data/purposes.yaml), as evidence (NPC Circular
 -- 2023-04; PDPO 2025): the channel, the time, and the exact text the citizen saw with the
@@ -33,6 +33,22 @@ $$;
 CREATE TRIGGER consent_events_append_only BEFORE UPDATE OR DELETE ON consent_events FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER consent_events_no_truncate BEFORE TRUNCATE ON consent_events FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
 
--- A privacy officer's key (the DPO's): works as an officer of its ministry and reads the consent records.
+-- A privacy officer's key (the DPO's): works as an officer of its ministry, reads the consent records and sends breach notices.
 ALTER TABLE api_keys DROP CONSTRAINT IF EXISTS api_keys_role_check;
 ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('admin', 'officer', 'privacy'));
+
+-- A personal data breach notice (NPC Circular 16-03): the report's fields, the officer's
+-- selection of who is affected, and how many were notified (the notices are outbox rows of kind
+-- 'notice', which quiet hours do not hold).
+CREATE TABLE breaches (
+  id bigserial PRIMARY KEY,
+  -- {nature, dataInvolved, measures, dpoContact, helpOffered}
+  report jsonb NOT NULL,
+  -- {from, to, ministry, service, references}
+  selection jsonb NOT NULL,
+  texts jsonb NOT NULL,
+  affected integer NOT NULL,
+  notified integer NOT NULL,
+  created_by bigint,
+  created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -23,7 +23,7 @@ export interface Actor {
 /**
  * What a ministry's key may do beyond its ministry's work: an `admin` makes and revokes its keys;
  * an `officer` makes none; `privacy`, the Data Protection Officer's, works as an officer and also
- * reads the consent records (services/consents.ts).
+ * reads the consent records and sends breach notices (services/consents.ts, services/breaches.ts).
  */
 export type KeyRole = 'admin' | 'officer' | 'privacy';
 

@@ -18,6 +18,7 @@ import { parseQuietHours } from '../config';
 import { isQuiet } from './quiet-hours';
 import { RequestStatusService } from './request-status';
 import { RequestService } from './requests';
+import { BreachService } from './breaches';
 import { ConsentLedger } from './consents';
 import { loadPurposes, PurposeRegistry, type Processors } from './purposes';
 
@@ -44,6 +45,8 @@ export interface AdminServices {
   purposes: PurposeRegistry;
   /** The append-only consent history: recorded by subscribe, STOP, START and survey opt-ins; read by the privacy officer. */
   consents: ConsentLedger;
+  /** Breach notices to the people affected, and the NPC report. */
+  breaches: BreachService;
 }
 
 export interface AdminDeps {
@@ -112,6 +115,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
     holdBroadcasts: (at) => isQuiet(quietHours, at),
     purposes,
     consents: new ConsentLedger(db, i18n, purposes, config.DEFAULT_LOCALE),
+    breaches: new BreachService(db, outbox, { defaultLocale: config.DEFAULT_LOCALE, sendingChannels: channelNames, queued: deps.queued }),
   };
 }
 

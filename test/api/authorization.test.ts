@@ -100,6 +100,14 @@ const probes: Record<string, Probe[]> = {
       expect: 403,
     },
   ],
+  notifyBreach: [
+    {
+      name: "cannot send breach notices: only the privacy officer's key can",
+      send: (api, key) => request(api.app).post('/api/v1/breaches').set(bearer(key)).send({ report: { nature: 'x'.repeat(5), dataInvolved: 'phones', measures: 'keys revoked', dpoContact: 'dpo@x.ph', helpOffered: 'hotline' }, selection: { ministry: 'mssd' }, texts: { en: 'Notice' } }),
+      expect: 403,
+    },
+  ],
+  breachReport: [{ name: 'cannot read a breach report', send: (api, key) => request(api.app).get('/api/v1/breaches/1/report').set(bearer(key)), expect: 403 }],
   listConsents: [{ name: "cannot read consent records: only the privacy officer's key can", send: (api, key) => request(api.app).get('/api/v1/consents').set(bearer(key)), expect: 403 }],
   listAssistedRequests: [
     { name: "cannot list MSSD's centres' requests", send: (api, key) => request(api.app).get('/api/v1/assisted-requests?ministry=mssd').set(bearer(key)), expect: 403 },

@@ -15,7 +15,7 @@ const apiKey = z.object({
   centre: code.nullable().describe("a centre key's centre; null for an officer's"),
   name: z.string(),
   holder: z.string().describe('who holds the key: a person, or a centre\'s operator; two-person approval compares holders'),
-  role: z.enum(['admin', 'officer', 'privacy']).describe("a ministry's `admin` key makes and revokes its keys; an `officer`'s makes none; `privacy` is the Data Protection Officer's (reads consent records); super-admin keys are `admin`"),
+  role: z.enum(['admin', 'officer', 'privacy']).describe("a ministry's `admin` key makes and revokes its keys; an `officer`'s makes none; `privacy` is the Data Protection Officer's (consent records, breach notices); super-admin keys are `admin`"),
   prefix: z.string().describe('the first characters of the key, to tell keys apart'),
   source: z.enum(['api', 'cli', 'env', 'first-start']),
   createdBy: z.number().int().nullable(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LAWFUL_BASES, RECIPIENTS } from '../../services/purposes';
 import type { AdminServices } from '../../services/admin';
 import { route, type Route } from '../route';
-import { iso, limit, list, page, queryMoment, timestamp } from '../schemas';
+import { code, iso, limit, list, numericId, page, queryMoment, timestamp } from '../schemas';
 
 const purpose = z.object({
   code: z.string(),
@@ -32,6 +32,18 @@ const consent = z.object({
   purposesVersion: z.number().int(),
   at: timestamp,
 });
+
+const reportText = z.string().trim().min(3).max(2000);
+const report = z.strictObject({ nature: reportText, dataInvolved: reportText, measures: reportText, dpoContact: z.string().trim().min(3).max(200), helpOffered: reportText });
+const breach = z.object({
+  id: z.number().int(),
+  report,
+  selection: z.record(z.string(), z.unknown()),
+  affected: z.number().int().describe('citizens the selection matched'),
+  notified: z.number().int().describe('of them, those a notice was queued for (the others have no reachable address)'),
+  at: timestamp,
+});
+const toBreach = ({ createdAt, ...rest }: { createdAt: Date } & Omit<z.input<typeof breach>, 'at'>) => ({ ...rest, at: iso(createdAt) });
 
 /** What Lingkod processes personal data for, and the consent history (GovStack Consent BB's audit view). */
 export function privacyRoutes(services: AdminServices): Route[] {
@@ -73,6 +85,41 @@ export function privacyRoutes(services: AdminServices): Route[] {
         });
         return { items: result.items.map(({ citizenId, at, ...rest }) => ({ ...rest, citizen: citizenId, at: iso(at) })), nextCursor: result.nextCursor };
       },
+    }),
+    route({
+      operationId: 'notifyBreach',
+      method: 'post',
+      path: '/breaches',
+      tag: 'privacy',
+      summary: 'Notify the people affected by a personal data breach',
+      description:
+        "The privacy officer's key or a super-admin's. Selects citizens with a request in the time window, of the ministry or service, or with one of the references (all given must hold), " +
+        'and queues the notice at once, in their language, ahead of broadcasts and through quiet hours; keeps the NPC report fields (Circular 16-03). Audited as `breach.notify`.',
+      body: z.strictObject({
+        report,
+        selection: z.strictObject({
+          from: queryMoment.optional(),
+          to: queryMoment.optional(),
+          ministry: code.optional(),
+          service: code.optional(),
+          references: z.array(z.string().regex(/^\d{11}$/, 'an 11-digit reference')).max(10_000).optional(),
+        }),
+        texts: z.record(z.string().regex(/^[a-z]{2,3}$/), z.string().trim().min(1).max(459)),
+      }),
+      response: breach,
+      status: 201,
+      handle: async ({ actor, body }) => toBreach(await services.breaches.notify(actor, body)),
+    }),
+    route({
+      operationId: 'breachReport',
+      method: 'get',
+      path: '/breaches/:id/report',
+      tag: 'privacy',
+      summary: "Export a breach's NPC report fields and counts",
+      description: "The privacy officer's key or a super-admin's; audited as `breach.report`.",
+      params: z.strictObject({ id: numericId }),
+      response: breach,
+      handle: async ({ actor, params }) => toBreach(await services.breaches.report(actor, params.id)),
     }),
   ];
 }
