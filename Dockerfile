@@ -21,6 +21,8 @@ COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY locales ./locales
 COPY data/sample-catalog.yaml ./data/sample-catalog.yaml
+# The purposes file (lawful basis, retention per purpose): read at start, or PURPOSES_FILE.
+COPY data/purposes.yaml ./data/purposes.yaml
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -238,7 +238,7 @@ const configSchema = z.object({
   SMS_SESSION_TTL: intInRange(60, 24 * 3600, 15 * 60),
   /** Replies one phone number may get per minute; beyond it, texts are not answered (floods, SMS pumping). */
   SMS_REPLIES_PER_MINUTE: intInRange(1, 1000, 10),
-  /** Days message texts are kept (outbox, simulator inbox); older ones are purged by a job every hour (Data Privacy Act). */
+  /** The longest any copy is kept, in days: each purpose's retention (data/purposes.yaml) is capped by it; purged by a job every hour (Data Privacy Act). */
   RETENTION_DAYS: intInRange(1, 3650, 90),
   /** Status lookups of references that do not exist allowed per citizen per hour; then lookups wait (reference guessing). */
   STATUS_LOOKUP_MISSES_PER_HOUR: intInRange(1, 1000, 5),
@@ -437,6 +437,9 @@ const configSchema = z.object({
       .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
       .pipe(z.array(z.enum(SUPPORTED_LOCALES, { error: `must be language codes separated by commas, from ${SUPPORTED_LOCALES.join(', ')}` })).min(1)),
   ),
+  // --- privacy ---
+  /** The purposes file (lawful basis, data, recipients, retention per purpose); unset: data/purposes.yaml. Validated at start. */
+  PURPOSES_FILE: optionalString,
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,

@@ -20,7 +20,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { Dispatcher } from './outbox/dispatcher';
 import { Outbox, PRIORITY } from './outbox/outbox';
 import { MemoryRateLimiter, RedisRateLimiter } from './outbox/rate-limiter';
-import { createAdminServices, type AdminServices } from './services/admin';
+import { createAdminServices, sendingProcessors, type AdminServices } from './services/admin';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
 import { CitizenService } from './services/citizens';
@@ -31,10 +31,11 @@ import { LookupGuard } from './services/lookup-guard';
 import { PhoneProofService, type ProofSender } from './services/phone-proof';
 import { ProfileService } from './services/profiles';
 import { RequestService } from './services/requests';
-import { RetentionJob } from './services/retention';
+import { RetentionJob, retentionFrom } from './services/retention';
 import { sweepDeemedApproved } from './services/charter-clock';
 import { SubscriptionService } from './services/subscriptions';
 import { ThreadLimitError } from './services/threads';
+import { pick } from './services/localized';
 import { unsolicitedSmsBudget, type UnsolicitedSmsBudget } from './services/unsolicited-sms';
 import { VerificationService, verificationStamp } from './services/verification';
 import type { EphemeralStore } from './store/ephemeral';
@@ -63,7 +64,7 @@ export interface AppContext {
   dispatcher: Dispatcher;
   /** The forensic trail of USSD hops (gateway, network, source, session; no content). */
   hops: HopTrail;
-  /** Purges message texts older than RETENTION_DAYS, hourly; started by `main`. */
+  /** Purges message texts and numbers after their purpose's retention (at most RETENTION_DAYS), hourly; started by `main`. */
   retention: RetentionJob;
   /** What is held about a citizen, and erasure on request (the "My data" dialog, MYDATA and DELETE). */
   dataRights: DataRightsService;
@@ -110,7 +111,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     limits: { perCitizen: config.STATUS_LOOKUP_MISSES_PER_HOUR, perNetwork: config.STATUS_LOOKUP_MISSES_PER_NETWORK_PER_HOUR, total: config.STATUS_LOOKUP_MISSES_TOTAL_PER_HOUR },
     log,
   });
-  const dataRights = new DataRightsService(db, log);
   const profiles = new ProfileService(db);
   const verification = new VerificationService(db, { store, perHour: config.VERIFY_LOOKUPS_PER_HOUR, timeZone: config.TIME_ZONE });
   const unsolicitedSms = unsolicitedSmsBudget(config, { db, store, log, metrics });
@@ -122,6 +122,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // effects need the ministries' services); what comes before them reaches the channels that can
   // send, and the dispatcher that sends for them, only through `sending`, filled once below.
   const sending = new SendingChannels();
+  // The channels, once built: the purposes name the processors among them.
+  let built: readonly Channel[] = [];
   const admin = createAdminServices({
     db,
     config,
@@ -131,11 +133,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     queued: () => sending.nudge(),
     catalogChanged: () => catalog.invalidate(),
     unsolicitedSms,
+    processors: () => ({ ...sendingProcessors(built.filter(canSend).map((channel) => channel.name)), ussd: built.filter((channel) => !canSend(channel) && !channel.name.startsWith('telegram')).map((channel) => channel.name) }),
     now: overrides.now,
   });
   await admin.apiKeys.syncEnvKey(config.ADMIN_API_KEY);
   // Every filing starts its Charter clock and queues its receipt (services/charter-receipt.ts).
   const requests = new RequestService(db, undefined, admin.filing);
+  const dataRights = new DataRightsService(db, log, admin.consents);
 
   // Every one-time code that proves a phone leaves through this one function: by SMS to a phone,
   // within the unsolicited-SMS budget (codes are asked for over USSD, where the number is only the
@@ -151,6 +155,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     return true;
   };
   const proofs = new PhoneProofService({ store, i18n, send: sendProof });
+  // A subscription's topic and place as its confirmation screen names them, in `locale`.
+  const subscriptionNames = async (topic: string, municipality: string, locale: string) => {
+    const [found, place] = await Promise.all([catalog.topic(topic), catalog.municipality(municipality)]);
+    return { topic: found ? pick(found.name, locale) : '', place: place?.name ?? '' };
+  };
   // A caller becomes a citizen (a row, their address) only when something of theirs is kept.
   const citizenFor = async ({ citizenId, address, channel }: Caller) => (citizenId !== NO_CITIZEN ? citizenId : (await citizens.findOrCreate(address, channel)).id);
   const desk = new Desk({ threads: admin.threads, citizens, i18n, defaultLocale: config.DEFAULT_LOCALE });
@@ -176,9 +185,22 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     removeProfile: ({ citizenId, profileId }) => profiles.remove(citizenId, profileId),
     requestProof: ({ address, purpose, locale }) => proofs.issue(address, purpose, locale),
     checkProof: ({ address, purpose, code }) => proofs.check(address, purpose, code),
-    subscribe: async ({ topic, municipality, ...caller }) => subscriptions.subscribe(await citizenFor(caller), topic, municipality),
-    unsubscribe: async ({ citizenId, topic, municipality }) => {
-      await subscriptions.unsubscribe(citizenId, topic, municipality);
+    // Each subscription is a consent record too, with the confirmation the citizen saw, in one transaction.
+    subscribe: async ({ topic, municipality, ...caller }) => {
+      const citizenId = await citizenFor(caller);
+      // Read before the transaction: PGlite's one connection would wait on it for a catalog read.
+      const params = await subscriptionNames(topic, municipality, await admin.consents.localeOf(citizenId));
+      await db.transaction(async (tx) => {
+        if (!(await new SubscriptionService(tx).subscribe(citizenId, topic, municipality))) return;
+        const evidence = { channel: caller.channel, noticeKey: 'dialogs:subscribe.subscribed', params };
+        await admin.consents.record(tx, { citizenId, purpose: 'announcements', scope: `${topic}/${municipality}`, action: 'given', ...evidence });
+      });
+    },
+    unsubscribe: async ({ citizenId, topic, municipality, channel }) => {
+      await db.transaction(async (tx) => {
+        if (!(await new SubscriptionService(tx).unsubscribe(citizenId, topic, municipality))) return;
+        await admin.consents.record(tx, { citizenId, purpose: 'announcements', scope: `${topic}/${municipality}`, action: 'withdrawn', channel, noticeKey: 'dialogs:subscribe.unsubscribed' });
+      });
     },
     // Audited, and misses counted, per citizen: a lookup is kept.
     lookupRequest: async (input) => lookups.lookup({ ...input, citizenId: await citizenFor(input) }),
@@ -245,6 +267,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     nudge: () => sending.nudge(),
     now: overrides.now,
     desk,
+    consents: admin.consents,
   });
   const deps = { config, conversation, i18n, log, metrics, outbox };
   // The one list of channels; each adapter decides from the configuration whether it is on.
@@ -263,6 +286,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Phones are reached through the logical channel `sms`, sent by whichever provider is on.
   const phones = phoneChannel(channels);
   if (phones) channels.push(phones);
+  built = channels;
 
   // Each channel's rate is shared by every instance through Redis (in memory for one process).
   const limiter = config.REDIS_URL ? new RedisRateLimiter(config.REDIS_URL) : new MemoryRateLimiter();
@@ -284,7 +308,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   sending.ready(channels.filter(canSend), dispatcher);
   const api = createApiRouter(admin, log.child({ name: 'api' }), store);
   // Hourly, beside the purge: requests whose Charter clock ran out with no decision are deemed approved.
-  const retention = new RetentionJob({ db, log, days: config.RETENTION_DAYS, chores: [() => sweepDeemedApproved(admin.clocks, log)] });
+  const retention = new RetentionJob({ db, log, retention: retentionFrom(admin.purposes, config.RETENTION_DAYS), chores: [() => sweepDeemedApproved(admin.clocks, log)] });
 
   return {
     config,

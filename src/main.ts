@@ -4,6 +4,7 @@ import { createContext, type AppContext, type ContextOverrides } from './context
 import { createApp } from './http/app';
 import { createMetricsApp, METRICS_OFF_NOTICE, metricsExposure } from './http/metrics';
 import { LINK_MINUTES } from './services/first-start';
+import { loadPurposes, PurposesError } from './services/purposes';
 
 /** A started Lingkod: its listeners, what they are made of, and how to stop them all. */
 export interface RunningLingkod {
@@ -110,8 +111,9 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    loadPurposes(config.PURPOSES_FILE);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof PurposesError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

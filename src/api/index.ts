@@ -12,6 +12,7 @@ import { broadcastRoutes } from './routes/broadcasts';
 import { catalogRoutes } from './routes/catalog';
 import { charterRoutes } from './routes/charter';
 import { ministryRoutes } from './routes/ministries';
+import { privacyRoutes } from './routes/privacy';
 import { requestRoutes } from './routes/requests';
 import { voicePromptRoutes } from './routes/voice-prompts';
 import { threadRoutes } from './routes/threads';
@@ -34,6 +35,7 @@ export function apiRoutes(services: AdminServices): Route[] {
     ...threadRoutes(services),
     ...charterRoutes(services),
     ...translationRoutes(),
+    ...privacyRoutes(services),
   ];
 }
 

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GrammyError, HttpError } from 'grammy';
 import { BotSetupError, setUpTelegramBot } from '../channels/telegram/setup';
@@ -5,6 +7,9 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { createI18n } from '../i18n';
 import { CLI_ACTOR, ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../services/access';
 import { ApiKeyService } from '../services/api-keys';
+import { packMarkdown, privacyPack } from '../services/privacy-pack';
+import { loadPurposes, PurposeRegistry, PurposesError } from '../services/purposes';
+import { configuredSmsProviders } from '../channels/sms';
 import { DatabaseInUseError } from '../store/data-dir-lock';
 import { migrate } from '../store/migrate';
 import { openDatabase } from '../store/open';
@@ -17,7 +22,7 @@ import type { Database } from '../store/sql';
  */
 
 const USAGE = `Usage: npm run admin -- COMMAND
-  create-key --ministry CODE --holder PERSON [--role admin|officer] [--name NAME]
+  create-key --ministry CODE --holder PERSON [--role admin|officer|privacy] [--name NAME]
                                              prints a new key for the ministry (shown once);
                                              an admin key makes and revokes the ministry's keys
   create-key --super-admin --holder PERSON [--name NAME]
@@ -26,6 +31,8 @@ const USAGE = `Usage: npm run admin -- COMMAND
   revoke-key ID                              revokes a key at once
   telegram-setup                             registers the bot with Telegram: the webhook at
                                              PUBLIC_URL (webhook mode) and the command menu
+  privacy-pack [--out DIR]                   writes privacy-pack.md and privacy-pack.json (the NPC
+                                             registration and PIA facts) from this configuration
 `;
 
 /** Where the command writes: the key and listings to `out`, problems to `err`. */
@@ -57,7 +64,7 @@ export async function runAdmin(args: string[], db: Database, output: Output): Pr
       positionals.length === 0 &&
       (values.ministry !== undefined) !== (values['super-admin'] === true) &&
       values.holder !== undefined &&
-      (role === undefined || ((role === 'admin' || role === 'officer') && values.ministry !== undefined))
+      (role === undefined || ((role === 'admin' || role === 'officer' || role === 'privacy') && values.ministry !== undefined))
     ) {
       const ministryCode = values.ministry ?? null;
       const name = values.name ?? (ministryCode ? `${ministryCode} key (admin command)` : 'super-admin key (admin command)');
@@ -107,6 +114,31 @@ export async function runTelegramSetup(config: Config, output: Output): Promise<
 }
 
 /**
+ * `privacy-pack`: the registration pack (services/privacy-pack.ts) of this configuration, with
+ * the processors it turns on, written to `outDir`. Needs no database.
+ */
+export function runPrivacyPack(config: Config, outDir: string, output: Output, now = new Date()): number {
+  let purposes;
+  try {
+    purposes = new PurposeRegistry(loadPurposes(config.PURPOSES_FILE), () => ({
+      sms: configuredSmsProviders(config),
+      ussd: config.USSD_TOKEN || config.USSD_ALLOWED_IPS ? ['ussd'] : [],
+      telegram: config.TELEGRAM_BOT_TOKEN ? ['telegram'] : [],
+    }));
+  } catch (error) {
+    if (!(error instanceof PurposesError)) throw error;
+    output.err(`${error.message}\n`);
+    return 1;
+  }
+  const pack = privacyPack(config, purposes, now);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'privacy-pack.json'), `${JSON.stringify(pack, null, 2)}\n`);
+  writeFileSync(path.join(outDir, 'privacy-pack.md'), packMarkdown(pack));
+  output.err(`Wrote privacy-pack.md and privacy-pack.json to ${outDir}: ${pack.purposes.length} purposes, ${pack.dataFields.length} data fields.\n`);
+  return 0;
+}
+
+/**
  * Why the command refused to open the embedded database, and what to do instead. Two processes
  * on one PGlite directory lose each other's writes, so nothing was opened or written.
  */
@@ -127,6 +159,10 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const output: Output = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
   if (process.argv[2] === 'telegram-setup' && process.argv.length === 3) return runTelegramSetup(config, output);
+  if (process.argv[2] === 'privacy-pack') {
+    const { values } = parseArgs({ args: process.argv.slice(3), options: { out: { type: 'string', default: '.' } } });
+    return runPrivacyPack(config, values.out ?? '.', output);
+  }
   let db: Database;
   try {
     db = await openDatabase(config, 2);

@@ -33,13 +33,22 @@ function valueText(value: unknown): string {
   return String(value);
 }
 
+/**
+ * A text named in an entry: by its digest (`{sha256, chars}`: the audit log holds no message
+ * content; the text itself is on the broadcast's page), or as written by entries made before that.
+ */
+function textLine(text: unknown): string {
+  if (text !== null && typeof text === 'object' && 'sha256' in text && 'chars' in text) return `${String(text.chars)} characters, SHA-256 ${String(text.sha256).slice(0, 12)}…`;
+  return String(text);
+}
+
 /** One entry's details as short lines: a broadcast's texts one per language, readable, never raw JSON. */
 function detailLines(details: Record<string, unknown>): string[] {
   return Object.entries(details)
     .filter(([, value]) => value !== null && value !== undefined)
     .flatMap(([name, value]) => {
       if (name === 'texts' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        return Object.entries(value as Record<string, unknown>).map(([locale, text]) => `Text in ${LANGUAGE_NAMES[locale] ?? locale}: ${String(text)}`);
+        return Object.entries(value as Record<string, unknown>).map(([locale, text]) => `Text in ${LANGUAGE_NAMES[locale] ?? locale}: ${textLine(text)}`);
       }
       return [`${name}: ${valueText(value)}`];
     })

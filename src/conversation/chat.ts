@@ -1,9 +1,13 @@
+import { addressKind } from '../address';
 import type { Inbound, Paginator, Reply } from '../dialogs/engine';
 import type { Logger } from '../log';
 import { parseReference } from '../services/reference';
 import type { Contact, Contacts } from './contacts';
 import type { Desk } from './desk';
 import type { Turns } from './turns';
+
+/** The channel a chat's consent changes are recorded under: its address's kind (`telegram`, or `sim` for the simulator's chat). */
+const chatChannel = (contact: Contact) => addressKind(contact.address) ?? 'chat';
 
 /** Longest text passed on to a dialog from a chat; a form field is never longer. */
 const MAX_INPUT = 500;
@@ -88,7 +92,7 @@ export class ChatConversation {
         return { text: '', start: { dialog: 'status', params: reference.ok ? { reference: reference.reference } : undefined } };
       }
       case 'stop':
-        await this.deps.contacts.optOut(contact.citizenId);
+        await this.deps.contacts.optOut(contact.citizenId, { channel: chatChannel(contact), noticeKey: 'dialogs:telegram.stopped' });
         this.log.info('a citizen opted out of announcements');
         return { text: '', start: { dialog: 'menu' }, notice: 'telegram.stopped', offerOptIn: true };
       default:
@@ -98,7 +102,7 @@ export class ChatConversation {
 
   /** The citizen pressed "turn announcements back on". */
   async optIn(contact: Contact): Promise<ChatStep> {
-    await this.deps.contacts.optIn(contact.citizenId);
+    await this.deps.contacts.optIn(contact.citizenId, { channel: chatChannel(contact), noticeKey: 'dialogs:telegram.restarted' });
     this.log.info('a citizen turned announcements back on');
     return { text: '', start: { dialog: 'menu' }, notice: 'telegram.restarted' };
   }

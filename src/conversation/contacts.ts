@@ -1,6 +1,7 @@
 import { phoneAddress } from '../address';
 import type { CitizenService } from '../services/citizens';
 import { hasPhone, linkPhone, type LinkOutcome } from '../services/linking';
+import type { ConsentEvidence } from '../services/consents';
 import type { OptOutService } from '../services/optout';
 import { isUnreachable, markReachable, markUnreachable } from '../services/reachability';
 import type { Logger } from '../log';
@@ -81,14 +82,14 @@ export class Contacts {
     return this.optOuts.optOutAddress(address);
   }
 
-  /** Out of every announcement; true when they were in until now. */
-  optOut(citizenId: number): Promise<boolean> {
-    return this.optOuts.optOut(citizenId);
+  /** Out of every announcement; true when they were in until now. `evidence`: the channel and the reply they got (the consent record). */
+  optOut(citizenId: number, evidence: ConsentEvidence): Promise<boolean> {
+    return this.optOuts.optOut(citizenId, evidence);
   }
 
   /** Back in; true when they were out until now. */
-  optIn(citizenId: number): Promise<boolean> {
-    return this.optOuts.optIn(citizenId);
+  optIn(citizenId: number, evidence: ConsentEvidence): Promise<boolean> {
+    return this.optOuts.optIn(citizenId, evidence);
   }
 
   /** Links a chat to the phone number it shared as its own; 'invalid' when that is not a phone number. */

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics';
 import type { Outbox } from '../outbox/outbox';
 import type { CitizenService } from '../services/citizens';
 import type { HopTrail } from '../services/hop-trail';
+import type { ConsentLedger } from '../services/consents';
 import { OptOutService } from '../services/optout';
 import type { UnsolicitedSmsBudget } from '../services/unsolicited-sms';
 import type { EphemeralStore } from '../store/ephemeral';
@@ -71,12 +72,14 @@ export interface ConversationDeps {
   now?: () => Date;
   /** The grievance desk's intake: which texts are a thread's (conversation/desk.ts). */
   desk?: Desk;
+  /** The consent history STOP and START append to. */
+  consents: ConsentLedger;
 }
 
 /** Builds the layer once, for every channel of the instance. */
 export function createConversation(deps: ConversationDeps): Conversation {
   const { config, db, store, i18n, log, outbox, budget, smsOn } = deps;
-  const contacts = new Contacts(db, deps.citizens, new OptOutService(db), { store, perHour: config.CARRIER_OPT_OUTS_PER_HOUR, log: log.child({ name: 'conversation:contacts' }) });
+  const contacts = new Contacts(db, deps.citizens, new OptOutService(db, deps.consents), { store, perHour: config.CARRIER_OPT_OUTS_PER_HOUR, log: log.child({ name: 'conversation:contacts' }) });
   const turns = new Turns(deps.engine, deps.metrics, log);
   const finish = new SmsFinisher({
     outbox,

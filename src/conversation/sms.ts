@@ -133,7 +133,7 @@ export class SmsConversation {
     let notice: string | undefined;
     if (keyword?.kind === 'start') {
       const citizen = await this.deps.citizens.findOrCreate(address, channel);
-      if (await this.deps.contacts.optIn(citizen.id)) notice = 'sms:started';
+      if (await this.deps.contacts.optIn(citizen.id, { channel, noticeKey: 'sms:started' })) notice = 'sms:started';
     }
     if (message.limitFloods && !(await this.withinFloodLimit(address))) return this.silent(channel, 'flood');
 
@@ -164,7 +164,7 @@ export class SmsConversation {
   private async stop({ address, channel, limitFloods }: TextMessage): Promise<SmsOutcome> {
     const { citizens, contacts, turns, config } = this.deps;
     const citizen = await citizens.findOrCreate(address, channel);
-    const changed = await contacts.optOut(citizen.id);
+    const changed = await contacts.optOut(citizen.id, { channel, noticeKey: 'sms:stopped' });
     await turns.forget(address);
     if (!changed) return this.silent(channel, 'repeat');
     this.log.info({ citizenId: citizen.id }, 'citizen opted out by text');

@@ -132,7 +132,7 @@ export interface DialogEffects {
   loadForm(serviceCode: string, citizenId: number): Promise<{ fieldCount: number; profileCount?: number }>;
   submitRequest(input: Caller & { serviceCode: string; answers: string[]; profileId?: number }): Promise<{ reference: string }>;
   subscribe(input: Caller & { topic: string; municipality: string }): Promise<void>;
-  unsubscribe(input: { citizenId: number; topic: string; municipality: string }): Promise<void>;
+  unsubscribe(input: { citizenId: number; topic: string; municipality: string; channel: string }): Promise<void>;
 }
 
 /**

@@ -3,6 +3,10 @@ import type { DataHeld } from '../services/data-rights';
 import { NO_CITIZEN, TO_MENU, type Dialog, type DialogEvent, type DialogInput, type DialogOutput, type PrivacyEffects, type TrustEffects } from './dialog';
 import { proofActors, proofScreens, proofStates, type ProofContext } from './proof';
 import { choiceScreen, finalScreen, text } from './screen';
+import { readableDay } from '../text/dates';
+
+/** Consent changes the MYDATA screen lists (the privacy officer's API has them all). */
+const CONSENTS_SHOWN = 3;
 
 interface MyDataContext extends ProofContext {
   citizenId: number;
@@ -54,7 +58,13 @@ export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCi
           onError: 'failed',
         },
       },
-      summary: { on: { CHOOSE: [{ guard: ({ event }) => event.value === 'delete', target: 'confirm' }, { target: 'done' }], BACK: 'done' } },
+      summary: {
+        on: {
+          CHOOSE: [{ guard: ({ event }) => event.value === 'delete', target: 'confirm' }, { guard: ({ event }) => event.value === 'consents', target: 'consents' }, { target: 'done' }],
+          BACK: 'done',
+        },
+      },
+      consents: { on: { BACK: 'summary' } },
       confirm: {
         on: {
           CHOOSE: [
@@ -87,12 +97,12 @@ export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCi
 
   return {
     name: 'mydata',
-    version: 2,
+    version: 3,
     machine,
     screens: {
       ...proofScreens<MyDataContext>('erase'),
       summary: async ({ context }) => {
-        const held = context.held ?? { phones: 0, chats: 0, requests: 0, topics: 0, messages: 0, locale: null };
+        const held = context.held ?? { phones: 0, chats: 0, requests: 0, topics: 0, messages: 0, locale: null, consents: [] };
         return choiceScreen(
           [
             text('mydata.title'),
@@ -101,9 +111,25 @@ export function mydataDialog(effects: Pick<PrivacyEffects, 'dataHeld' | 'eraseCi
             text('mydata.topics', { count: held.topics }),
             text('mydata.messages', { count: held.messages }),
           ],
-          [{ label: text('mydata.delete'), value: 'delete' }],
+          [
+            { label: text('mydata.delete'), value: 'delete' },
+            { label: text('privacy:mydata.consents', { count: held.consents.length }), value: 'consents' },
+          ],
         );
       },
+      // The latest consent changes, newest first: what was agreed or withdrawn, when and how (a saved session holds `at` as a string).
+      consents: async ({ context, locale, services }) =>
+        choiceScreen(
+          [
+            text('privacy:mydata.consents_title'),
+            ...(context.held?.consents.length
+              ? context.held.consents
+                  .slice(0, CONSENTS_SHOWN)
+                  .map((event) => text(`privacy:mydata.${event.purpose}_${event.action}`, { date: readableDay(new Date(event.at), locale, services.timeZone), channel: event.channel }))
+              : [text('privacy:mydata.none')]),
+          ],
+          [],
+        ),
       confirm: async () =>
         choiceScreen([text('mydata.confirm')], [
           { label: text('mydata.yes'), value: 'yes' },

@@ -16,12 +16,16 @@ export interface Actor {
   label: string;
   /** Set for a service centre's key: it may file and list its centre's assisted requests, nothing else. */
   centreCode?: string;
-  /** A ministry key's role: `admin` manages the ministry's keys, `officer` (the default) does not. */
+  /** A ministry key's role: `admin` manages the ministry's keys, `officer` (the default) does not; `privacy` is the DPO's. */
   role?: KeyRole;
 }
 
-/** What a ministry's key may do beyond its ministry's work: an `admin` makes and revokes its keys; an `officer` makes none. */
-export type KeyRole = 'admin' | 'officer';
+/**
+ * What a ministry's key may do beyond its ministry's work: an `admin` makes and revokes its keys;
+ * an `officer` makes none; `privacy`, the Data Protection Officer's, works as an officer and also
+ * reads the consent records and sends breach notices (services/consents.ts, services/breaches.ts).
+ */
+export type KeyRole = 'admin' | 'officer' | 'privacy';
 
 /** The admin command (`npm run admin`): an operator on the server, with every right. */
 export const CLI_ACTOR: Actor = { keyId: null, ministryCode: null, label: 'cli' };
@@ -124,6 +128,12 @@ export function assertVisible(actor: Actor, ministryCode: string | null, notFoun
 export function assertKeyAdmin(actor: Actor, ministryCode: string): void {
   assertMinistry(actor, ministryCode);
   if (!isSuperAdmin(actor) && actor.role !== 'admin') throw new ForbiddenError("only a super-admin or the ministry's admin key can make or revoke keys; this is an officer's key");
+}
+
+/** Throws ForbiddenError unless the actor is the privacy officer (a `privacy` key) or a super-admin. */
+export function assertPrivacyOfficer(actor: Actor, what: string): void {
+  assertNotCentre(actor);
+  if (!isSuperAdmin(actor) && actor.role !== 'privacy') throw new ForbiddenError(`only the privacy officer's key (role privacy) or a super-admin can ${what}`);
 }
 
 /** Throws ForbiddenError unless the actor is a super-admin. */

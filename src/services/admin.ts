@@ -24,6 +24,9 @@ import { RequestService, type RequestServiceOptions } from './requests';
 import { CalendarService } from './calendar';
 import { CharterClockService, clockRestarter } from './charter-clock';
 import { receiptSender } from './charter-receipt';
+import { BreachService } from './breaches';
+import { ConsentLedger } from './consents';
+import { loadPurposes, PurposeRegistry, type Processors } from './purposes';
 
 /** The ministries' side of Lingkod: what the admin API and the admin command act through. */
 export interface AdminServices {
@@ -53,6 +56,12 @@ export interface AdminServices {
   subscribers(actor: Actor, filter: SubscriberCountFilter): Promise<{ total: number; groups: SubscriberGroup[] }>;
   /** True while quiet hours hold ordinary broadcasts; the dispatchers ask before each claim. */
   holdBroadcasts(now: Date): boolean;
+  /** The purposes file (PURPOSES_FILE), with this deployment's processors. */
+  purposes: PurposeRegistry;
+  /** The append-only consent history: recorded by subscribe, STOP, START and survey opt-ins; read by the privacy officer. */
+  consents: ConsentLedger;
+  /** Breach notices to the people affected, and the NPC report. */
+  breaches: BreachService;
 }
 
 export interface AdminDeps {
@@ -71,6 +80,8 @@ export interface AdminDeps {
   catalogChanged: () => void;
   /** What a centre's filing texts the citizen is taken from (they have not written to us). */
   unsolicitedSms: UnsolicitedSmsBudget;
+  /** The processors each recipient kind of the purposes is in this deployment; by default the SMS and Telegram channels that send. */
+  processors?: () => Processors;
   now?: () => Date;
 }
 
@@ -83,6 +94,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const apiKeys = new ApiKeyService(db);
   const timeZone = config.TIME_ZONE;
   const filing: RequestServiceOptions = { timeZone, filed: receiptSender({ outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, timeZone, sendingChannels: channelNames, unsolicitedSms: deps.unsolicitedSms }) };
+  const purposes = new PurposeRegistry(loadPurposes(config.PURPOSES_FILE), deps.processors ?? (() => sendingProcessors(channelNames())));
   return {
     config,
     apiKeys,
@@ -136,6 +148,18 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
     filing,
     subscribers: (_actor, filter) => countSubscribers(db, filter, config.DEFAULT_LOCALE, channelNames()),
     holdBroadcasts: (at) => isQuiet(quietHours, at),
+    purposes,
+    consents: new ConsentLedger(db, i18n, purposes, config.DEFAULT_LOCALE),
+    breaches: new BreachService(db, outbox, { defaultLocale: config.DEFAULT_LOCALE, sendingChannels: channelNames, queued: deps.queued }),
+  };
+}
+
+/** The processors among sending channels: Telegram's bot, and every SMS provider (not the logical `sms`, nor the simulator). */
+export function sendingProcessors(names: readonly string[]): Processors {
+  return {
+    sms: names.filter((name) => name !== 'sms' && name !== 'simulator' && !name.startsWith('telegram')),
+    ussd: [],
+    telegram: names.filter((name) => name.startsWith('telegram')),
   };
 }
 

@@ -117,7 +117,7 @@ export class ApiKeyService {
     if (input.centreCode !== undefined && input.ministryCode === null) {
       throw new InvalidError('a centre key belongs to the ministry that answers for the centre: give its ministry');
     }
-    if (input.centreCode !== undefined && input.role === 'admin') throw new InvalidError("a centre key is an operator's: it cannot be an admin key");
+    if (input.centreCode !== undefined && input.role !== undefined && input.role !== 'officer') throw new InvalidError(`a centre key is an operator's: it cannot be a ${input.role} key`);
     if (input.ministryCode === null) assertSuperAdmin(actor, 'create super-admin keys');
     else assertKeyAdmin(actor, input.ministryCode);
     const holder = cleanHolder(input.holder);

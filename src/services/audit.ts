@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/sql';
 import { ministryScope, type Actor } from './access';
 
@@ -30,6 +31,19 @@ export interface AuditFilter {
   limit: number;
   /** Entries older than this id (the previous page's `nextCursor`). */
   before?: number;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * How the audit log names a text meant for citizens (a broadcast, a status note): by its hash
+ * and length, never the words (GovStack Messaging BB 5.1.10: audit logs without message
+ * content); the text itself stays in its own record (the broadcast, the request's history).
+ */
+export function contentDigest(text: string): { sha256: string; chars: number } {
+  return { sha256: sha256(text), chars: [...text].length };
 }
 
 /**

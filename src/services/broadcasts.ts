@@ -3,7 +3,7 @@ import { CODE_SLOT, EMERGENCY_BROADCAST_PRIORITY, PRIORITY, type MessageCounts, 
 import type { Database, Queryable } from '../store/sql';
 import { assertMinistry, assertNoLink, assertVisible, ConflictError, ForbiddenError, InvalidError, ministryScope, type Actor } from './access';
 import { audienceQuery, type AudienceFilter } from './audience';
-import { recordChange } from './audit';
+import { contentDigest, recordChange } from './audit';
 import type { QuietHours } from '../config';
 import { isQuiet, quietUntil } from './quiet-hours';
 
@@ -160,7 +160,7 @@ export class BroadcastService {
         ministryCode: broadcast.ministryCode,
         action: 'broadcast.create',
         target: `broadcast:${broadcast.id}`,
-        details: { topic: broadcast.topic, municipalities: broadcast.municipalities, channels: broadcast.channels, languages: broadcast.languages, emergency: broadcast.emergency, texts: broadcast.texts },
+        details: { topic: broadcast.topic, municipalities: broadcast.municipalities, channels: broadcast.channels, languages: broadcast.languages, emergency: broadcast.emergency, texts: Object.fromEntries(Object.entries(broadcast.texts).map(([locale, text]) => [locale, contentDigest(text)])) },
       });
       return broadcast;
     });

@@ -1,6 +1,7 @@
 import type { Logger } from '../log';
 import type { Database } from '../store/sql';
 import { recordChange } from './audit';
+import type { ConsentLedger } from './consents';
 
 /** What Lingkod holds about one citizen, as counts a screen can show (the citizen sees their own). */
 export interface DataHeld {
@@ -16,6 +17,8 @@ export interface DataHeld {
   messages: number;
   /** Their chosen language, or null. */
   locale: string | null;
+  /** Their consent history, newest first (the consent records: services/consents.ts). */
+  consents: { purpose: string; action: 'given' | 'withdrawn'; channel: string; at: Date }[];
 }
 
 /** What one erasure removed, for the audit log and the tests. */
@@ -28,6 +31,8 @@ export interface Erasure {
   profiles: number;
   /** Requests filed for them at a service centre: answers cleared; pending ones declined. */
   assistedCleared: number;
+  /** Consent purposes a withdrawal was appended for (the history itself stays: it names no one). */
+  consentsWithdrawn: number;
 }
 
 /** The answers a request keeps after erasure: its municipality (a place, which names nobody), if it had one. */
@@ -53,6 +58,7 @@ export class DataRightsService {
   constructor(
     private readonly db: Database,
     log: Logger,
+    private readonly consents: ConsentLedger,
   ) {
     this.log = log.child({ name: 'data-rights' });
   }
@@ -69,7 +75,9 @@ export class DataRightsService {
               (SELECT locale FROM citizens WHERE id = $1) AS locale`,
       [citizenId],
     );
+    const consents = (await this.consents.historyFor(citizenId)).reverse().map(({ purpose, action, channel, at }) => ({ purpose, action, channel, at }));
     return {
+      consents,
       phones: Number(row.phones),
       chats: Number(row.chats),
       requests: Number(row.requests),
@@ -106,6 +114,8 @@ export class DataRightsService {
           WHERE citizen_id = $1 AND address NOT LIKE 'erased:%' RETURNING id`,
         [citizenId],
       );
+      // Appended before the language goes, so the withdrawal is recorded in the words they read.
+      const consentsWithdrawn = await this.consents.withdrawAll(tx, citizenId, { channel, noticeKey: 'dialogs:mydata.erased' });
       await tx.query('UPDATE citizens SET locale = NULL, opted_out = true, deleted_at = COALESCE(deleted_at, now()) WHERE id = $1', [citizenId]);
       const result = {
         addresses: addresses.length,
@@ -114,6 +124,7 @@ export class DataRightsService {
         subscriptions: subscriptions.length,
         profiles: profiles.length,
         assistedCleared: assisted.length,
+        consentsWithdrawn,
       };
       await recordChange(tx, { keyId: null, ministryCode: null, label: `citizen:${citizenId}` }, {
         ministryCode: null,

@@ -3,7 +3,7 @@ import { translate } from '../i18n';
 import type { Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
 import { assertNoLink, assertVisible, ConflictError, InvalidError, ministryScope, type Actor } from './access';
-import { recordChange } from './audit';
+import { contentDigest, recordChange } from './audit';
 import type { LocalizedText } from './catalog-schema';
 import { pick } from './localized';
 import { CLOCK_COLUMNS, toClock, type ClockState, type RequestClock } from './charter-clock';
@@ -228,7 +228,7 @@ export class RequestStatusService {
         ministryCode: row.ministry_code as string,
         action: 'request.status',
         target: `request:${reference}`,
-        details: { from, to: change.status, note: change.note ?? null, backwards: workflow.indexOf(change.status) < workflow.indexOf(from), notified: notification.queued },
+        details: { from, to: change.status, note: change.note ? contentDigest(change.note) : null, backwards: workflow.indexOf(change.status) < workflow.indexOf(from), notified: notification.queued },
       });
       return { request: await this.detail(actor, reference, tx), notification };
     });

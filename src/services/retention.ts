@@ -1,10 +1,30 @@
 import type { Logger } from '../log';
+import type { MessageKind } from '../outbox/outbox';
 import type { Database } from '../store/sql';
 import { ANONYMISED_ANSWERS } from './data-rights';
+import type { PurposeRegistry } from './purposes';
+
+/** How long each copy is kept, in days: from the purposes file, never past RETENTION_DAYS. */
+export interface Retention {
+  /** Per outbox message kind (the purpose that sends it): its text and its recipient's number. */
+  messages: Record<MessageKind, number>;
+  /** The security purpose's traces: the USSD hop trail, providers' message ids, simulated texts. */
+  traces: number;
+  /** The complaints purpose's: the desk's texts, counted from the thread's closing. */
+  threads: number;
+}
+
+/** The retention the purposes set, each capped by RETENTION_DAYS (the deployment's longest). */
+export function retentionFrom(purposes: PurposeRegistry, ceilingDays: number): Retention {
+  const messages = purposes.messageRetention();
+  for (const kind of Object.keys(messages) as MessageKind[]) messages[kind] = Math.min(messages[kind], ceilingDays);
+  const days = (code: string) => Math.min((purposes.has(code) ? purposes.get(code).retentionDays : null) ?? ceilingDays, ceilingDays);
+  return { messages, traces: days('security'), threads: days('complaints') };
+}
 
 /** What one purge changed. */
 export interface PurgeResult {
-  /** Outbox messages whose text (and Telegram payload) was removed. */
+  /** Outbox messages whose text (and Telegram payload) and recipient's number were removed. */
   messages: number;
   /** Simulator inbox texts removed. */
   simulated: number;
@@ -22,20 +42,21 @@ export interface PurgeResult {
 const BATCH = 5000;
 
 /**
- * The retention rule (Philippine Data Privacy Act: kept no longer than necessary): the text of
- * every message Lingkod sent, and of every simulated one, is purged `days` after it was queued
- * once it is final (sent, delivered, failed or cancelled); the row stays, so broadcast progress
- * and delivery counts remain right. Inbound texts are never stored (only provider ids, to drop
- * retries, which are forgotten after the same time). Requests are the ministries' records and
- * are kept, except that those of erased citizens are anonymised: erasure does that at once,
- * and this job catches what a dialog open at that moment added after it. The USSD hop trail
- * (services/hop-trail.ts) is deleted after the same time, erased citizens' rows with the rest:
- * until then it is what tells their own erasure from a forged one. The desk's message texts go
- * `days` after their thread closed (an erased citizen's at the next purge). Times are the
- * database's own `now()`, so every instance agrees.
+ * The retention rule (Philippine Data Privacy Act: kept no longer than necessary), per purpose
+ * (data/purposes.yaml): an outbox message's text and its recipient's number (the address
+ * becomes `purged:<id>`) go the days its purpose keeps them after it was queued, once it is
+ * final (sent, delivered, failed or cancelled); the row stays, so broadcast progress and
+ * delivery counts remain right. Inbound texts are never stored (only provider ids, to drop
+ * retries, which go after the security purpose's days, as do simulated texts). Requests are the
+ * ministries' records and are kept, except that those of erased citizens are anonymised: erasure
+ * does that at once, and this job catches what a dialog open at that moment added after it. The
+ * USSD hop trail (services/hop-trail.ts) is deleted after the security purpose's days, erased
+ * citizens' rows with the rest: until then it is what tells their own erasure from a forged one.
+ * The desk's message texts go the complaints purpose's days after their thread closed (an erased
+ * citizen's at the next purge). Times are the database's own `now()`, so every instance agrees.
  */
-export async function purgeExpired(db: Database, days: number): Promise<PurgeResult> {
-  const batched = async (sql: string): Promise<number> => {
+export async function purgeExpired(db: Database, retention: Retention): Promise<PurgeResult> {
+  const batched = async (sql: string, days: unknown = retention.traces): Promise<number> => {
     let total = 0;
     for (;;) {
       const rows = await db.query(sql, [days, BATCH]);
@@ -44,11 +65,14 @@ export async function purgeExpired(db: Database, days: number): Promise<PurgeRes
     }
   };
   const cutoff = `now() - make_interval(days => $1::int)`;
+  // $1 is the days per kind, as JSON: {"reply":7,"broadcast":7,…}.
   const messages = await batched(
-    `UPDATE outbox SET body = '', payload = NULL, purged_at = now()
-      WHERE id IN (SELECT id FROM outbox WHERE purged_at IS NULL AND created_at < ${cutoff}
+    `UPDATE outbox SET body = '', payload = NULL, address = 'purged:' || id, purged_at = now()
+      WHERE id IN (SELECT id FROM outbox WHERE purged_at IS NULL
+                      AND created_at < now() - make_interval(days => ($1::jsonb ->> kind)::int)
                       AND status IN ('sent', 'delivered', 'failed', 'cancelled') LIMIT $2)
       RETURNING id`,
+    JSON.stringify(retention.messages),
   );
   const simulated = await batched(
     `UPDATE simulator_inbox SET body = '' WHERE id IN (SELECT id FROM simulator_inbox WHERE body <> '' AND received_at < ${cutoff} LIMIT $2) RETURNING id`,
@@ -65,13 +89,14 @@ export async function purgeExpired(db: Database, days: number): Promise<PurgeRes
   );
   await db.query('DELETE FROM subscriptions s USING citizens c WHERE c.id = s.citizen_id AND c.deleted_at IS NOT NULL');
   // The desk: a thread's texts (the citizen's, the officers' and the notes) are kept while it is
-  // open and `days` after it closed, and an erased citizen's at once; the thread row, its dates
-  // and its resolution stay for the measures.
+  // open and the complaints purpose's days after it closed, and an erased citizen's at once; the
+  // thread row, its dates and its resolution stay for the measures.
   const threadMessages = await batched(
     `UPDATE thread_messages SET body = '', purged_at = now()
       WHERE id IN (SELECT m.id FROM thread_messages m JOIN threads t ON t.id = m.thread_id JOIN citizens c ON c.id = t.citizen_id
                     WHERE m.purged_at IS NULL AND ((t.status = 'closed' AND t.closed_at < ${cutoff}) OR c.deleted_at IS NOT NULL) LIMIT $2)
       RETURNING id`,
+    retention.threads,
   );
   return { messages, simulated, inboundIds, requests: requests.length, hops, threadMessages };
 }
@@ -79,8 +104,8 @@ export async function purgeExpired(db: Database, days: number): Promise<PurgeRes
 export interface RetentionJobOptions {
   db: Database;
   log: Logger;
-  /** RETENTION_DAYS. */
-  days: number;
+  /** Days per copy (retentionFrom). */
+  retention: Retention;
   /** How often the purge runs; hourly by default. */
   intervalMs?: number;
   /** Other hourly work, run after each purge (the Charter's deemed approvals); each failure is its own. */
@@ -117,8 +142,8 @@ export class RetentionJob {
   /** One purge; its outcome is logged (counts only). */
   async runOnce(): Promise<void> {
     try {
-      const result = await purgeExpired(this.options.db, this.options.days);
-      if (Object.values(result).some((count) => count > 0)) this.log.info({ ...result, days: this.options.days }, 'retention purge done');
+      const result = await purgeExpired(this.options.db, this.options.retention);
+      if (Object.values(result).some((count) => count > 0)) this.log.info({ ...result, retention: this.options.retention }, 'retention purge done');
     } catch (error) {
       this.log.warn({ err: error }, 'retention purge failed; will try again');
     }

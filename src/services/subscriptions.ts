@@ -10,13 +10,14 @@ export interface Subscription {
 export class SubscriptionService {
   constructor(private readonly db: Queryable) {}
 
-  /** Subscribes; subscribing twice is the same as once. */
-  async subscribe(citizenId: number, topicCode: string, municipalityCode: string): Promise<void> {
-    await this.db.query(
+  /** Subscribes; subscribing twice is the same as once. True when it was new. */
+  async subscribe(citizenId: number, topicCode: string, municipalityCode: string): Promise<boolean> {
+    const rows = await this.db.query(
       `INSERT INTO subscriptions (citizen_id, topic_code, municipality_code) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING RETURNING topic_code`,
       [citizenId, topicCode, municipalityCode],
     );
+    return rows.length > 0;
   }
 
   /** Unsubscribes; true when there was a subscription to remove. */

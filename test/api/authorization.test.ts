@@ -135,6 +135,15 @@ const probes: Record<string, Probe[]> = {
     { name: "cannot report on MSSD", send: (api, key) => request(api.app).get('/api/v1/reports/processing-times?ministry=mssd').set(bearer(key)), expect: 403 },
     { name: 'reports only its own services', send: (api, key) => request(api.app).get('/api/v1/reports/processing-times').set(bearer(key)), expect: noneOfMssd('ministry') },
   ],
+  notifyBreach: [
+    {
+      name: "cannot send breach notices: only the privacy officer's key can",
+      send: (api, key) => request(api.app).post('/api/v1/breaches').set(bearer(key)).send({ report: { nature: 'x'.repeat(5), dataInvolved: 'phones', measures: 'keys revoked', dpoContact: 'dpo@x.ph', helpOffered: 'hotline' }, selection: { ministry: 'mssd' }, texts: { en: 'Notice' } }),
+      expect: 403,
+    },
+  ],
+  breachReport: [{ name: 'cannot read a breach report', send: (api, key) => request(api.app).get('/api/v1/breaches/1/report').set(bearer(key)), expect: 403 }],
+  listConsents: [{ name: "cannot read consent records: only the privacy officer's key can", send: (api, key) => request(api.app).get('/api/v1/consents').set(bearer(key)), expect: 403 }],
   listAssistedRequests: [
     { name: "cannot list MSSD's centres' requests", send: (api, key) => request(api.app).get('/api/v1/assisted-requests?ministry=mssd').set(bearer(key)), expect: 403 },
     {
@@ -150,6 +159,7 @@ const shared: Record<string, Probe> = {
   listCategories: { name: 'reads the shared categories', send: (api, key) => request(api.app).get('/api/v1/categories').set(bearer(key)), expect: () => undefined },
   previewThreadReply: { name: 'sizes a text, which names nobody', send: (api, key) => request(api.app).post('/api/v1/threads/preview').set(bearer(key)).send({ locale: 'en', body: 'Hello' }), expect: () => undefined },
   listCalendar: { name: 'reads the working calendar', send: (api, key) => request(api.app).get('/api/v1/calendar').set(bearer(key)), expect: () => undefined },
+  listPurposes: { name: 'reads the purposes, which are public', send: (api, key) => request(api.app).get('/api/v1/purposes').set(bearer(key)), expect: () => undefined },
   countSubscribers: { name: 'reads counts, which name nobody', send: (api, key) => request(api.app).get('/api/v1/subscribers?groupBy=topic').set(bearer(key)), expect: () => undefined },
   listTranslations: { name: 'reads the review state of the translations', send: (api, key) => request(api.app).get('/api/v1/translations').set(bearer(key)), expect: () => undefined },
   listTranslationStrings: { name: "reads one language's strings", send: (api, key) => request(api.app).get('/api/v1/translations/tsg').set(bearer(key)), expect: () => undefined },

@@ -16,6 +16,7 @@ import { CitizenService } from '../../src/services/citizens';
 import { ProfileError, ProfileService, RELATIONSHIPS } from '../../src/services/profiles';
 import { RequestService } from '../../src/services/requests';
 import { SubscriptionService } from '../../src/services/subscriptions';
+import type { DataHeld } from '../../src/services/data-rights';
 import type { Database } from '../../src/store/sql';
 import { databaseBackends } from '../support/stores';
 
@@ -29,6 +30,21 @@ const USSD_LIMITS = { gsm7: 182, ucs2: 80 };
 /** The voice line's spoken budget (VOICE_SCREEN_SECONDS and VOICE_WORDS_PER_MINUTE at their defaults). */
 const VOICE_BUDGET = { seconds: 35, wordsPerMinute: 150 };
 /** Fake effects: traversal never runs them (it is pure), the done/error events stand in. */
+/** What MYDATA shows: counts, and consent changes long enough to test the screen (every channel, both actions). */
+const HELD: DataHeld = {
+  phones: 1,
+  chats: 1,
+  requests: 12,
+  topics: 3,
+  messages: 140,
+  locale: 'en',
+  consents: [
+    { purpose: 'announcements', action: 'withdrawn', channel: 'telegram', at: new Date('2026-12-30T10:00:00Z') },
+    { purpose: 'surveys', action: 'given', channel: 'ussd', at: new Date('2026-12-30T09:00:00Z') },
+    { purpose: 'announcements', action: 'given', channel: 'sms', at: new Date('2026-09-28T09:00:00Z') },
+  ],
+};
+
 const effects: DialogEffects & PrivacyEffects & TrustEffects & DeskEffects = {
   saveLanguage: async () => undefined,
   loadForm: async () => ({ fieldCount: 0 }),
@@ -36,7 +52,7 @@ const effects: DialogEffects & PrivacyEffects & TrustEffects & DeskEffects = {
   subscribe: async () => undefined,
   unsubscribe: async () => undefined,
   lookupRequest: async () => 'found',
-  dataHeld: async () => ({ phones: 1, chats: 1, requests: 12, topics: 3, messages: 140, locale: 'en' }),
+  dataHeld: async () => HELD,
   eraseCitizen: async () => undefined,
   verifyMessage: async () => ({ kind: 'unknown' }),
   confirmAssisted: async () => null,
@@ -207,9 +223,11 @@ describe('every USSD screen of every dialog in every locale', () => {
       case 'status.result':
         return [...choose(['again']), ...back];
       case 'mydata.loading':
-        return [done('dataHeld', { phones: 1, chats: 1, requests: 12, topics: 3, messages: 140, locale: 'en' }), failed('dataHeld')];
+        return [done('dataHeld', HELD), done('dataHeld', { ...HELD, consents: [] }), failed('dataHeld')];
       case 'mydata.summary':
-        return [...choose(['delete']), ...back];
+        return [...choose(['delete', 'consents']), ...back];
+      case 'mydata.consents':
+        return back;
       case 'mydata.confirm':
         return [...choose(['yes', 'no']), ...back];
       case 'mydata.erasing':
@@ -346,7 +364,7 @@ describe('every USSD screen of every dialog in every locale', () => {
         'status.result', 'status.failed', 'apply.who', 'requests.list', 'requests.person', 'verify.ask', 'verify.result', 'verify.failed',
         'confirm-assisted.ask', 'confirm-assisted.confirmed', 'confirm-assisted.declined', 'confirm-assisted.gone', 'confirm-assisted.failed',
         'profiles.list', 'profiles.name', 'profiles.relationship', 'profiles.added', 'profiles.notAdded', 'profiles.person', 'profiles.confirmRemove',
-        'profiles.removed', 'mydata.summary', 'mydata.confirm', 'mydata.erased', 'mydata.failed', 'subscribe.subscribed', 'subscribe.unsubscribed', 'help.help', 'resume.ask',
+        'profiles.removed', 'mydata.summary', 'mydata.consents', 'mydata.confirm', 'mydata.erased', 'mydata.failed', 'subscribe.subscribed', 'subscribe.unsubscribed', 'help.help', 'resume.ask',
         'mydata.proofCode', 'mydata.proofRetry', 'mydata.proofBySms', 'mydata.proofExpired', 'mydata.proofLocked',
         'apply.proofCode', 'apply.proofRetry', 'apply.proofBySms', 'apply.proofExpired', 'apply.proofLocked',
         'confirm-assisted.proofCode', 'confirm-assisted.proofRetry', 'confirm-assisted.proofBySms', 'confirm-assisted.proofExpired', 'confirm-assisted.proofLocked',

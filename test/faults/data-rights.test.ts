@@ -2,7 +2,7 @@ import twilio from 'twilio';
 import { loadConfig } from '../../src/config';
 import type { AppContext } from '../../src/context';
 import { createApp } from '../../src/http/app';
-import { purgeExpired } from '../../src/services/retention';
+import { purgeExpired, retentionFrom } from '../../src/services/retention';
 import type { Database } from '../../src/store/sql';
 import { optionNumber, startLingkod, type LogCapture } from '../support/app';
 import { recordFigure, scanLogs } from '../support/figures';
@@ -146,17 +146,17 @@ describe.each(databaseBackends())('data rights on $name', (backend) => {
     recordFigure(12, `erasure from the USSD menu "My data" (${backend.name})`, 'summary, confirmation, code by SMS typed, END "deleted"; request kept anonymised');
   });
 
-  it(`purges message texts older than RETENTION_DAYS (default ${loadConfig({}).RETENTION_DAYS}) and keeps newer ones, hourly from start`, async () => {
+  it(`purges message texts and numbers after their purpose's retention (status updates: 7 days), traces after the security purpose's (30), capped by RETENTION_DAYS (default ${loadConfig({}).RETENTION_DAYS}), hourly from start`, async () => {
     expect(loadConfig({}).RETENTION_DAYS).toBe(90);
     const queue = (body: string) => context.outbox.enqueue({ address: 'tel:+639177400009', channel: 'sms', body, kind: 'status' });
     const old = await Promise.all(Array.from({ length: 30 }, (_, index) => queue(`Old notice ${index}`)));
     const recent = await Promise.all(Array.from({ length: 20 }, (_, index) => queue(`Recent notice ${index}`)));
     const oldQueued = await queue('Old but never sent');
     await db.query("UPDATE outbox SET status = 'sent' WHERE id = ANY($1)", [[...old, ...recent]]);
-    await db.query("UPDATE outbox SET created_at = now() - interval '91 days' WHERE id = ANY($1)", [[...old, oldQueued]]);
-    await db.query("UPDATE outbox SET created_at = now() - interval '89 days' WHERE id = ANY($1)", [recent]);
-    await db.query("INSERT INTO inbound_messages (channel, provider_id, received_at) VALUES ('twilio', 'SMold', now() - interval '91 days'), ('twilio', 'SMnew', now())");
-    await db.query("INSERT INTO simulator_inbox (address, body, received_at) VALUES ('sim:+639177400010', 'Old simulated notice', now() - interval '91 days'), ('sim:+639177400010', 'New simulated notice', now())");
+    await db.query("UPDATE outbox SET created_at = now() - interval '8 days' WHERE id = ANY($1)", [[...old, oldQueued]]);
+    await db.query("UPDATE outbox SET created_at = now() - interval '6 days' WHERE id = ANY($1)", [recent]);
+    await db.query("INSERT INTO inbound_messages (channel, provider_id, received_at) VALUES ('twilio', 'SMold', now() - interval '31 days'), ('twilio', 'SMnew', now() - interval '29 days')");
+    await db.query("INSERT INTO simulator_inbox (address, body, received_at) VALUES ('sim:+639177400010', 'Old simulated notice', now() - interval '31 days'), ('sim:+639177400010', 'New simulated notice', now())");
     // A request an open dialog attached to an erased citizen after the erasure: anonymised too.
     const [ghost] = await db.query<{ id: string }>("INSERT INTO citizens (deleted_at) VALUES (now()) RETURNING id");
     const late = await context.requests.submit({ citizenId: Number(ghost.id), serviceCode: 'mssd-aics', answers: { full_name: NAME }, channel: 'ussd' });
@@ -165,8 +165,8 @@ describe.each(databaseBackends())('data rights on $name', (backend) => {
     context.retention.start();
     await context.retention.stop();
 
-    const bodies = new Map((await db.query<{ id: string; body: string; purged: boolean }>('SELECT id, body, purged_at IS NOT NULL AS purged FROM outbox WHERE id = ANY($1)', [[...old, ...recent, oldQueued]])).map((row) => [Number(row.id), row]));
-    expect(old.every((id) => bodies.get(id)?.body === '' && bodies.get(id)?.purged)).toBe(true);
+    const bodies = new Map((await db.query<{ id: string; body: string; address: string; purged: boolean }>('SELECT id, body, address, purged_at IS NOT NULL AS purged FROM outbox WHERE id = ANY($1)', [[...old, ...recent, oldQueued]])).map((row) => [Number(row.id), row]));
+    expect(old.every((id) => bodies.get(id)?.body === '' && bodies.get(id)?.address === `purged:${id}` && bodies.get(id)?.purged)).toBe(true);
     expect(recent.every((id) => bodies.get(id)?.body.startsWith('Recent notice') && !bodies.get(id)?.purged)).toBe(true);
     expect(bodies.get(oldQueued)?.body).toMatch(/^Old but never sent/);
     expect((await db.query<{ provider_id: string }>("SELECT provider_id FROM inbound_messages WHERE provider_id IN ('SMold', 'SMnew')")).map((row) => row.provider_id)).toEqual(['SMnew']);
@@ -174,8 +174,8 @@ describe.each(databaseBackends())('data rights on $name', (backend) => {
     const [anonymised] = await db.query<{ answers: Record<string, string> }>('SELECT answers FROM requests WHERE reference = $1', [late.reference]);
     expect(anonymised.answers).toEqual({});
     // Purging again changes nothing.
-    expect(await purgeExpired(db, 90)).toEqual({ messages: 0, simulated: 0, inboundIds: 0, requests: 0, hops: 0, threadMessages: 0 });
-    recordFigure(12, `retention purge, RETENTION_DAYS=90 (${backend.name})`, `${old.length} sent texts older than 90 days purged, ${recent.length} newer kept, 1 old unsent kept; 1 simulated text purged, 1 kept; 1 provider id forgotten; a late request of an erased citizen anonymised; a second run changed nothing`);
+    expect(await purgeExpired(db, retentionFrom(context.admin.purposes, 90))).toEqual({ messages: 0, simulated: 0, inboundIds: 0, requests: 0, hops: 0, threadMessages: 0 });
+    recordFigure(12, `retention purge, default purposes (${backend.name})`, `${old.length} sent status texts older than 7 days purged with their numbers, ${recent.length} newer kept, 1 old unsent kept; 1 simulated text purged, 1 kept; 1 provider id forgotten; a late request of an erased citizen anonymised; a second run changed nothing`);
   });
 
   it('writes no phone number or message body to its logs', () => {

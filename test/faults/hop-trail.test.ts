@@ -122,13 +122,13 @@ describe.each(stores)('the USSD hop trail, records and state on $name', ({ recor
     expect(await db.query("SELECT id FROM ussd_hops WHERE session_id = 'ATUid_trail_back'")).toHaveLength(1);
   });
 
-  it('is purged after RETENTION_DAYS, newer rows kept', async () => {
+  it('is purged after its retention (here 90 days), newer rows kept', async () => {
     await phone('+639172100300', 'ATUid_old').dial();
     await phone('+639172100300', 'ATUid_recent').dial();
     await context.hops.settled();
     await db.query("UPDATE ussd_hops SET received_at = now() - interval '91 days' WHERE session_id = 'ATUid_old'");
     await db.query("UPDATE ussd_hops SET received_at = now() - interval '89 days' WHERE session_id = 'ATUid_recent'");
-    const purged = await purgeExpired(db as Database, 90);
+    const purged = await purgeExpired(db as Database, { messages: { reply: 90, status: 90, notice: 90, broadcast: 90 }, traces: 90, threads: 90 });
     expect(purged.hops).toBeGreaterThanOrEqual(1);
     expect((await db.query<{ session_id: string }>("SELECT session_id FROM ussd_hops WHERE session_id IN ('ATUid_old', 'ATUid_recent')")).map((row) => row.session_id)).toEqual(['ATUid_recent']);
   });

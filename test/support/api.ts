@@ -23,7 +23,7 @@ export interface ApiHarness {
    * Makes a key through the API with the admin key: a ministry's (an officer's unless `role`
    * says admin), or (null) a super-admin's; held by a person called `name` unless `holder` is given.
    */
-  keyFor(ministry: string | null, name?: string, options?: { role?: 'admin' | 'officer'; holder?: string }): Promise<{ key: string; id: number }>;
+  keyFor(ministry: string | null, name?: string, options?: { role?: 'admin' | 'officer' | 'privacy'; holder?: string }): Promise<{ key: string; id: number }>;
   /** Checks a 2xx body against the response schema its route declares (and the OpenAPI document shows). */
   expectDocumented(operationId: string, body: unknown): void;
 }

@@ -41,6 +41,20 @@ export function smsChannels(deps: ChannelDeps & { store: EphemeralStore }): Send
   return channels;
 }
 
+/** The SMS providers this configuration turns on, by channel name (the registration pack names them as processors). */
+export function configuredSmsProviders(config: ChannelDeps['config']): string[] {
+  const providers: [string, (config: ChannelDeps['config']) => boolean][] = [
+    [KANNEL_CHANNEL, kannelConfigured],
+    [TWILIO_CHANNEL, twilioConfigured],
+    [INFOBIP_CHANNEL, infobipConfigured],
+    [GLOBELABS_CHANNEL, globeLabsConfigured],
+    [SEMAPHORE_CHANNEL, semaphoreConfigured],
+    [M360_CHANNEL, m360Configured],
+    [SSLWIRELESS_CHANNEL, sslWirelessConfigured],
+  ];
+  return providers.filter(([, on]) => on(config)).map(([name]) => name);
+}
+
 /**
  * The logical channel `sms`, under which status updates and broadcasts to phones are queued
  * (the reachability rule and the broadcast fan-out know phones, not providers): it sends
