@@ -24,6 +24,8 @@ export const DATA_FIELDS = {
   profile_names: 'Names and relationships of people sharing the phone (family profiles)',
   subscriptions: 'Announcement topics followed, per municipality',
   survey_answers: 'Answers to satisfaction surveys',
+  thread_texts: "A complaint's or question's messages: the citizen's, the officers' replies and internal notes",
+  municipality: 'The municipality a complaint is about, or a subscription is for',
   consent_events: 'Consent given or withdrawn: purpose, channel, time, the text shown and its version',
   audit_log: 'Who changed what in the ministries\' records, and when (no message text, no phone number)',
   ussd_hop_trail: 'Gateway, network, source address and session of each USSD hop, and the number it acted for',

@@ -20,7 +20,7 @@ describe('the registration pack', () => {
   it('lists purposes, data fields, retention, processors, storage, security measures and automated decisions', () => {
     const { code, json, markdown } = pack({});
     expect(code).toBe(0);
-    expect(json.purposes.map((purpose: { code: string }) => purpose.code)).toEqual(['requests', 'announcements', 'surveys', 'consent_evidence', 'security']);
+    expect(json.purposes.map((purpose: { code: string }) => purpose.code)).toEqual(['requests', 'announcements', 'surveys', 'complaints', 'consent_evidence', 'security']);
     expect(json.controller.dpoContact).toBe('dpo@bangsamoro.gov.ph');
     expect(json.storage.records).toBe('embedded PostgreSQL (PGlite) in ./data on the Lingkod server');
     expect(json.retention).toContainEqual({ copy: "outbox messages of kind broadcast: text and recipient's number", days: 7 });
