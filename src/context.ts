@@ -4,7 +4,7 @@ import { createApiRouter } from './api';
 import { canSend, type Channel, type SendingChannel } from './channels/channel';
 import { createConversation, type Conversation } from './conversation';
 import { simulatorChannel } from './channels/simulator';
-import { phoneChannel, smsChannels } from './channels/sms';
+import { SMS_CHANNEL, phoneChannel, phoneProviders, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
 import { ussdGateways } from './channels/ussd-gateways';
 import { SUPPORTED_LOCALES, type Config } from './config';
@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { Dispatcher } from './outbox/dispatcher';
 import { Outbox, PRIORITY } from './outbox/outbox';
 import { MemoryRateLimiter, RedisRateLimiter } from './outbox/rate-limiter';
+import { smsRouter } from './outbox/routing';
 import { createAdminServices, type AdminServices } from './services/admin';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
@@ -234,6 +235,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Phones are reached through the logical channel `sms`, sent by whichever provider is on.
   const phones = phoneChannel(channels);
   if (phones) channels.push(phones);
+  // Which provider carries each SMS, with a circuit breaker per route and network (src/outbox/routing).
+  const routing = smsRouter({ config, store, log, lane: SMS_CHANNEL, providers: phoneProviders(channels) });
+  outbox.judgeReports((report) => routing.report(report));
 
   // Each channel's rate is shared by every instance through Redis (in memory for one process).
   const limiter = config.REDIS_URL ? new RedisRateLimiter(config.REDIS_URL) : new MemoryRateLimiter();
@@ -243,6 +247,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     log: log.child({ name: 'outbox' }),
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     limiter,
+    routing,
     holdBroadcasts: admin.holdBroadcasts,
     housekeeping: async () => {
       await admin.broadcasts.housekeeping();
