@@ -15,6 +15,7 @@ import { assistedRoutes } from './assisted';
 import { auditRoutes } from './audit';
 import { broadcastRoutes } from './broadcasts';
 import { dashboardRoutes } from './dashboard';
+import { deliveryRoutes } from './deliveries';
 import { formatMoment, plainPage } from './layout';
 import { CatalogNames } from './names';
 import { requestRoutes } from './requests';
@@ -207,6 +208,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   dashboardRoutes(router, context, log);
   requestRoutes(router, context, log);
   broadcastRoutes(router, context, log);
+  deliveryRoutes(router, context, log);
   auditRoutes(router, context, log);
   return router;
 }

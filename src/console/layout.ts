@@ -7,6 +7,7 @@ const SECTIONS = [
   { path: '/console', label: 'Dashboard' },
   { path: '/console/requests', label: 'Requests' },
   { path: '/console/broadcasts', label: 'Broadcasts' },
+  { path: '/console/routes', label: 'SMS routes' },
   { path: '/console/audit', label: 'Audit log' },
   { path: '/console/assisted', label: 'Assisted requests' },
 ] as const;

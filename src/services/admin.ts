@@ -10,6 +10,7 @@ import { countSubscribers, type SubscriberCountFilter, type SubscriberGroup } fr
 import { AuditLog } from './audit';
 import { BroadcastService } from './broadcasts';
 import { ConsoleSessionService } from './console-sessions';
+import { DeliveryReports } from './deliveries';
 import { FirstStartService } from './first-start';
 import { CatalogAdmin } from './catalog-admin';
 import { MinistryService } from './ministries';
@@ -31,6 +32,8 @@ export interface AdminServices {
   catalog: CatalogAdmin;
   requests: RequestStatusService;
   broadcasts: BroadcastService;
+  /** What became of broadcasts' messages, per SMS route and network (the console's delivery pages). */
+  deliveries: DeliveryReports;
   audit: AuditLog;
   /** Requests filed at service centres for citizens to confirm (centre keys file them). */
   assisted: AssistedService;
@@ -66,6 +69,15 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const quietHours = parseQuietHours(config.BROADCAST_QUIET_HOURS) ?? null;
   const channelNames = () => deps.sendingChannels.map((channel) => channel.name);
   const apiKeys = new ApiKeyService(db);
+  const broadcasts = new BroadcastService(db, outbox, {
+    defaultLocale: config.DEFAULT_LOCALE,
+    approvalThreshold: config.BROADCAST_APPROVAL_THRESHOLD,
+    quietHours,
+    channels: deps.sendingChannels,
+    pricesPhp: { sms: config.SMS_PRICE_PHP, telegram: config.TELEGRAM_PRICE_PHP },
+    now,
+    queued: deps.queued,
+  });
   return {
     config,
     apiKeys,
@@ -74,15 +86,8 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
     ministries: new MinistryService(db),
     catalog: new CatalogAdmin(db, deps.catalogChanged),
     requests: new RequestStatusService({ db, outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, sendingChannels: channelNames, queued: deps.queued }),
-    broadcasts: new BroadcastService(db, outbox, {
-      defaultLocale: config.DEFAULT_LOCALE,
-      approvalThreshold: config.BROADCAST_APPROVAL_THRESHOLD,
-      quietHours,
-      channels: deps.sendingChannels,
-      pricesPhp: { sms: config.SMS_PRICE_PHP, telegram: config.TELEGRAM_PRICE_PHP },
-      now,
-      queued: deps.queued,
-    }),
+    broadcasts,
+    deliveries: new DeliveryReports(db, broadcasts),
     audit: new AuditLog(db),
     assisted: new AssistedService({
       db,
