@@ -282,7 +282,7 @@ ${audienceFacts(broadcast, nameLookup(topics), nameLookup(municipalities), actor
     <li>Failed: <span data-count="failed">${progress.failed}</span></li>
     <li>Cancelled: <span data-count="cancelled">${progress.cancelled}</span></li>
   </ul>
-  ${started ? html`<p><a href="/console/broadcasts/${id}/delivery">Delivery per route, reasons and unreachable phones</a></p>` : ''}
+  ${broadcast.status !== 'draft' && broadcast.status !== 'pending_approval' ? html`<p><a href="/console/broadcasts/${id}/delivery">Delivery per route, reasons and unreachable phones</a></p>` : ''}
   <div class="actions">
     ${broadcast.status === 'draft' ? form('schedule', 'Send now') : ''}
     ${broadcast.status === 'pending_approval' ? form('approve', 'Approve') : ''}

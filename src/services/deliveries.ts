@@ -37,8 +37,8 @@ export interface DeliveryLine {
 
 /** Unreachable phones listed on the page; the export has them all. */
 const UNREACHABLE_SHOWN = 100;
-/** Messages not sent by a route yet (queued under `sms`) are counted under this name. */
-const NOT_ROUTED = 'not yet routed';
+/** The route a message went by: its SMS provider; its channel otherwise (Telegram, the simulator); for SMS not yet sent, this. */
+const ROUTE_SQL = `COALESCE(o.route, CASE o.channel WHEN 'sms' THEN 'not yet routed' ELSE o.channel END)`;
 
 const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
 
@@ -82,14 +82,14 @@ export class DeliveryReports {
   }
 
   private async counts(where: string, params: unknown[]): Promise<RouteCounts[]> {
-    const rows = await this.db.query<{ route: string | null; network: string | null; status: DeliveryStatus; doubted: string; count: string }>(
-      `SELECT o.route, o.network, ${DELIVERY_STATUS_SQL} AS status, count(*) FILTER (WHERE o.delivery_doubt IS NOT NULL) AS doubted, count(*) AS count
+    const rows = await this.db.query<{ route: string; network: string | null; status: DeliveryStatus; doubted: string; count: string }>(
+      `SELECT ${ROUTE_SQL} AS route, o.network, ${DELIVERY_STATUS_SQL} AS status, count(*) FILTER (WHERE o.delivery_doubt IS NOT NULL) AS doubted, count(*) AS count
          FROM outbox o WHERE ${where} GROUP BY 1, 2, 3 ORDER BY 1, 2`,
       params,
     );
     const byRoute = new Map<string, RouteCounts>();
     for (const row of rows) {
-      const route = row.route ?? NOT_ROUTED;
+      const { route } = row;
       const network = row.network ?? 'other';
       const id = `${route}|${network}`;
       const entry = byRoute.get(id) ?? { route, network, networkName: networkName(network), counts: Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0])) as Record<DeliveryStatus, number>, doubted: 0 };
@@ -101,17 +101,17 @@ export class DeliveryReports {
   }
 
   private async reasons(where: string, params: unknown[]): Promise<ReasonCount[]> {
-    const rows = await this.db.query<{ route: string | null; status: DeliveryStatus; reason: string; count: string }>(
-      `SELECT o.route, ${DELIVERY_STATUS_SQL} AS status, ${DELIVERY_REASON_SQL} AS reason, count(*) AS count
+    const rows = await this.db.query<{ route: string; status: DeliveryStatus; reason: string; count: string }>(
+      `SELECT ${ROUTE_SQL} AS route, ${DELIVERY_STATUS_SQL} AS status, ${DELIVERY_REASON_SQL} AS reason, count(*) AS count
          FROM outbox o WHERE ${where} AND ${DELIVERY_REASON_SQL} IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1 LIMIT 50`,
       params,
     );
-    return rows.map((row) => ({ route: row.route ?? NOT_ROUTED, status: row.status, reason: row.reason, count: Number(row.count) }));
+    return rows.map((row) => ({ route: row.route, status: row.status, reason: row.reason, count: Number(row.count) }));
   }
 
   private async lines(where: string, params: unknown[], limit?: number): Promise<DeliveryLine[]> {
     const rows = await this.db.query(
-      `SELECT o.id, o.address, o.network, o.route, ${DELIVERY_STATUS_SQL} AS status, ${DELIVERY_REASON_SQL} AS reason, o.sent_at, o.delivered_at
+      `SELECT o.id, o.address, o.network, ${ROUTE_SQL} AS route, ${DELIVERY_STATUS_SQL} AS status, ${DELIVERY_REASON_SQL} AS reason, o.sent_at, o.delivered_at
          FROM outbox o WHERE ${where} ORDER BY o.id${limit ? ` LIMIT ${limit}` : ''}`,
       params,
     );
@@ -119,7 +119,7 @@ export class DeliveryReports {
       id: Number(row.id),
       phone: maskPhone(row.address as string),
       network: networkName((row.network as string | null) ?? 'other'),
-      route: (row.route as string | null) ?? NOT_ROUTED,
+      route: row.route as string,
       status: row.status as DeliveryStatus,
       reason: (row.reason as string | null) ?? '',
       sentAt: date(row.sent_at),
