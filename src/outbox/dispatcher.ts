@@ -186,41 +186,28 @@ export class Dispatcher {
         pending.push(...this.release(toSend.splice(0), 0));
         break;
       }
-      // Plan the next window; the head's channel goes now, with every message of the window on it.
+      // Plan the next window; each channel's share of it goes as far as that channel's tokens allow.
       const window = toSend.slice(0, concurrency);
       const plans = await Promise.all(window.map((message) => this.routing.plan(channel, message)));
       const legs = new Map<ClaimedMessage, Leg>();
+      const groups = new Map<SendingChannel, ClaimedMessage[]>();
       window.forEach((message, index) => {
         const plan = plans[index];
         if ('hold' in plan) pending.push(...this.release([message], plan.hold));
         else if ('fail' in plan) pending.push({ id: message.id, result: 'failed', error: plan.fail });
-        else legs.set(message, plan);
+        else {
+          legs.set(message, plan);
+          groups.set(plan.channel, (groups.get(plan.channel) ?? []).concat(message));
+        }
       });
-      const [first] = legs.values();
-      if (!first) {
-        toSend.splice(0, window.length);
-        continue;
-      }
-      const group = window.filter((message) => legs.get(message)?.channel === first.channel);
-      const wanted = group.reduce((sum, message) => sum + legs.get(message)!.tokens, 0);
-      const bucket = first.channel.name;
-      let have = credit.get(bucket) ?? 0;
+      let chunk: ClaimedMessage[];
       try {
-        while (have < first.tokens) have += await this.limiter.take(bucket, first.channel.ratePerSecond, wanted - have);
+        chunk = (await Promise.all([...groups].map(([route, group]) => this.covered(route, group, legs, credit)))).flat();
       } catch (error) {
-        this.options.log.warn({ err: error, channel: bucket }, 'rate limiter unavailable; messages held');
-        pending.push(...this.release(toSend.splice(0).filter((message) => legs.has(message)), LIMITER_DOWN_RETRY_MS));
+        this.options.log.warn({ err: error, channel: channel.name }, 'rate limiter unavailable; messages held');
+        pending.push(...this.release(toSend.splice(0).filter((message) => !window.includes(message) || legs.has(message)), LIMITER_DOWN_RETRY_MS));
         break;
       }
-      // As many of the group as the tokens cover, in order; the rest stay for the next round.
-      const chunk: ClaimedMessage[] = [];
-      for (const message of group) {
-        const { tokens } = legs.get(message)!;
-        if (tokens > have) break;
-        have -= tokens;
-        chunk.push(message);
-      }
-      credit.set(bucket, have);
       // What was held or failed leaves the queue with the chunk; the rest of the window is planned again.
       const done = new Set([...chunk, ...window.filter((message) => !legs.has(message))]);
       toSend.splice(0, toSend.length, ...toSend.filter((message) => !done.has(message)));
@@ -230,6 +217,26 @@ export class Dispatcher {
     }
     await outbox.settle(pending);
     return claimed.length;
+  }
+
+  /**
+   * Takes tokens of `route`'s bucket for `group` (in order) and returns the messages they cover:
+   * at least the first, whose parts may need several grants; tokens left over stay in `credit`.
+   */
+  private async covered(route: SendingChannel, group: ClaimedMessage[], legs: Map<ClaimedMessage, Leg>, credit: Map<string, number>): Promise<ClaimedMessage[]> {
+    const wanted = group.reduce((sum, message) => sum + legs.get(message)!.tokens, 0);
+    let have = credit.get(route.name) ?? 0;
+    const first = legs.get(group[0])!.tokens;
+    while (have < first) have += await this.limiter.take(route.name, route.ratePerSecond, wanted - have);
+    const chunk: ClaimedMessage[] = [];
+    for (const message of group) {
+      const { tokens } = legs.get(message)!;
+      if (tokens > have) break;
+      have -= tokens;
+      chunk.push(message);
+    }
+    credit.set(route.name, have);
+    return chunk;
   }
 
   private release(messages: ClaimedMessage[], delayMs: number): Outcome[] {
