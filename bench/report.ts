@@ -208,8 +208,8 @@ export function markdown(results: Results): string {
     if (dispatcher) rowsOut.push(['one dispatcher, local fake provider over HTTP, no limit', `${fmt(dispatcher.perSecond)} msg/s (${fmt(dispatcher.messages)} messages in ${fmt(dispatcher.seconds, 1)} s)`]);
     const routing = results.routing;
     if (routing) {
-      rowsOut.push([`SMS only (${fmt(routing.messages)}), no limit, the sms lane's own channel (no routing)`, `one dispatcher ${fmt(routing.direct.one)} msg/s, two ${fmt(routing.direct.two)} msg/s`]);
-      rowsOut.push([`SMS only, through the SMS router over two routes (breakers in Redis)`, `one dispatcher ${fmt(routing.routed.one)} msg/s, two ${fmt(routing.routed.two)} msg/s`]);
+      rowsOut.push([`SMS only (${fmt(routing.messages)}), no limit, the sms lane's own channel (no routing)`, `one dispatcher ${fmt(routing.direct.one)} msg/s, two ${fmt(routing.direct.two)} msg/s; ${fmt(routing.direct.cpuMsPerMessage, 3)} ms of dispatcher CPU per message`]);
+      rowsOut.push([`SMS only, through the SMS router over two routes (breakers in Redis)`, `one dispatcher ${fmt(routing.routed.one)} msg/s, two ${fmt(routing.routed.two)} msg/s; ${fmt(routing.routed.cpuMsPerMessage, 3)} ms of dispatcher CPU per message`]);
     }
     const limiter = results.limiter;
     if (limiter) {

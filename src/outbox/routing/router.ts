@@ -35,6 +35,8 @@ export interface SmsRouterOptions {
  */
 export class SmsRouter implements Routing {
   private readonly byName: Map<string, SendingChannel>;
+  /** The routes per network and kind, best first: the table is fixed, so each pair is sorted once. */
+  private readonly candidates = new Map<string, Route[]>();
 
   constructor(private readonly options: SmsRouterOptions) {
     this.byName = new Map(options.providers.map((provider) => [provider.name, provider]));
@@ -46,7 +48,9 @@ export class SmsRouter implements Routing {
     if (lane.name !== this.options.lane) return { channel: lane, tokens: 1 };
     const network = networkOf(message.address);
     const kind = routeKind(message.kind, message.priority);
-    const routes = routesFor(this.options.routes, network, kind);
+    const pair = `${network}:${kind}`;
+    const routes = this.candidates.get(pair) ?? routesFor(this.options.routes, network, kind);
+    this.candidates.set(pair, routes);
     if (routes.length === 0) return { fail: `no SMS route carries ${kind} messages to ${networkName(network)} (SMS_ROUTES)` };
     // A message that failed on a route tries the others first.
     const ordered = message.failedBefore ? [...routes.filter((route) => route.provider !== message.route), ...routes.filter((route) => route.provider === message.route)] : routes;
