@@ -34,7 +34,7 @@ const composeSchema = z.object({
   ...Object.fromEntries(SUPPORTED_LOCALES.map((name) => [`text_${name}`, z.string().trim().max(1600).default('')])),
 });
 
-const idParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
+export const idParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 
 /** The broadcast the form describes, for the officer's ministry (a super-admin names one). */
 function inputOf(body: unknown, actor: Actor, defaultLocale: string): BroadcastInput {

@@ -4,12 +4,12 @@ import { html, type SafeHtml } from '../http/html';
 import type { Logger } from '../log';
 import type { DeliveryLine, ReasonCount, RouteCounts } from '../services/deliveries';
 import type { ConsoleContext } from '.';
+import { idParam } from './broadcasts';
 import { page } from './errors';
 import { consolePage, formatMoment } from './layout';
 import { parseForm } from './requests';
 import { officerOf } from './session';
 
-const idParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 const daysQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(7) });
 
 /** The delivery statuses as columns, in the order a message lives them (src/outbox/status.ts). */

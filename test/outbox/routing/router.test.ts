@@ -113,6 +113,15 @@ describe('the SMS router with the real dispatcher', () => {
     expect(await row(id)).toMatchObject({ status: 'sent', delivery_doubt: 'reported delivered by infobip within 60 s of sending: too soon to believe' });
   });
 
+  it('doubts a "delivered" for a message not yet recorded as sent', async () => {
+    setUp('infobip');
+    const id = await outbox.enqueue({ address: GLOBE, channel: 'sms', body: 'Hello', kind: 'status' });
+    // A report racing the dispatcher's own record of the send (its id known, the row still being sent).
+    await db.query("UPDATE outbox SET status = 'sending', provider_id = 'early-1', route = 'infobip' WHERE id = $1", [id]);
+    await outbox.advance(['infobip', 'sms'], 'early-1', 'delivered');
+    expect(await row(id)).toMatchObject({ status: 'sent', delivery_doubt: 'reported delivered by infobip before it was recorded as sent' });
+  });
+
   it('opens the breaker on failed delivery reports and sends the next messages for that network elsewhere', async () => {
     const { providers, dispatcher, breakers } = setUp('infobip cost=0.1; globelabs cost=0.2');
     const ids = [];
