@@ -43,9 +43,10 @@ export class SmsRouter implements Routing {
   }
 
   async plan(lane: SendingChannel, message: ClaimedMessage): Promise<Plan> {
+    const sms = this.byName.has(lane.name) || lane.name === this.options.lane;
+    if (!sms) return { channel: lane, tokens: 1 };
     const tokens = smsSize(message.body).segments;
-    if (this.byName.has(lane.name)) return { channel: lane, tokens, route: lane.name, network: networkOf(message.address) };
-    if (lane.name !== this.options.lane) return { channel: lane, tokens: 1 };
+    if (lane.name !== this.options.lane) return { channel: lane, tokens, route: lane.name, network: networkOf(message.address) };
     const network = networkOf(message.address);
     const kind = routeKind(message.kind, message.priority);
     const pair = `${network}:${kind}`;
