@@ -71,6 +71,14 @@ describe('the SMS router with the real dispatcher', () => {
     expect(await row(id)).toMatchObject({ status: 'sent', route: 'infobip' });
   });
 
+  it('lets a lane with no provider to route between send by itself', async () => {
+    const lane = new FakeProvider('sms');
+    const router = new SmsRouter({ lane: 'sms', providers: [], routes: [], breakers: new CircuitBreakers(new MemoryEphemeralStore(), { failures: 2, windowSeconds: 60, minReports: 5, minDelivery: 0.5, cooldownSeconds: 60 }), log, deliveredMinMs: 0 });
+    const id = await outbox.enqueue({ address: SMART, channel: 'sms', body: 'Hello', kind: 'status' });
+    await new Dispatcher({ outbox, channels: [lane], log, maxAttempts: 5, routing: router }).runOnce();
+    expect(lane.deliveries.map((delivery) => delivery.id)).toEqual([id]);
+  });
+
   it('fails, with the reason, a message no route carries', async () => {
     const { dispatcher } = setUp('globelabs networks=globe');
     const id = await outbox.enqueue({ address: SMART, channel: 'sms', body: 'Hello', kind: 'status' });
