@@ -6,6 +6,10 @@ import { createLogger } from '../src/log';
 import { Dispatcher } from '../src/outbox/dispatcher';
 import { Outbox } from '../src/outbox/outbox';
 import { bucketCapacity, RedisRateLimiter } from '../src/outbox/rate-limiter';
+import { CircuitBreakers } from '../src/outbox/routing/breaker';
+import { SmsRouter } from '../src/outbox/routing/router';
+import { parseRoutes } from '../src/outbox/routing/routes';
+import { RedisEphemeralStore } from '../src/store/redis-ephemeral';
 import type { Database } from '../src/store/sql';
 import { queue } from './dispatcher-rate';
 
@@ -148,4 +152,67 @@ export async function measureLimiter(db: Database, providerUrl: string, redisUrl
     deviationPercent: Math.round(((measured - ratePerSecond) / ratePerSecond) * 1000) / 10,
     busiestSecond: busiest,
   };
+}
+
+/** SMS throughput without routing (today's lane) and with the router over two routes, one and two dispatchers. */
+export interface RoutingFigures {
+  messages: number;
+  direct: RoutingRun;
+  routed: RoutingRun;
+}
+
+/** Messages per second with one and with two dispatchers, and the dispatchers' CPU per message (one dispatcher). */
+interface RoutingRun {
+  one: number;
+  two: number;
+  cpuMsPerMessage: number;
+}
+
+/**
+ * Queues `messages` SMS (alternately Globe and Smart numbers) and times dispatchers sending them
+ * all, no rate limit: on the `sms` lane's own channel as before routing (the two providers' own
+ * lanes idle beside it, as in a deployment), and
+ * through the SMS router (src/outbox/routing) choosing between two routes per message, its
+ * circuit breakers in Redis shared by the dispatchers (each its own connection, as instances).
+ */
+export async function measureRouting(db: Database, providerUrl: string, redisUrl: string, messages: number): Promise<RoutingFigures> {
+  const log = createLogger('warn');
+  const run = async (instances: number, routed: boolean): Promise<{ perSecond: number; cpuMs: number }> => {
+    await db.query(
+      `INSERT INTO outbox (address, channel, body, kind)
+       SELECT 'tel:+6391' || CASE WHEN i % 2 = 0 THEN '7' ELSE '8' END || lpad(i::text, 7, '0'), 'sms', 'Benchmark message', 'broadcast' FROM generate_series(1, $1::int) i`,
+      [messages],
+    );
+    const prefix = `lk:bench:routing:${randomBytes(4).toString('hex')}:`;
+    const stores = Array.from({ length: instances }, () => new RedisEphemeralStore(redisUrl, prefix));
+    const dispatchers = stores.map((store) => {
+      const lane = providerChannel(providerUrl, 'sms', 0);
+      // Each provider is a lane of its own either way (its replies), as in a deployment.
+      const providers = [providerChannel(providerUrl, 'route-a', 0), providerChannel(providerUrl, 'route-b', 0)];
+      if (!routed) return new Dispatcher({ outbox: new Outbox(db), channels: [lane, ...providers], log, maxAttempts: 3, idleMs: 20 });
+      const routes = parseRoutes('route-a networks=globe cost=0.20; route-b cost=0.30', ['route-a', 'route-b']);
+      const breakers = new CircuitBreakers(store, { failures: 5, windowSeconds: 600, minReports: 20, minDelivery: 0.5, cooldownSeconds: 60 });
+      const routing = new SmsRouter({ lane: 'sms', providers, routes, breakers, log, deliveredMinMs: 0 });
+      return new Dispatcher({ outbox: new Outbox(db), channels: [lane, ...providers], log, maxAttempts: 3, idleMs: 20, routing });
+    });
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    for (const dispatcher of dispatchers) dispatcher.start();
+    try {
+      const elapsed = await drained(db, started, 300_000);
+      const used = process.cpuUsage(cpu);
+      const [{ sent }] = await db.query<{ sent: string }>("SELECT count(*) AS sent FROM outbox WHERE status = 'sent'");
+      if (Number(sent) !== messages) throw new Error(`dispatchers sent ${sent} of ${messages}`);
+      return { perSecond: Math.round(messages / (elapsed / 1000)), cpuMs: Math.round(((used.user + used.system) / 1000 / messages) * 1000) / 1000 };
+    } finally {
+      await Promise.all(dispatchers.map((dispatcher) => dispatcher.stop()));
+      await Promise.all(stores.map((store) => store.close()));
+      await db.query("UPDATE outbox SET status = 'cancelled' WHERE status = 'sent'");
+    }
+  };
+  const both = async (routed: boolean): Promise<RoutingRun> => {
+    const one = await run(1, routed);
+    return { one: one.perSecond, two: (await run(2, routed)).perSecond, cpuMsPerMessage: one.cpuMs };
+  };
+  return { messages, direct: await both(false), routed: await both(true) };
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load';
-import type { DispatcherFigures, LimiterFigures } from './outbox-rates';
+import type { DispatcherFigures, LimiterFigures, RoutingFigures } from './outbox-rates';
 import type { FanOutFigures } from './fanout';
 
 /**
@@ -38,6 +38,7 @@ export interface Results {
   memory?: { sessions: number; openedIn: number; errors: number; bytesPerSession: number; maxBytes: number; jsonBytes: number; rssIdleMb: number; rssWithSessionsMb: number };
   fanOut?: FanOutFigures;
   dispatcher?: DispatcherFigures;
+  routing?: RoutingFigures;
   limiter?: LimiterFigures;
   embedded?: { firstStartMs: number; firstRssMb: number; firstPeakMb: number; hops?: LoadResult; afterLoadRssMb: number; restartMs: number; restartRssMb: number; peakMb: number };
 }
@@ -205,6 +206,11 @@ export function markdown(results: Results): string {
     }
     const dispatcher = results.dispatcher;
     if (dispatcher) rowsOut.push(['one dispatcher, local fake provider over HTTP, no limit', `${fmt(dispatcher.perSecond)} msg/s (${fmt(dispatcher.messages)} messages in ${fmt(dispatcher.seconds, 1)} s)`]);
+    const routing = results.routing;
+    if (routing) {
+      rowsOut.push([`SMS only (${fmt(routing.messages)}), no limit, the sms lane's own channel (no routing)`, `one dispatcher ${fmt(routing.direct.one)} msg/s, two ${fmt(routing.direct.two)} msg/s; ${fmt(routing.direct.cpuMsPerMessage, 3)} ms of dispatcher CPU per message`]);
+      rowsOut.push([`SMS only, through the SMS router over two routes (breakers in Redis)`, `one dispatcher ${fmt(routing.routed.one)} msg/s, two ${fmt(routing.routed.two)} msg/s; ${fmt(routing.routed.cpuMsPerMessage, 3)} ms of dispatcher CPU per message`]);
+    }
     const limiter = results.limiter;
     if (limiter) {
       rowsOut.push([

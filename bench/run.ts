@@ -5,7 +5,7 @@ import path from 'node:path';
 import { measureFanOut } from './fanout';
 import { benchPhone, type LoadPlan, type LoadResult } from './load';
 import { benchDatabase } from './ministries-support';
-import { measureDispatcher, measureLimiter } from './outbox-rates';
+import { measureDispatcher, measureLimiter, measureRouting } from './outbox-rates';
 import { canPin, cpuSeconds, freePort, LOAD_CORE, peakRssMb, pin, ROOT, runLoad, SERVER_CORE, startNode, waitForHttp, waitForLine, type Child } from './processes';
 import { markdown, targets, writeResults, type Results, type UssdFigures } from './report';
 import { openBenchStores, type BenchStores } from './stores';
@@ -225,6 +225,9 @@ async function outbox(stores: BenchStores, results: Results): Promise<void> {
     say(`Dispatcher: ${MESSAGES.toLocaleString('en')} messages to a local fake provider, no limit`);
     results.dispatcher = await measureDispatcher(db, `http://127.0.0.1:${provider.port}`, MESSAGES);
     say(`  ${results.dispatcher.perSecond} msg/s`);
+    say(`Dispatcher with SMS routing: ${MESSAGES.toLocaleString('en')} SMS, without and with the router, one and two dispatchers`);
+    results.routing = await measureRouting(db, `http://127.0.0.1:${provider.port}`, stores.redisUrl, MESSAGES);
+    say(`  without ${results.routing.direct.one}/${results.routing.direct.two} msg/s, with ${results.routing.routed.one}/${results.routing.routed.two} msg/s (one/two dispatchers)`);
     say(`Rate limiter: two dispatchers sharing the Redis bucket at ${RATE}/s`);
     results.limiter = await measureLimiter(db, `http://127.0.0.1:${provider.port}`, stores.redisUrl, RATE, 10);
     say(`  ${results.limiter.measuredPerSecond}/s (${results.limiter.deviationPercent} %)`);

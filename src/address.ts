@@ -57,6 +57,12 @@ export function phoneNumberOf(address: string): string | undefined {
   return address.startsWith('tel:') ? address.slice(4) : undefined;
 }
 
+/** A phone number with its middle hidden, as officers see it: +63917•••4567. */
+export function maskPhone(address: string): string {
+  const number = address.replace(/^tel:/, '');
+  return number.length <= 8 ? number : `${number.slice(0, 6)}•••${number.slice(-4)}`;
+}
+
 /** True when the address is a phone in one of the allowed country calling codes. */
 export function isAllowedCountry(address: string, allowedCallingCodes: string[]): boolean {
   const number = phoneNumberOf(address);

@@ -440,6 +440,25 @@ const configSchema = z.object({
   // --- privacy ---
   /** The purposes file (lawful basis, data, recipients, retention per purpose); unset: data/purposes.yaml. Validated at start. */
   PURPOSES_FILE: optionalString,
+  // --- route ---
+  /**
+   * SMS routes (src/outbox/routing/routes.ts): `;`-separated, each a provider then
+   * `networks=globe,smart kinds=reply,status,broadcast,emergency cost=0.25 priority=1 distrust=smart`.
+   * Empty: every SMS provider that is on, for everything, in the fixed order (README "Routing SMS").
+   */
+  SMS_ROUTES: optionalString,
+  /** Refusals in a row by one route for one network that open its circuit breaker. */
+  SMS_BREAKER_FAILURES: intInRange(1, 1000, 5),
+  /** The rolling window over which a route's delivery reports per network are counted. */
+  SMS_BREAKER_WINDOW_SECONDS: intInRange(10, 86_400, 600),
+  /** Delivery reports needed in the window before a low delivery rate opens the breaker. */
+  SMS_BREAKER_MIN_REPORTS: intInRange(1, 100_000, 20),
+  /** A route's delivery rate (per cent) for a network below which its breaker opens. */
+  SMS_BREAKER_MIN_DELIVERY_PERCENT: intInRange(0, 100, 50),
+  /** Seconds an open breaker keeps traffic on other routes before one probe message tries it again. */
+  SMS_BREAKER_COOLDOWN_SECONDS: intInRange(1, 86_400, 60),
+  /** A "delivered" reported sooner than this after sending is not believed (kept as sent, flagged); 0: no such check. */
+  SMS_DELIVERED_MIN_SECONDS: intInRange(0, 3600, 0),
   USSD_TOKEN: strongSecret(32),
   /** The USSD gateway's source addresses (CIDR list); with USSD_TOKEN too, both must match. */
   USSD_ALLOWED_IPS: cidrList,

@@ -5,7 +5,7 @@ import { canSend, type Channel, type SendingChannel } from './channels/channel';
 import { createConversation, type Conversation } from './conversation';
 import { Desk } from './conversation/desk';
 import { simulatorChannel } from './channels/simulator';
-import { phoneChannel, smsChannels } from './channels/sms';
+import { SMS_CHANNEL, phoneChannel, phoneProviders, smsChannels } from './channels/sms';
 import { telegramChannels } from './channels/telegram';
 import { ussdGateways } from './channels/ussd-gateways';
 import { voiceChannels } from './channels/voice';
@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { Dispatcher } from './outbox/dispatcher';
 import { Outbox, PRIORITY } from './outbox/outbox';
 import { MemoryRateLimiter, RedisRateLimiter } from './outbox/rate-limiter';
+import { smsRouter } from './outbox/routing';
 import { createAdminServices, sendingProcessors, type AdminServices } from './services/admin';
 import { CatalogService } from './services/catalog';
 import { loadSampleCatalogIfEmpty } from './services/catalog-import';
@@ -287,6 +288,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const phones = phoneChannel(channels);
   if (phones) channels.push(phones);
   built = channels;
+  // Which provider carries each SMS, with a circuit breaker per route and network (src/outbox/routing).
+  const routing = smsRouter({ config, store, log, lane: SMS_CHANNEL, providers: phoneProviders(channels) });
+  outbox.judgeReports((report) => routing.report(report));
 
   // Each channel's rate is shared by every instance through Redis (in memory for one process).
   const limiter = config.REDIS_URL ? new RedisRateLimiter(config.REDIS_URL) : new MemoryRateLimiter();
@@ -296,6 +300,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     log: log.child({ name: 'outbox' }),
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     limiter,
+    routing,
     holdBroadcasts: admin.holdBroadcasts,
     housekeeping: async () => {
       await admin.broadcasts.housekeeping();

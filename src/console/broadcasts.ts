@@ -34,7 +34,7 @@ const composeSchema = z.object({
   ...Object.fromEntries(SUPPORTED_LOCALES.map((name) => [`text_${name}`, z.string().trim().max(1600).default('')])),
 });
 
-const idParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
+export const idParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 
 /** The broadcast the form describes, for the officer's ministry (a super-admin names one). */
 function inputOf(body: unknown, actor: Actor, defaultLocale: string): BroadcastInput {
@@ -282,6 +282,7 @@ ${audienceFacts(broadcast, nameLookup(topics), nameLookup(municipalities), actor
     <li>Failed: <span data-count="failed">${progress.failed}</span></li>
     <li>Cancelled: <span data-count="cancelled">${progress.cancelled}</span></li>
   </ul>
+  ${broadcast.status !== 'draft' && broadcast.status !== 'pending_approval' ? html`<p><a href="/console/broadcasts/${id}/delivery">Delivery per route, reasons and unreachable phones</a></p>` : ''}
   <div class="actions">
     ${broadcast.status === 'draft' ? form('schedule', 'Send now') : ''}
     ${broadcast.status === 'pending_approval' ? form('approve', 'Approve') : ''}

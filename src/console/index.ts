@@ -17,6 +17,7 @@ import { broadcastRoutes } from './broadcasts';
 import { charterRoutes } from './charter';
 import { dashboardRoutes } from './dashboard';
 import { deskRoutes } from './desk';
+import { deliveryRoutes } from './deliveries';
 import { formatMoment, plainPage } from './layout';
 import { CatalogNames } from './names';
 import { requestRoutes } from './requests';
@@ -212,6 +213,7 @@ ${error ? html`<p class="error-text" role="alert">${error}</p>` : ''}
   deskRoutes(router, context, log);
   charterRoutes(router, context, log);
   broadcastRoutes(router, context, log);
+  deliveryRoutes(router, context, log);
   auditRoutes(router, context, log);
   translationRoutes(router, context, log);
   return router;

@@ -9,6 +9,7 @@ const SECTIONS = [
   { path: '/console/requests', label: 'Requests' },
   { path: '/console/desk', label: 'Desk' },
   { path: '/console/broadcasts', label: 'Broadcasts' },
+  { path: '/console/routes', label: 'SMS routes' },
   { path: '/console/audit', label: 'Audit log' },
   { path: '/console/translations', label: 'Translations' },
   { path: '/console/assisted', label: 'Assisted requests' },

@@ -47,9 +47,13 @@ export interface ClaimedMessage {
   channel: string;
   body: string;
   kind: MessageKind;
+  priority: number;
   attempts: number;
   /** A broadcast to a citizen who has opted out since the fan-out: cancel it, never send it. */
   withdrawn: boolean;
+  /** The SMS route of its last attempt, and whether that attempt failed (the next tries another route). */
+  route?: string;
+  failedBefore: boolean;
 }
 
 /** Where a message stands; statuses only move forward (see `advance`). */
@@ -57,13 +61,19 @@ export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'faile
 
 /** What became of one claimed message; a dispatcher settles a whole chunk of these at once. */
 export type Outcome =
-  | { id: number; result: 'sent'; providerId?: string }
+  | ({ id: number; result: 'sent'; providerId?: string } & RouteTaken)
   /** A retryable failure: queued again, not before `retryAt`. */
-  | { id: number; result: 'retry'; error: string; retryAt: Date }
-  | { id: number; result: 'failed'; error: string }
+  | ({ id: number; result: 'retry'; error: string; retryAt: Date } & RouteTaken)
+  | ({ id: number; result: 'failed'; error: string } & RouteTaken)
   | { id: number; result: 'cancelled'; error: string }
   /** Handed back untried (the lease ran short, the rate limiter was unreachable): the attempt does not count. */
   | { id: number; result: 'released'; retryAt: Date };
+
+/** The SMS provider an attempt went through and the recipient's network (src/outbox/routing). */
+interface RouteTaken {
+  route?: string;
+  network?: string;
+}
 
 /** How many of a broadcast's messages are in each state. */
 export interface MessageCounts {
@@ -93,6 +103,8 @@ export class Outbox {
    * verification_code(), migrations/008) and the stamp's line; the broadcast fan-out uses
    * `stampLines` to do the same in its INSERT … SELECT.
    */
+  private judge?: DeliveryJudge;
+
   constructor(
     private readonly db: Database,
     private readonly stamp?: VerificationStamp,
@@ -154,7 +166,7 @@ export class Outbox {
            ORDER BY priority, not_before, id
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
-       RETURNING o.id, o.address, o.channel, o.body, o.kind, o.attempts, o.priority,
+       RETURNING o.id, o.address, o.channel, o.body, o.kind, o.attempts, o.priority, o.route, o.last_error IS NOT NULL AS failed_before,
                  (o.kind = 'broadcast' AND EXISTS (SELECT 1 FROM citizens c WHERE c.id = o.citizen_id AND c.opted_out)) AS withdrawn`,
       [channel, limit, leaseSeconds, priorityBelow],
     );
@@ -168,9 +180,10 @@ export class Outbox {
         attempts: Number(row.attempts),
         withdrawn: Boolean(row.withdrawn),
         priority: Number(row.priority),
+        ...(row.route ? { route: row.route as string } : {}),
+        failedBefore: Boolean(row.failed_before),
       }))
-      .sort((a, b) => a.priority - b.priority || a.id - b.id)
-      .map(({ priority: _priority, ...message }) => message);
+      .sort((a, b) => a.priority - b.priority || a.id - b.id);
   }
 
   /**
@@ -188,9 +201,11 @@ export class Outbox {
           not_before = COALESCE(v.retry_at, o.not_before),
           attempts = o.attempts - v.refund,
           last_error = v.error,
-          lease_until = NULL
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[])
-              AS v(id, status, provider_id, error, retry_at, refund)
+          lease_until = NULL,
+          route = COALESCE(v.route, o.route),
+          network = COALESCE(v.network, o.network)
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[], $8::text[])
+              AS v(id, status, provider_id, error, retry_at, refund, route, network)
         WHERE o.id = v.id AND o.status = 'sending'`,
       [
         column((o) => o.id),
@@ -199,6 +214,8 @@ export class Outbox {
         column((o) => ('error' in o ? o.error.slice(0, ERROR_LENGTH) : null)),
         column((o) => ('retryAt' in o ? o.retryAt.toISOString() : null)),
         column((o) => (o.result === 'released' ? 1 : 0)),
+        column((o) => ('route' in o ? (o.route ?? null) : null)),
+        column((o) => ('network' in o ? (o.network ?? null) : null)),
       ],
     );
   }
@@ -251,23 +268,47 @@ export class Outbox {
   /**
    * Applies a delivery report by provider id. Reports arrive late, twice or out of order, so
    * a status only ever moves forward. `channels` are the names the message may have been
-   * queued under (a provider's own, or the logical `sms`). Returns false when no message has
-   * that provider id.
+   * queued under (a provider's own, or the logical `sms`). A report for a message sent on an
+   * SMS route is first judged (see `judgeReports`): a doubted "delivered" leaves the message
+   * sent, with the doubt kept. Returns false when no message has that provider id.
    */
   async advance(channels: string | string[], providerId: string, status: 'sent' | 'delivered' | 'failed', error?: string): Promise<boolean> {
-    // One statement: the rank comparison and the update cannot be split by another report.
+    const names = typeof channels === 'string' ? [channels] : channels;
     const rank = (column: string) =>
       `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'failed' THEN 3 ELSE 4 END`;
+    let doubt: string | undefined;
+    if (this.judge) {
+      const [target] = await this.db.query<{ route: string; address: string; sent_at: Date | string | null; forward: boolean }>(
+        `SELECT route, address, sent_at, ${rank('status')} < ${rank('$3::text')} AS forward FROM outbox
+          WHERE channel = ANY($1) AND provider_id = $2 AND route IS NOT NULL`,
+        [names, providerId, status],
+      );
+      if (target?.forward) doubt = await this.judge({ route: target.route, address: target.address, status, sentAt: target.sent_at === null ? null : new Date(target.sent_at) });
+    }
+    // One statement: the rank comparison and the update cannot be split by another report.
     const [row] = await this.db.query<{ moved: boolean }>(
       `WITH target AS (SELECT id, status FROM outbox WHERE channel = ANY($1) AND provider_id = $2),
             moved AS (
-              UPDATE outbox o SET status = $3, last_error = COALESCE($4, o.last_error),
+              UPDATE outbox o SET status = CASE WHEN ${rank('target.status')} < ${rank('$3::text')} THEN $3 ELSE o.status END,
+                     last_error = COALESCE($4, o.last_error),
+                     delivery_doubt = COALESCE($5, o.delivery_doubt),
                      delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE o.delivered_at END
-                FROM target WHERE o.id = target.id AND ${rank('target.status')} < ${rank('$3::text')}
+                FROM target WHERE o.id = target.id AND (${rank('target.status')} < ${rank('$3::text')} OR $5::text IS NOT NULL)
               RETURNING o.id)
        SELECT EXISTS (SELECT 1 FROM target) AS known`,
-      [typeof channels === 'string' ? [channels] : channels, providerId, status, error ?? null],
+      [names, providerId, doubt ? 'sent' : status, error ?? null, doubt ?? null],
     );
     return Boolean((row as { known?: boolean } | undefined)?.known);
   }
+
+  /**
+   * Who judges delivery reports of routed SMS (the router: its circuit breakers count them,
+   * and it says when a "delivered" is not to be believed). Set once by the composition root.
+   */
+  judgeReports(judge: DeliveryJudge): void {
+    this.judge = judge;
+  }
 }
+
+/** Judges one delivery report of a routed SMS: undefined to believe it, or why a "delivered" is doubted. */
+export type DeliveryJudge = (report: { route: string; address: string; status: 'sent' | 'delivered' | 'failed'; sentAt: Date | null }) => Promise<string | undefined>;

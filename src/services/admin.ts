@@ -10,6 +10,7 @@ import { countSubscribers, type SubscriberCountFilter, type SubscriberGroup } fr
 import { AuditLog } from './audit';
 import { BroadcastService } from './broadcasts';
 import { ConsoleSessionService } from './console-sessions';
+import { DeliveryReports } from './deliveries';
 import { FirstStartService } from './first-start';
 import { CatalogAdmin } from './catalog-admin';
 import { MinistryService } from './ministries';
@@ -40,6 +41,8 @@ export interface AdminServices {
   catalog: CatalogAdmin;
   requests: RequestStatusService;
   broadcasts: BroadcastService;
+  /** What became of broadcasts' messages, per SMS route and network (the console's delivery pages). */
+  deliveries: DeliveryReports;
   audit: AuditLog;
   /** Recordings of the voice line's prompts, per string and locale (super-admin uploads). */
   prompts: VoicePromptService;
@@ -95,6 +98,15 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   const timeZone = config.TIME_ZONE;
   const filing: RequestServiceOptions = { timeZone, filed: receiptSender({ outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, timeZone, sendingChannels: channelNames, unsolicitedSms: deps.unsolicitedSms }) };
   const purposes = new PurposeRegistry(loadPurposes(config.PURPOSES_FILE), deps.processors ?? (() => sendingProcessors(channelNames())));
+  const broadcasts = new BroadcastService(db, outbox, {
+    defaultLocale: config.DEFAULT_LOCALE,
+    approvalThreshold: config.BROADCAST_APPROVAL_THRESHOLD,
+    quietHours,
+    channels: deps.sendingChannels,
+    pricesPhp: { sms: config.SMS_PRICE_PHP, telegram: config.TELEGRAM_PRICE_PHP },
+    now,
+    queued: deps.queued,
+  });
   return {
     config,
     apiKeys,
@@ -103,15 +115,8 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
     ministries: new MinistryService(db),
     catalog: new CatalogAdmin(db, deps.catalogChanged),
     requests: new RequestStatusService({ db, outbox, i18n, defaultLocale: config.DEFAULT_LOCALE, sendingChannels: channelNames, queued: deps.queued, now }),
-    broadcasts: new BroadcastService(db, outbox, {
-      defaultLocale: config.DEFAULT_LOCALE,
-      approvalThreshold: config.BROADCAST_APPROVAL_THRESHOLD,
-      quietHours,
-      channels: deps.sendingChannels,
-      pricesPhp: { sms: config.SMS_PRICE_PHP, telegram: config.TELEGRAM_PRICE_PHP },
-      now,
-      queued: deps.queued,
-    }),
+    broadcasts,
+    deliveries: new DeliveryReports(db, broadcasts),
     audit: new AuditLog(db),
     prompts: new VoicePromptService(db, i18n, now),
     assisted: new AssistedService({

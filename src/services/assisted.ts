@@ -4,7 +4,7 @@ import { translate } from '../i18n';
 import type { Outbox } from '../outbox/outbox';
 import type { Database, Queryable } from '../store/sql';
 import { ConflictError, ForbiddenError, InvalidError, isSuperAdmin, type Actor } from './access';
-import { isAllowedCountry, phoneAddress } from '../address';
+import { isAllowedCountry, maskPhone, phoneAddress } from '../address';
 import { recordChange } from './audit';
 import type { FormField, LocalizedText } from './catalog-schema';
 import { pick } from './localized';
@@ -123,12 +123,6 @@ const SYSTEM: Actor = { keyId: null, ministryCode: null, label: 'system' };
 
 /** How often housekeeping marks expired requests (a query-time rule already treats them as expired). */
 const EXPIRY_SWEEP_MS = 60_000;
-
-/** A phone number with its middle hidden: +63917•••4567. */
-function maskPhone(address: string): string {
-  const number = address.replace(/^tel:/, '');
-  return number.length <= 8 ? number : `${number.slice(0, 6)}•••${number.slice(-4)}`;
-}
 
 const STATUS_SQL = `CASE WHEN a.status = 'pending' AND a.expires_at <= $1 THEN 'expired' ELSE a.status END`;
 

@@ -182,6 +182,15 @@ describe(`an officer on a 360 px phone, records on ${backend.name}`, () => {
     await page.waitForFunction(() => document.querySelector('[data-count="delivered"]')?.textContent === '1', undefined, { timeout: 10_000 });
     expect(await page.locator('#progress-status').innerText()).toBe('completed');
     await screenshot(page, 'officer-07-broadcast-receipts');
+
+    // What became of it, per route, and the routes page (src/console/deliveries.ts).
+    await page.click('a:has-text("Delivery per route")');
+    await page.waitForSelector('h1:has-text("Delivery of broadcast")');
+    expect(await page.locator('[data-route="simulator"] [data-count="delivered"]').innerText()).toBe('1');
+    await check('delivery');
+    await page.goto(`${base}/console/routes`);
+    await page.waitForSelector('h1:has-text("SMS routes")');
+    await check('routes');
   });
 
   it('the audit log names the key holder, links the request by its formatted reference and shows texts per language', async () => {
@@ -201,7 +210,7 @@ describe(`an officer on a 360 px phone, records on ${backend.name}`, () => {
   it('no script or console errors, no accessibility violations, nothing wider than 360 px', () => {
     expect(problems).toEqual([]);
     expect(accessibility).toEqual(Object.fromEntries(Object.keys(accessibility).map((name) => [name, []])));
-    expect(Object.keys(accessibility)).toHaveLength(7);
+    expect(Object.keys(accessibility)).toHaveLength(9);
     expect(tooWide).toEqual([]);
   });
 });

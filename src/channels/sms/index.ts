@@ -58,8 +58,9 @@ export function configuredSmsProviders(config: ChannelDeps['config']): string[] 
 /**
  * The logical channel `sms`, under which status updates and broadcasts to phones are queued
  * (the reachability rule and the broadcast fan-out know phones, not providers): it sends
- * through `phoneSender`, so changing provider needs no change to queued messages. Delivery
- * reports find such messages because each provider also looks under `sms`.
+ * through `phoneSender`, so changing provider needs no change to queued messages; the
+ * dispatcher's SMS router (src/outbox/routing) chooses each message's provider instead when
+ * it runs. Delivery reports find such messages because each provider also looks under `sms`.
  */
 export function phoneChannel(channels: readonly Channel[]): SendingChannel | undefined {
   const sender = phoneSender(channels);
@@ -71,15 +72,16 @@ export function phoneChannel(channels: readonly Channel[]): SendingChannel | und
  * The channel that sends to a `tel:` address: Kannel when it is on (two-way, through a local
  * operator), else Twilio, else Infobip, else Globe Labs (only subscribers who opted in to its
  * short code can be reached), else Semaphore, M360, SSL Wireless in that order;
- * undefined when none is (choosing by the recipient's network is issue 14's routing). Enqueue
+ * undefined when none is (the first of `phoneProviders`; the router chooses per message). Enqueue
  * phone messages with its `name`.
  */
 export function phoneSender(channels: readonly Channel[]): SendingChannel | undefined {
+  return phoneProviders(channels)[0];
+}
+
+/** The SMS providers that are on, in the fixed order above: the routes when SMS_ROUTES is empty (src/outbox/routing). */
+export function phoneProviders(channels: readonly Channel[]): SendingChannel[] {
   const sending = channels.filter((channel): channel is SendingChannel => 'send' in channel);
   const order = [KANNEL_CHANNEL, TWILIO_CHANNEL, INFOBIP_CHANNEL, GLOBELABS_CHANNEL, SEMAPHORE_CHANNEL, M360_CHANNEL, SSLWIRELESS_CHANNEL];
-  for (const name of order) {
-    const found = sending.find((channel) => channel.name === name);
-    if (found) return found;
-  }
-  return undefined;
+  return order.flatMap((name) => sending.filter((channel) => channel.name === name));
 }

@@ -50,6 +50,8 @@ export class FakeAggregator {
   readonly dropped: Array<Record<string, string | boolean>> = [];
   /** Refusals to answer next, in order (by fixture name). */
   readonly queue: string[] = [];
+  /** A route that starts failing: every request after the `after`-th gets this answer (a 503 of an outage, or a documented refusal). */
+  failing?: { after: number; answer: FixtureAnswer };
   /** SSL Wireless only: the fake's date (the provider's day), for csms_id uniqueness. */
   today = '2026-11-28';
   base = '';
@@ -74,6 +76,7 @@ export class FakeAggregator {
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
@@ -88,6 +91,7 @@ export class FakeAggregator {
     const missing = Object.keys(this.fixture.request).filter((name) => fields[name] === undefined || fields[name] === '');
     if (missing.length > 0) return { status: 422, body: { error: `missing ${missing.join(', ')}` } };
     this.received.push(fields);
+    if (this.failing && this.received.length > this.failing.after) return this.failing.answer;
     const queued = this.queue.shift();
     if (queued) return this.fixture.refusals[queued];
     return this.accept(fields);
