@@ -59,7 +59,7 @@ describe.each(databaseBackends())('USSD through hSenid TAP (bdapps, Applink), re
     sms = fakes.sms as FakeProvider;
     // A long screen is texted after one page, so a test can see which callers get an SMS.
     store = new GatedStore();
-    ({ context, app, logs } = await startLingkod(db, { ...tap.env(), USSD_SMS_FINISH_PAGES: '1' }, { store, extraChannels: [fakes.sms, fakes.telegram] }));
+    ({ context, app, logs } = await startLingkod(db, { ...tap.env(), USSD_SMS_FINISH_PAGES: '1', LANGUAGES: 'en,fil,bn' }, { store, extraChannels: [fakes.sms, fakes.telegram] }));
   });
   afterAll(async () => {
     await context.close();

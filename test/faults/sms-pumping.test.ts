@@ -134,6 +134,7 @@ describe.each(combinations)('SMS pumping through USSD, records and state on $nam
     stores = ephemeral.open();
     const env = {
       USSD_SMS_FINISH_PAGES: '1',
+      LANGUAGES: 'en,fil,bn',
       USSD_SMS_FINISH_AFTER_MS: '150',
       UNSOLICITED_SMS_PER_NUMBER_PER_DAY: String(PER_NUMBER),
       UNSOLICITED_SMS_PER_GATEWAY_PER_HOUR: '12',

@@ -1,8 +1,8 @@
 import { phoneNumberOf } from '../../address';
-import table from './networks.json';
+import table from './network-prefixes.json';
 
 /**
- * The mobile network a phone number was issued on, from the prefix table in networks.json
+ * The mobile network a phone number was issued on, from the prefix table in network-prefixes.json
  * (its sources are named there). Addresses are already E.164 (libphonenumber-js normalises
  * every number at the edge, src/address.ts), so this is a longest-prefix match on digits.
  */

@@ -8,7 +8,7 @@ export type RouteKind = (typeof ROUTE_KINDS)[number];
 /** One way out to phones: a provider, the networks and kinds it carries, what a part costs. */
 export interface Route {
   provider: string;
-  /** Network ids of networks.json, or `other`; undefined means every network. */
+  /** Network ids of network-prefixes.json, or `other`; undefined means every network. */
   networks?: ReadonlySet<string>;
   /** Undefined means every kind. */
   kinds?: ReadonlySet<RouteKind>;
